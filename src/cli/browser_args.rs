@@ -1,0 +1,1 @@
+//! Flags shared by every command that drives a browser.

@@ -1,0 +1,96 @@
+//! The command line: one file per subcommand, each turning its arguments into calls to the stages
+//! and an [`Outcome`] or a classed [`Failure`].
+
+mod browser_args;
+mod demo;
+mod diff;
+mod inspect;
+mod replay;
+
+use crate::exit::{Failure, Outcome};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reel",
+    version,
+    about = "Replay real user sessions (PostHog / rrweb) in headless Chromium, screenshot checkpoints, diff against baselines",
+    after_help = "Exit codes: 0 pass, 1 regressions found, 2 usage/input error, 3 infrastructure error (browser, network)."
+)]
+pub struct Cli {
+    /// More logs on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Replay a recording and write a screenshot per checkpoint plus capture.json.
+    Replay(replay::ReplayArgs),
+    /// Replay the embedded demo recording into ./reel-demo/.
+    Demo(demo::DemoArgs),
+    /// Describe recordings: format, windows, events, viewports, console, planned checkpoints.
+    Inspect(inspect::InspectArgs),
+    /// Compare two PNG screenshots (pixelmatch-compatible).
+    Diff(diff::DiffArgs),
+}
+
+/// Parses the command line, runs it and maps the result to the exit-code table.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(crate::exit::INPUT_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(outcome) => outcome.code(),
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            failure.code()
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "reel=debug,warn",
+        _ => "reel=trace,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REEL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<Outcome, Failure> {
+    match cli.command {
+        Command::Replay(args) => block_on(replay::run(args)),
+        Command::Demo(args) => block_on(demo::run(args)),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Diff(args) => diff::run(args),
+    }
+}
+
+fn block_on<F: std::future::Future<Output = Result<Outcome, Failure>>>(
+    fut: F,
+) -> Result<Outcome, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::infra)?;
+    runtime.block_on(fut)
+}

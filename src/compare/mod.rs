@@ -1,0 +1,1 @@
+//! Verdicts: the pixel diff kernel (pixelmatch-exact), masks, tolerances and baselines.

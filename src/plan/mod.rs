@@ -1,0 +1,366 @@
+//! When to look: the checkpoints of one window, derived from its events (page loads, clicks,
+//! console errors, resizes, the end) plus explicit times. Names come only from the time offset and
+//! the reason, so adding a checkpoint never renames another one (and never invalidates a baseline).
+
+use crate::recording::{EventFacts, EventType, IncrementalSource, WindowStream};
+use serde::Serialize;
+
+/// Why a checkpoint exists. The order is the priority when two land on the same millisecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    At,
+    Snapshot,
+    Click,
+    Resize,
+    ConsoleError,
+    End,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::At => "at",
+            Reason::Snapshot => "snapshot",
+            Reason::Click => "click",
+            Reason::Resize => "resize",
+            Reason::ConsoleError => "console-error",
+            Reason::End => "end",
+        }
+    }
+}
+
+/// One moment to screenshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    /// `<t_ms zero-padded to 7>-<reason>`, e.g. `0012480-click`.
+    pub name: String,
+    /// Offset from the window's first event; every event strictly before it is applied.
+    pub t_ms: i64,
+    pub reason: Reason,
+    /// The recorded viewport at `t_ms` (width, height).
+    pub viewport: (u32, u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Derive checkpoints from the recording.
+    #[default]
+    Auto,
+    /// Only the explicit `--at` times.
+    None,
+}
+
+/// How to plan.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub mode: Mode,
+    /// Explicit offsets in ms from the window start.
+    pub at: Vec<i64>,
+    /// Keep at most this many automatic checkpoints (explicit ones are always kept).
+    pub max_checkpoints: Option<usize>,
+    /// How long after a click, resize or page load to look (capped before the next user action).
+    pub settle_ms: i64,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            mode: Mode::Auto,
+            at: Vec::new(),
+            max_checkpoints: None,
+            settle_ms: 500,
+        }
+    }
+}
+
+/// The viewport used when a recording carries no size at all.
+pub const FALLBACK_VIEWPORT: (u32, u32) = (1280, 800);
+
+/// A user action (or page load) after which the UI should be given time to settle, and before
+/// which a settling delay is cut short.
+fn is_user_action(kind: EventType, source: Option<i64>) -> bool {
+    match kind {
+        EventType::FullSnapshot | EventType::Meta => true,
+        EventType::IncrementalSnapshot => matches!(
+            source,
+            Some(IncrementalSource::MOUSE_INTERACTION)
+                | Some(IncrementalSource::VIEWPORT_RESIZE)
+                | Some(IncrementalSource::INPUT)
+                | Some(IncrementalSource::SCROLL)
+        ),
+        _ => false,
+    }
+}
+
+/// Builds the plan for one window.
+pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
+    let events = &window.events;
+    let start = window.start_ms();
+    let end_offset = window.duration_ms() + 1;
+    let first_snapshot = events
+        .iter()
+        .find(|e| e.kind == EventType::FullSnapshot)
+        .map(|e| e.timestamp - start);
+
+    let mut wanted: Vec<(i64, Reason)> = opts.at.iter().map(|t| (*t, Reason::At)).collect();
+    if opts.mode == Mode::Auto {
+        let mut auto = Vec::new();
+        let settle_until = |i: usize, t: i64| -> i64 {
+            let next_action = events[i + 1..]
+                .iter()
+                .find(|e| is_user_action(e.kind, e.source))
+                .map(|e| e.timestamp - start);
+            let settled = t + opts.settle_ms;
+            match next_action {
+                // Strictly before the next action's timestamp: that action is not applied yet.
+                Some(next) => settled.min(next).max(t + 1),
+                None => settled.min(end_offset).max(t + 1),
+            }
+        };
+        for (i, e) in events.iter().enumerate() {
+            let t = e.timestamp - start;
+            match e.facts() {
+                EventFacts::FullSnapshot => auto.push((settle_until(i, t), Reason::Snapshot)),
+                EventFacts::Click { .. } => auto.push((settle_until(i, t), Reason::Click)),
+                EventFacts::ViewportResize { .. } => {
+                    auto.push((settle_until(i, t), Reason::Resize))
+                }
+                EventFacts::Console { level, .. } if level == "error" || level == "assert" => {
+                    auto.push((t + 1, Reason::ConsoleError))
+                }
+                _ => {}
+            }
+        }
+        if !events.is_empty() {
+            auto.push((end_offset, Reason::End));
+        }
+        if let Some(max) = opts.max_checkpoints {
+            auto = thin_out(dedupe(auto), max);
+        }
+        wanted.extend(auto);
+    }
+
+    let floor = first_snapshot.map(|f| f + 1).unwrap_or(0);
+    let moved: Vec<(i64, Reason)> = wanted
+        .into_iter()
+        .map(|(t, r)| (t.max(floor).max(0), r))
+        .collect();
+    dedupe(moved)
+        .into_iter()
+        .map(|(t_ms, reason)| Checkpoint {
+            name: checkpoint_name(t_ms, reason),
+            t_ms,
+            reason,
+            viewport: viewport_at(window, t_ms),
+        })
+        .collect()
+}
+
+/// Sorted by time; one checkpoint per millisecond, the highest-priority reason winning.
+fn dedupe(mut items: Vec<(i64, Reason)>) -> Vec<(i64, Reason)> {
+    items.sort();
+    items.dedup_by_key(|(t, _)| *t);
+    items
+}
+
+/// Keeps `max` of the time-sorted checkpoints, spread evenly, always including the first and last.
+fn thin_out(items: Vec<(i64, Reason)>, max: usize) -> Vec<(i64, Reason)> {
+    if items.len() <= max {
+        return items;
+    }
+    match max {
+        0 => Vec::new(),
+        1 => vec![*items.last().unwrap()],
+        _ => {
+            let n = items.len();
+            (0..max)
+                .map(|k| items[k * (n - 1) / (max - 1)])
+                .collect()
+        }
+    }
+}
+
+pub fn checkpoint_name(t_ms: i64, reason: Reason) -> String {
+    format!("{:07}-{}", t_ms, reason.as_str())
+}
+
+/// The recorded viewport once every event strictly before `t_ms` has been applied; before the
+/// first size information, the first size the recording reports.
+pub fn viewport_at(window: &WindowStream, t_ms: i64) -> (u32, u32) {
+    let start = window.start_ms();
+    let mut current = None;
+    let mut first_seen = None;
+    for e in &window.events {
+        let size = match e.kind {
+            EventType::Meta => match e.facts() {
+                EventFacts::Meta {
+                    width: Some(w),
+                    height: Some(h),
+                    ..
+                } => Some((w, h)),
+                _ => None,
+            },
+            EventType::IncrementalSnapshot
+                if e.source == Some(IncrementalSource::VIEWPORT_RESIZE) =>
+            {
+                match e.facts() {
+                    EventFacts::ViewportResize { width, height } => Some((width, height)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some(size) = size else { continue };
+        first_seen.get_or_insert(size);
+        if e.timestamp - start < t_ms {
+            current = Some(size);
+        } else {
+            break;
+        }
+    }
+    current.or(first_seen).unwrap_or(FALLBACK_VIEWPORT)
+}
+
+/// Parses `1.5s`, `12s`, `500ms`, `2m`, `1m30s` or a bare number of seconds into milliseconds.
+pub fn parse_offset(text: &str) -> Result<i64, String> {
+    let s = text.trim();
+    let bad = || format!("invalid time offset {text:?} (expected e.g. 1.5s, 500ms, 2m, 1m30s)");
+    if s.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    let mut any = false;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(bad());
+        }
+        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "" | "s" => 1000.0,
+            "ms" => 1.0,
+            "m" | "min" => 60_000.0,
+            "h" => 3_600_000.0,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total += value * factor;
+        any = true;
+    }
+    if !any || !total.is_finite() || total > 1e13 {
+        return Err(bad());
+    }
+    Ok(total.round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::{Event, WindowStream};
+    use serde_json::value::RawValue;
+
+    fn ev(ts: i64, json: &str) -> Event {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        Event {
+            kind: EventType::from_code(v["type"].as_i64().unwrap()),
+            timestamp: ts,
+            source: v["data"]["source"].as_i64(),
+            json: RawValue::from_string(json.to_string()).unwrap(),
+        }
+    }
+
+    fn window() -> WindowStream {
+        WindowStream {
+            id: "w".into(),
+            events: vec![
+                ev(1000, r#"{"type":4,"data":{"href":"h","width":1280,"height":800}}"#),
+                ev(1010, r#"{"type":2,"data":{}}"#),
+                ev(3000, r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#),
+                ev(3100, r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#),
+                ev(5000, r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#),
+                ev(6000, r#"{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"x\""]}}}"#),
+                ev(9000, r#"{"type":3,"data":{"source":1}}"#),
+            ],
+        }
+    }
+
+    #[test]
+    fn automatic_plan() {
+        let p = plan(&window(), &PlanOptions::default());
+        let names: Vec<_> = p.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "0000510-snapshot",
+                "0002100-click",
+                "0002600-click",
+                "0004500-resize",
+                "0005001-console-error",
+                "0008001-end"
+            ]
+        );
+        assert_eq!(p[0].viewport, (1280, 800));
+        assert_eq!(p[3].viewport, (390, 844));
+        assert_eq!(p[2].viewport, (1280, 800));
+    }
+
+    #[test]
+    fn explicit_times_are_moved_after_the_first_snapshot() {
+        let opts = PlanOptions {
+            mode: Mode::None,
+            at: vec![0, 4000],
+            ..Default::default()
+        };
+        let p = plan(&window(), &opts);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].t_ms, 11);
+        assert_eq!(p[0].name, "0000011-at");
+        assert_eq!(p[1].viewport, (1280, 800));
+    }
+
+    #[test]
+    fn adding_a_checkpoint_renames_nothing() {
+        let a = plan(&window(), &PlanOptions::default());
+        let opts = PlanOptions {
+            at: vec![7000],
+            ..Default::default()
+        };
+        let b = plan(&window(), &opts);
+        assert_eq!(b.len(), a.len() + 1);
+        for c in &a {
+            assert!(b.contains(c));
+        }
+    }
+
+    #[test]
+    fn max_checkpoints_keeps_first_and_last() {
+        let opts = PlanOptions {
+            max_checkpoints: Some(2),
+            ..Default::default()
+        };
+        let p = plan(&window(), &opts);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].reason, Reason::Snapshot);
+        assert_eq!(p[1].reason, Reason::End);
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(parse_offset("1.5s"), Ok(1500));
+        assert_eq!(parse_offset("500ms"), Ok(500));
+        assert_eq!(parse_offset("1m30s"), Ok(90_000));
+        assert_eq!(parse_offset("12"), Ok(12_000));
+        assert!(parse_offset("abc").is_err());
+        assert!(parse_offset("").is_err());
+        assert!(parse_offset("5x").is_err());
+    }
+}

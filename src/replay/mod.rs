@@ -1,0 +1,1 @@
+//! The browser: find or attach Chromium, serve the player in isolation, seek, screenshot, console.
