@@ -6,6 +6,7 @@
 //! | 1 | regressions found (changed screenshots, new console errors, differing images) |
 //! | 2 | usage or input error (bad flags, unreadable or malformed recording, bad PNG) |
 //! | 3 | infrastructure error (browser missing or crashed, network, timeouts) |
+//! | 130 | interrupted (Ctrl-C / SIGTERM): browsers closed, nothing half-written |
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ pub const PASS: u8 = 0;
 pub const REGRESSIONS: u8 = 1;
 pub const INPUT_ERROR: u8 = 2;
 pub const INFRA_ERROR: u8 = 3;
+pub const INTERRUPTED: u8 = 130;
 
 /// What a finished command reports, before errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,7 @@ impl Outcome {
 pub enum ErrorClass {
     Input,
     Infra,
+    Interrupted,
 }
 
 /// An error on its way to `main`: the message chain plus its exit-code class.
@@ -59,10 +62,28 @@ impl Failure {
         }
     }
 
+    pub fn interrupted() -> Self {
+        Failure {
+            class: ErrorClass::Interrupted,
+            error: anyhow::anyhow!("interrupted; browsers closed, no partial files written"),
+        }
+    }
+
     pub fn code(&self) -> ExitCode {
         match self.class {
             ErrorClass::Input => ExitCode::from(INPUT_ERROR),
             ErrorClass::Infra => ExitCode::from(INFRA_ERROR),
+            ErrorClass::Interrupted => ExitCode::from(INTERRUPTED),
+        }
+    }
+}
+
+impl From<crate::replay::ReplayError> for Failure {
+    fn from(e: crate::replay::ReplayError) -> Self {
+        if e.is_input_error() {
+            Failure::input(e)
+        } else {
+            Failure::infra(e)
         }
     }
 }

@@ -1,1 +1,92 @@
-//! Flags shared by every command that drives a browser.
+//! Flags shared by every command that drives a browser, and the signal-aware way to run work in one.
+
+use crate::exit::Failure;
+use crate::replay::{BrowserOptions, BrowserSession, ReplayOptions};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BrowserArgs {
+    /// Chromium/Chrome executable (else $REEL_CHROME, else chromium, chromium-browser,
+    /// google-chrome, chrome on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Attach to a running browser's DevTools websocket instead of launching one.
+    #[arg(long, value_name = "URL", env = "REEL_BROWSER_WS")]
+    pub browser_ws: Option<String>,
+    /// Extra flag for the launched browser (repeatable), e.g. --chrome-arg=--lang=de.
+    #[arg(long = "chrome-arg", value_name = "FLAG", allow_hyphen_values = true)]
+    pub chrome_args: Vec<String>,
+    /// Let replayed pages load assets from the network (blocked by default: deterministic, private).
+    #[arg(long)]
+    pub allow_network: bool,
+    /// Timeout in seconds for each browser step (launch, load, seek, screenshot).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Keep rrweb's replay cursor in screenshots.
+    #[arg(long)]
+    pub show_cursor: bool,
+    /// Longest wait, in ms, for stylesheets, images and fonts after each seek.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub settle_budget_ms: u64,
+}
+
+impl BrowserArgs {
+    pub fn browser_options(&self) -> Result<BrowserOptions, Failure> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(Failure::input(anyhow::anyhow!(
+                "--timeout must be between 0 and 3600 seconds, got {}",
+                self.timeout
+            )));
+        }
+        Ok(BrowserOptions {
+            chrome: self.chrome.clone(),
+            browser_ws: self.browser_ws.clone(),
+            extra_args: self.chrome_args.clone(),
+            allow_network: self.allow_network,
+            timeout: Duration::from_secs_f64(self.timeout),
+        })
+    }
+
+    pub fn replay_options(&self) -> ReplayOptions {
+        ReplayOptions {
+            show_cursor: self.show_cursor,
+            replay_canvas: false,
+            settle_budget: Duration::from_millis(self.settle_budget_ms),
+        }
+    }
+}
+
+/// Starts a browser, runs `work` with it, and always closes it: on success, on error, and on
+/// Ctrl-C / SIGTERM (which end the command with the interrupted exit code).
+pub async fn with_browser<T, F>(opts: &BrowserOptions, work: F) -> Result<T, Failure>
+where
+    F: AsyncFnOnce(&BrowserSession) -> Result<T, Failure>,
+{
+    let session = tokio::select! {
+        s = BrowserSession::start(opts) => s.map_err(Failure::from)?,
+        _ = interrupted() => return Err(Failure::interrupted()),
+    };
+    let result = tokio::select! {
+        r = work(&session) => r,
+        _ = interrupted() => Err(Failure::interrupted()),
+    };
+    session.close().await;
+    result
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    match (term, int) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}

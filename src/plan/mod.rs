@@ -175,9 +175,7 @@ fn thin_out(items: Vec<(i64, Reason)>, max: usize) -> Vec<(i64, Reason)> {
         1 => vec![*items.last().unwrap()],
         _ => {
             let n = items.len();
-            (0..max)
-                .map(|k| items[k * (n - 1) / (max - 1)])
-                .collect()
+            (0..max).map(|k| items[k * (n - 1) / (max - 1)]).collect()
         }
     }
 }
@@ -282,12 +280,21 @@ mod tests {
         WindowStream {
             id: "w".into(),
             events: vec![
-                ev(1000, r#"{"type":4,"data":{"href":"h","width":1280,"height":800}}"#),
+                ev(
+                    1000,
+                    r#"{"type":4,"data":{"href":"h","width":1280,"height":800}}"#,
+                ),
                 ev(1010, r#"{"type":2,"data":{}}"#),
                 ev(3000, r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#),
                 ev(3100, r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#),
-                ev(5000, r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#),
-                ev(6000, r#"{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"x\""]}}}"#),
+                ev(
+                    5000,
+                    r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#,
+                ),
+                ev(
+                    6000,
+                    r#"{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"x\""]}}}"#,
+                ),
                 ev(9000, r#"{"type":3,"data":{"source":1}}"#),
             ],
         }

@@ -92,7 +92,9 @@ impl WindowStream {
     }
 
     pub fn has_full_snapshot(&self) -> bool {
-        self.events.iter().any(|e| e.kind == EventType::FullSnapshot)
+        self.events
+            .iter()
+            .any(|e| e.kind == EventType::FullSnapshot)
     }
 }
 
@@ -168,7 +170,9 @@ pub enum RecordingError {
         line: usize,
         message: String,
     },
-    #[error("{path}: {message} (limit {limit} bytes; raise it with --max-event-bytes / --max-recording-bytes)")]
+    #[error(
+        "{path}: {message} (limit {limit} bytes; raise it with --max-event-bytes / --max-recording-bytes)"
+    )]
     TooLarge {
         path: String,
         message: String,

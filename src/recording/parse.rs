@@ -31,7 +31,11 @@ struct DataHead {
 }
 
 /// Parses recording bytes; `path` is used for the id and for messages.
-pub fn parse_bytes(bytes: &[u8], path: &Path, _limits: &Limits) -> Result<Recording, RecordingError> {
+pub fn parse_bytes(
+    bytes: &[u8],
+    path: &Path,
+    _limits: &Limits,
+) -> Result<Recording, RecordingError> {
     let shown = path.display().to_string();
     let raw: Vec<Box<RawValue>> =
         serde_json::from_slice(bytes).map_err(|e| RecordingError::Invalid {

@@ -1,1 +1,251 @@
-//! The browser: find or attach Chromium, serve the player in isolation, seek, screenshot, console.
+//! The browser: find, launch or attach Chromium; serve the player in isolation; for each checkpoint
+//! seek, size the viewport to the recorded one, wait for the frame, screenshot; collect console
+//! output of both kinds (recorded in the session, and produced by the replay itself).
+
+pub mod assets;
+pub mod chrome;
+pub mod isolation;
+pub mod player;
+
+pub use chrome::{BrowserOptions, BrowserSession};
+
+use crate::plan::Checkpoint;
+use crate::recording::{EventFacts, EventType, WindowStream};
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// What went wrong while replaying.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("no Chromium found ({detail}): {}", chrome::INSTALL_HINT)]
+    BrowserNotFound { detail: String },
+    #[error("browser: {0}")]
+    Browser(String),
+    #[error(
+        "browser step '{step}' timed out after {after:?} (raise --timeout, or check that the browser is healthy)"
+    )]
+    Timeout { step: String, after: Duration },
+    #[error("player failed while {step}: {message}")]
+    Player { step: String, message: String },
+    #[error("{recording}: window {window} has no FullSnapshot, so nothing can be replayed")]
+    NoFullSnapshot { recording: String, window: String },
+}
+
+impl ReplayError {
+    /// Input problems (exit 2) as opposed to infrastructure problems (exit 3).
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, ReplayError::NoFullSnapshot { .. })
+    }
+}
+
+/// Where a console entry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsoleSource {
+    /// Logged by the user's page while it was recorded (rrweb console plugin).
+    Recorded,
+    /// Logged while replaying: the player page's own errors and rrweb's warnings.
+    Replay,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsoleEntry {
+    pub t_ms: i64,
+    pub level: String,
+    pub message: String,
+    pub source: ConsoleSource,
+}
+
+/// How to replay.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// Keep rrweb's replay cursor in screenshots.
+    pub show_cursor: bool,
+    /// Let the replayer run canvas replay (adds `allow-scripts` to the replay iframe; only ever
+    /// with the network blocked).
+    pub replay_canvas: bool,
+    /// Upper bound on waiting for stylesheets, images and fonts after a seek.
+    pub settle_budget: Duration,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions {
+            show_cursor: false,
+            replay_canvas: false,
+            settle_budget: Duration::from_secs(2),
+        }
+    }
+}
+
+/// One screenshot.
+#[derive(Debug, Clone)]
+pub struct Shot {
+    pub checkpoint: Checkpoint,
+    pub png: Vec<u8>,
+    /// The page URL at that moment, as far as the recording tells.
+    pub href: Option<String>,
+    /// Events the replayer applied to get here from the previous checkpoint.
+    pub events_applied: u64,
+    /// Whether every stylesheet, image and font had settled within the budget.
+    pub settled: bool,
+    pub elapsed: Duration,
+}
+
+/// Everything captured from one window.
+#[derive(Debug, Clone)]
+pub struct WindowCapture {
+    pub window: String,
+    pub shots: Vec<Shot>,
+    pub console: Vec<ConsoleEntry>,
+    pub blocked_requests: u64,
+    pub blocked_urls: Vec<String>,
+    pub warnings: Vec<String>,
+    pub load_time: Duration,
+}
+
+/// Console messages recorded in the session (rrweb console plugin), with offsets from the window start.
+pub fn recorded_console(window: &WindowStream) -> Vec<ConsoleEntry> {
+    let start = window.start_ms();
+    window
+        .events
+        .iter()
+        .filter(|e| e.kind == EventType::Plugin)
+        .filter_map(|e| match e.facts() {
+            EventFacts::Console { level, message, .. } => Some(ConsoleEntry {
+                t_ms: e.timestamp - start,
+                level,
+                message,
+                source: ConsoleSource::Recorded,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The events of a window as the JSON array the player loads.
+pub fn events_json(window: &WindowStream) -> Vec<u8> {
+    let size: usize = window.events.iter().map(|e| e.json.get().len() + 1).sum();
+    let mut out = Vec::with_capacity(size + 2);
+    out.push(b'[');
+    for (i, e) in window.events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(e.json.get().as_bytes());
+    }
+    out.push(b']');
+    out
+}
+
+/// Replays one window in a fresh isolated page and screenshots every checkpoint of `plan`, in time order.
+pub async fn capture_window(
+    session: &BrowserSession,
+    recording_id: &str,
+    window: &WindowStream,
+    plan: &[Checkpoint],
+    opts: &ReplayOptions,
+) -> Result<WindowCapture, ReplayError> {
+    if !window.has_full_snapshot() {
+        return Err(ReplayError::NoFullSnapshot {
+            recording: recording_id.to_string(),
+            window: window.id.clone(),
+        });
+    }
+    let started = Instant::now();
+    let page = player::PlayerPage::open(session, events_json(window)).await?;
+    let result = drive(&page, window, plan, opts, started).await;
+    let page_console = page.console();
+    let blocked = page.traffic.blocked.load(Ordering::Relaxed);
+    let blocked_urls = page
+        .traffic
+        .blocked_urls
+        .lock()
+        .map(|u| u.clone())
+        .unwrap_or_default();
+    page.close().await;
+    let (shots, player_warnings, load_time) = result?;
+
+    let mut console = recorded_console(window);
+    console.extend(page_console);
+    console.extend(player_warnings);
+    console.sort_by_key(|c| (c.t_ms, c.source == ConsoleSource::Replay));
+    Ok(WindowCapture {
+        window: window.id.clone(),
+        shots,
+        console,
+        blocked_requests: blocked,
+        blocked_urls,
+        warnings: Vec::new(),
+        load_time,
+    })
+}
+
+type Driven = (Vec<Shot>, Vec<ConsoleEntry>, Duration);
+
+async fn drive(
+    page: &player::PlayerPage,
+    window: &WindowStream,
+    plan: &[Checkpoint],
+    opts: &ReplayOptions,
+    started: Instant,
+) -> Result<Driven, ReplayError> {
+    let info = page.load(opts.show_cursor, opts.replay_canvas).await?;
+    let load_time = started.elapsed();
+    tracing::debug!(
+        "window {}: {} events loaded in {:?} ({} ms of session)",
+        window.id,
+        info.events,
+        load_time,
+        info.total_time
+    );
+    let mut ordered: Vec<&Checkpoint> = plan.iter().collect();
+    ordered.sort_by_key(|c| c.t_ms);
+    let mut shots = Vec::with_capacity(ordered.len());
+    let mut warnings = Vec::new();
+    for cp in ordered {
+        let t0 = Instant::now();
+        page.set_viewport(cp.viewport).await?;
+        let state = page.seek(cp.t_ms, opts.settle_budget).await?;
+        if let Some(v) = state.viewport {
+            if v != cp.viewport {
+                tracing::debug!(
+                    "{}: replay frame is {}x{}, recorded viewport {}x{}",
+                    cp.name,
+                    v.0,
+                    v.1,
+                    cp.viewport.0,
+                    cp.viewport.1
+                );
+            }
+        }
+        let png = page.screenshot(cp.viewport).await?;
+        tracing::debug!(
+            "{}: {} events applied, settled {}, {:?}",
+            cp.name,
+            state.events_applied,
+            state.settled,
+            t0.elapsed()
+        );
+        warnings = state
+            .warnings
+            .iter()
+            .map(|w| ConsoleEntry {
+                t_ms: w.t_ms,
+                level: "warn".into(),
+                message: w.message.clone(),
+                source: ConsoleSource::Replay,
+            })
+            .collect();
+        shots.push(Shot {
+            checkpoint: cp.clone(),
+            png,
+            href: state.href,
+            events_applied: state.events_applied,
+            settled: state.settled,
+            elapsed: t0.elapsed(),
+        });
+    }
+    Ok((shots, warnings, load_time))
+}

@@ -1,0 +1,312 @@
+//! Finding, launching, attaching to and closing Chromium. A launched browser gets a fresh temporary
+//! profile and the flags for stable screenshots, and dies with reel (parent-death signal), so no
+//! run ever leaves an orphaned browser behind.
+
+use super::ReplayError;
+use chromiumoxide::Browser;
+use chromiumoxide::handler::HandlerConfig;
+use futures::StreamExt;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Executable names tried on PATH, in order.
+pub const CANDIDATES: [&str; 4] = ["chromium", "chromium-browser", "google-chrome", "chrome"];
+
+pub const INSTALL_HINT: &str = "install Chromium (Debian/Ubuntu: `sudo apt-get install -y chromium`), or point reel at a browser with --chrome PATH or REEL_CHROME, or attach to a running one with --browser-ws URL";
+
+/// Finds the browser: `explicit` (from `--chrome`), then `REEL_CHROME`, then [`CANDIDATES`] on PATH.
+pub fn find_chrome(explicit: Option<&Path>) -> Result<PathBuf, ReplayError> {
+    if let Some(p) = explicit {
+        return executable(p).ok_or_else(|| ReplayError::BrowserNotFound {
+            detail: format!("--chrome {} is not an executable file", p.display()),
+        });
+    }
+    if let Some(env) = std::env::var_os("REEL_CHROME").filter(|v| !v.is_empty()) {
+        let p = PathBuf::from(env);
+        return executable(&p).ok_or_else(|| ReplayError::BrowserNotFound {
+            detail: format!("REEL_CHROME={} is not an executable file", p.display()),
+        });
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in CANDIDATES {
+        for dir in std::env::split_paths(&path) {
+            if let Some(found) = executable(&dir.join(name)) {
+                return Ok(found);
+            }
+        }
+    }
+    Err(ReplayError::BrowserNotFound {
+        detail: format!("none of {} is on PATH", CANDIDATES.join(", ")),
+    })
+}
+
+fn executable(p: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(p).ok()?;
+    (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then(|| p.to_path_buf())
+}
+
+/// How to get a browser.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserOptions {
+    pub chrome: Option<PathBuf>,
+    /// Attach to a running browser instead of launching one.
+    pub browser_ws: Option<String>,
+    /// Extra flags for a launched browser (`--chrome-arg`).
+    pub extra_args: Vec<String>,
+    /// Let replayed pages reach the network (off: a dead proxy catches anything interception misses).
+    pub allow_network: bool,
+    /// Per-call timeout for browser operations.
+    pub timeout: Duration,
+}
+
+/// Flags for deterministic, offline-friendly headless screenshots.
+pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
+    let mut flags: Vec<String> = [
+        "--headless",
+        "--remote-debugging-port=0",
+        "--hide-scrollbars",
+        "--mute-audio",
+        "--force-color-profile=srgb",
+        "--font-render-hinting=none",
+        "--disable-lcd-text",
+        "--force-device-scale-factor=1",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-breakpad",
+        "--disable-dev-shm-usage",
+        "--disable-background-timer-throttling",
+        "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows",
+        "--disable-ipc-flooding-protection",
+        "--disable-hang-monitor",
+        "--disable-client-side-phishing-detection",
+        "--disable-domain-reliability",
+        "--disable-site-isolation-trials",
+        "--disable-features=Translate,PaintHolding,OptimizationHints,MediaRouter,IsolateOrigins,site-per-process,AutofillServerCommunication",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-quic",
+        "--password-store=basic",
+        "--use-mock-keychain",
+        "--metrics-recording-only",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if !allow_network {
+        // Second line of defence behind request interception: anything that escaped it goes to a
+        // proxy that refuses connections, loopback included.
+        flags.push("--proxy-server=http://127.0.0.1:9".into());
+        flags.push("--proxy-bypass-list=<-loopback>".into());
+    }
+    // SAFETY-free check: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        flags.push("--no-sandbox".into());
+    }
+    flags.push(format!("--user-data-dir={}", profile.display()));
+    flags
+}
+
+/// A connected browser: the CDP client, its event-loop task, and (when launched) the process and
+/// its temporary profile.
+pub struct BrowserSession {
+    pub browser: Browser,
+    handler: JoinHandle<()>,
+    child: Option<Child>,
+    profile: Option<tempfile::TempDir>,
+    pub timeout: Duration,
+    pub allow_network: bool,
+}
+
+impl BrowserSession {
+    /// Launches Chromium (or attaches to `browser_ws`).
+    pub async fn start(opts: &BrowserOptions) -> Result<BrowserSession, ReplayError> {
+        let config = HandlerConfig {
+            request_timeout: opts.timeout,
+            viewport: None,
+            ..HandlerConfig::default()
+        };
+        if let Some(url) = &opts.browser_ws {
+            let (browser, handler) = tokio::time::timeout(
+                opts.timeout,
+                Browser::connect_with_config(url.clone(), config),
+            )
+            .await
+            .map_err(|_| ReplayError::Browser(format!("attaching to {url} timed out")))?
+            .map_err(|e| ReplayError::Browser(format!("cannot attach to {url}: {e}")))?;
+            return Ok(BrowserSession {
+                browser,
+                handler: spawn_handler(handler),
+                child: None,
+                profile: None,
+                timeout: opts.timeout,
+                allow_network: opts.allow_network,
+            });
+        }
+        let exe = find_chrome(opts.chrome.as_deref())?;
+        let profile = tempfile::Builder::new()
+            .prefix("reel-chrome-")
+            .tempdir()
+            .map_err(|e| {
+                ReplayError::Browser(format!("cannot create a browser profile dir: {e}"))
+            })?;
+        let mut flags = launch_flags(profile.path(), opts.allow_network);
+        flags.extend(opts.extra_args.iter().cloned());
+        flags.push("about:blank".into());
+        let (mut child, ws) = spawn_chrome(&exe, &flags, opts.timeout)?;
+        let connected =
+            tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)).await;
+        let failure = match connected {
+            Ok(Ok((browser, handler))) => {
+                return Ok(BrowserSession {
+                    browser,
+                    handler: spawn_handler(handler),
+                    child: Some(child),
+                    profile: Some(profile),
+                    timeout: opts.timeout,
+                    allow_network: opts.allow_network,
+                });
+            }
+            Ok(Err(e)) => format!("cannot connect to {}: {e}", exe.display()),
+            Err(_) => format!("connecting to {} timed out", exe.display()),
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(ReplayError::Browser(failure))
+    }
+
+    /// Closes the browser (gracefully, then by force) and removes its profile.
+    pub async fn close(mut self) {
+        if self.child.is_some() {
+            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
+            self.kill();
+        }
+        self.handler.abort();
+        if let Some(p) = self.profile.take() {
+            let _ = p.close();
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) => break,
+                    Ok(None) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(20))
+                    }
+                    _ => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for BrowserSession {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.handler.abort();
+    }
+}
+
+fn spawn_handler(mut handler: chromiumoxide::Handler) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = handler.next().await {
+            if let Err(e) = event {
+                tracing::trace!("browser event loop: {e}");
+            }
+        }
+    })
+}
+
+/// Starts the browser process and reads its DevTools websocket address from stderr.
+fn spawn_chrome(
+    exe: &Path,
+    flags: &[String],
+    timeout: Duration,
+) -> Result<(Child, String), ReplayError> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(exe);
+    cmd.args(flags)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // The browser dies with the thread that started it: reel's main thread.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    tracing::debug!("launching {} {}", exe.display(), flags.join(" "));
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ReplayError::Browser(format!("cannot start {}: {e}", exe.display())))?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        let mut tail: Vec<String> = Vec::new();
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if !sent {
+                if let Some(pos) = line.find("ws://") {
+                    let _ = tx.send(Ok(line[pos..].trim().to_string()));
+                    sent = true;
+                    continue;
+                }
+                tail.push(line.clone());
+                if tail.len() > 8 {
+                    tail.remove(0);
+                }
+            }
+            tracing::trace!(target: "reel::chrome", "{line}");
+        }
+        if !sent {
+            let _ = tx.send(Err(tail.join(" | ")));
+        }
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(ws)) => Ok((child, ws)),
+        Ok(Err(tail)) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(ReplayError::Browser(format!(
+                "{} exited before it was ready: {}",
+                exe.display(),
+                if tail.is_empty() {
+                    "no output".into()
+                } else {
+                    tail
+                }
+            )))
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(ReplayError::Browser(format!(
+                "{} did not report a DevTools address within {:?}",
+                exe.display(),
+                timeout
+            )))
+        }
+    }
+}

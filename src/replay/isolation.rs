@@ -1,0 +1,165 @@
+//! Isolation of a replay page: every request goes through CDP request interception. The player's
+//! own files and the events are served from memory on [`ORIGIN`](super::assets::ORIGIN); every
+//! other request is failed (and counted) unless the network is explicitly allowed.
+
+use super::ReplayError;
+use super::assets::{ORIGIN, player_files};
+use base64::Engine;
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams,
+    FulfillRequestParams, HeaderEntry, RequestPattern,
+};
+use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
+
+/// How many blocked URLs are remembered for the `-v` log and the capture.
+const REMEMBERED_BLOCKED: usize = 50;
+
+/// In-memory responses by path on [`ORIGIN`].
+#[derive(Default, Clone)]
+pub struct Assets {
+    files: HashMap<String, (String, Arc<Vec<u8>>)>,
+}
+
+impl Assets {
+    pub fn with_player() -> Self {
+        let mut a = Assets::default();
+        for (path, mime, bytes) in player_files() {
+            a.insert(path, mime, bytes.to_vec());
+        }
+        a
+    }
+
+    pub fn insert(&mut self, path: &str, mime: &str, bytes: Vec<u8>) {
+        self.files
+            .insert(path.to_string(), (mime.to_string(), Arc::new(bytes)));
+    }
+}
+
+/// What the interceptor saw.
+#[derive(Default)]
+pub struct Traffic {
+    pub blocked: AtomicU64,
+    pub allowed: AtomicU64,
+    pub blocked_urls: Mutex<Vec<String>>,
+}
+
+/// Serves `assets` to `page` and blocks everything else. Must run before the page navigates.
+pub async fn isolate(
+    page: &Page,
+    assets: Assets,
+    allow_network: bool,
+) -> Result<(Arc<Traffic>, JoinHandle<()>), ReplayError> {
+    let mut paused = page
+        .event_listener::<EventRequestPaused>()
+        .await
+        .map_err(|e| ReplayError::Browser(format!("cannot listen for requests: {e}")))?;
+    page.execute(
+        EnableParams::builder()
+            .pattern(RequestPattern::builder().url_pattern("*").build())
+            .build(),
+    )
+    .await
+    .map_err(|e| ReplayError::Browser(format!("cannot enable request interception: {e}")))?;
+    let traffic = Arc::new(Traffic::default());
+    let seen = traffic.clone();
+    let page = page.clone();
+    let task = tokio::spawn(async move {
+        while let Some(event) = paused.next().await {
+            let url = event.request.url.as_str();
+            let result = if let Some(path) = own_path(url) {
+                match assets.files.get(path) {
+                    Some((mime, body)) => {
+                        let params = FulfillRequestParams::builder()
+                            .request_id(event.request_id.clone())
+                            .response_code(200)
+                            .response_headers(vec![
+                                HeaderEntry::new("Content-Type", mime.clone()),
+                                HeaderEntry::new("Cache-Control", "no-store"),
+                            ])
+                            .body(base64::engine::general_purpose::STANDARD.encode(body.as_slice()))
+                            .build();
+                        match params {
+                            Ok(p) => page.execute(p).await.map(|_| ()),
+                            Err(e) => {
+                                tracing::warn!("cannot build a response for {url}: {e}");
+                                Ok(())
+                            }
+                        }
+                    }
+                    None => fail(&page, &event).await,
+                }
+            } else if allow_network {
+                seen.allowed.fetch_add(1, Ordering::Relaxed);
+                page.execute(ContinueRequestParams::new(event.request_id.clone()))
+                    .await
+                    .map(|_| ())
+            } else {
+                seen.blocked.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("blocked {url}");
+                if let Ok(mut urls) = seen.blocked_urls.lock() {
+                    if urls.len() < REMEMBERED_BLOCKED {
+                        urls.push(truncate(url, 300));
+                    }
+                }
+                fail(&page, &event).await
+            };
+            if let Err(e) = result {
+                tracing::debug!("request handling for {url}: {e}");
+            }
+        }
+    });
+    Ok((traffic, task))
+}
+
+async fn fail(
+    page: &Page,
+    event: &EventRequestPaused,
+) -> Result<(), chromiumoxide::error::CdpError> {
+    page.execute(FailRequestParams::new(
+        event.request_id.clone(),
+        ErrorReason::BlockedByClient,
+    ))
+    .await
+    .map(|_| ())
+}
+
+fn own_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix(ORIGIN)?;
+    if !rest.starts_with('/') {
+        return None;
+    }
+    Some(rest.split(['?', '#']).next().unwrap_or(rest))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_private_origin_is_ours() {
+        assert_eq!(
+            own_path("http://reel.invalid/player.js?x=1"),
+            Some("/player.js")
+        );
+        assert_eq!(own_path("http://reel.invalid.evil.com/player.js"), None);
+        assert_eq!(own_path("http://127.0.0.1:8700/x.png"), None);
+        assert_eq!(own_path("https://reel.invalid/player.js"), None);
+    }
+}

@@ -1,0 +1,310 @@
+//! The bridge to the player page: open an isolated page, load a window's events into rrweb, seek,
+//! size the viewport, screenshot, and collect what the page itself logged.
+
+use super::isolation::{Assets, Traffic, isolate};
+use super::{ConsoleEntry, ConsoleSource, ReplayError};
+use crate::replay::assets::ORIGIN;
+use crate::replay::chrome::BrowserSession;
+use base64::Engine;
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::page::{
+    CaptureScreenshotFormat, CaptureScreenshotParams, Viewport,
+};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EvaluateParams, EventConsoleApiCalled, EventExceptionThrown, RemoteObject,
+};
+use futures::StreamExt;
+use serde::Deserialize;
+use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// What `reel.seek` reports.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SeekState {
+    pub href: Option<String>,
+    pub viewport: Option<(u32, u32)>,
+    pub time_ms: i64,
+    pub events_applied: u64,
+    pub settled: bool,
+    pub pending: u32,
+    #[serde(default)]
+    pub warnings: Vec<PlayerWarning>,
+    #[serde(default)]
+    pub dropped_warnings: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlayerWarning {
+    pub t_ms: i64,
+    pub message: String,
+}
+
+/// What `reel.load` reports.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoadInfo {
+    pub start_time: f64,
+    pub end_time: f64,
+    pub total_time: f64,
+    pub events: u64,
+}
+
+/// One open player page.
+pub struct PlayerPage {
+    page: Page,
+    timeout: Duration,
+    pub traffic: Arc<Traffic>,
+    console: Arc<Mutex<Vec<ConsoleEntry>>>,
+    now_ms: Arc<AtomicI64>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Runs `fut` with the step timeout, naming the step when it runs out.
+async fn step<T, E: std::fmt::Display>(
+    what: &str,
+    timeout: Duration,
+    fut: impl Future<Output = Result<T, E>>,
+) -> Result<T, ReplayError> {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(ReplayError::Browser(format!("{what}: {e}"))),
+        Err(_) => Err(ReplayError::Timeout {
+            step: what.to_string(),
+            after: timeout,
+        }),
+    }
+}
+
+impl PlayerPage {
+    /// Opens a page that serves the player and `events_json` (a JSON array) from memory.
+    pub async fn open(
+        session: &BrowserSession,
+        events_json: Vec<u8>,
+    ) -> Result<PlayerPage, ReplayError> {
+        let timeout = session.timeout;
+        let page = step(
+            "opening a page",
+            timeout,
+            session.browser.new_page("about:blank"),
+        )
+        .await?;
+        let mut assets = Assets::with_player();
+        assets.insert("/events.json", "application/json", events_json);
+        let (traffic, interceptor) = step(
+            "isolating the page",
+            timeout,
+            isolate(&page, assets, session.allow_network),
+        )
+        .await?;
+        let console = Arc::new(Mutex::new(Vec::new()));
+        let now_ms = Arc::new(AtomicI64::new(0));
+        let mut tasks = vec![interceptor];
+        tasks.push(listen_console(&page, console.clone(), now_ms.clone(), timeout).await?);
+        tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), timeout).await?);
+        let url = format!("{ORIGIN}/player.html");
+        step("loading the player page", timeout, page.goto(url)).await?;
+        Ok(PlayerPage {
+            page,
+            timeout,
+            traffic,
+            console,
+            now_ms,
+            tasks,
+        })
+    }
+
+    /// Evaluates `expr` in the page (awaiting a promise) and returns its JSON value.
+    async fn call(&self, what: &str, expr: String) -> Result<serde_json::Value, ReplayError> {
+        let params = EvaluateParams::builder()
+            .expression(expr)
+            .await_promise(true)
+            .return_by_value(true)
+            .build()
+            .map_err(|e| ReplayError::Browser(format!("{what}: {e}")))?;
+        let resp = step(what, self.timeout, self.page.execute(params)).await?;
+        if let Some(ex) = &resp.result.exception_details {
+            let detail = ex
+                .exception
+                .as_ref()
+                .and_then(|o| o.description.clone())
+                .unwrap_or_else(|| ex.text.clone());
+            return Err(ReplayError::Player {
+                step: what.to_string(),
+                message: first_line(&detail),
+            });
+        }
+        Ok(resp.result.result.value.clone().unwrap_or_default())
+    }
+
+    pub async fn load(
+        &self,
+        show_cursor: bool,
+        replay_canvas: bool,
+    ) -> Result<LoadInfo, ReplayError> {
+        let options =
+            serde_json::json!({ "showCursor": show_cursor, "replayCanvas": replay_canvas });
+        let v = self
+            .call(
+                "loading events into the player",
+                format!("reel.load('/events.json', {options})"),
+            )
+            .await?;
+        serde_json::from_value(v).map_err(|e| ReplayError::Player {
+            step: "loading events into the player".into(),
+            message: format!("unexpected answer: {e}"),
+        })
+    }
+
+    pub async fn set_viewport(&self, (w, h): (u32, u32)) -> Result<(), ReplayError> {
+        let params = SetDeviceMetricsOverrideParams::new(w as i64, h as i64, 1.0, false);
+        step(
+            "sizing the viewport",
+            self.timeout,
+            self.page.execute(params),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn seek(&self, t_ms: i64, settle_budget: Duration) -> Result<SeekState, ReplayError> {
+        self.now_ms.store(t_ms, Ordering::Relaxed);
+        let v = self
+            .call(
+                "seeking",
+                format!("reel.seek({t_ms}, {})", settle_budget.as_millis()),
+            )
+            .await?;
+        serde_json::from_value(v).map_err(|e| ReplayError::Player {
+            step: "seeking".into(),
+            message: format!("unexpected answer: {e}"),
+        })
+    }
+
+    /// A PNG of exactly `w`×`h` CSS pixels at the top left, where the replay frame sits.
+    pub async fn screenshot(&self, (w, h): (u32, u32)) -> Result<Vec<u8>, ReplayError> {
+        let params = CaptureScreenshotParams {
+            format: Some(CaptureScreenshotFormat::Png),
+            quality: None,
+            clip: Some(Viewport {
+                x: 0.0,
+                y: 0.0,
+                width: w as f64,
+                height: h as f64,
+                scale: 1.0,
+            }),
+            from_surface: Some(true),
+            capture_beyond_viewport: Some(false),
+            optimize_for_speed: Some(true),
+        };
+        let resp = step(
+            "taking a screenshot",
+            self.timeout,
+            self.page.execute(params),
+        )
+        .await?;
+        let b64: &str = resp.result.data.as_ref();
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| ReplayError::Browser(format!("screenshot data is not base64: {e}")))
+    }
+
+    /// The page's own console errors and exceptions so far.
+    pub fn console(&self) -> Vec<ConsoleEntry> {
+        self.console.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.page.close()).await;
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+fn describe(obj: &RemoteObject) -> String {
+    match &obj.value {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => obj
+            .description
+            .clone()
+            .or_else(|| {
+                obj.unserializable_value
+                    .as_ref()
+                    .map(|u| u.as_ref().to_string())
+            })
+            .unwrap_or_default(),
+    }
+}
+
+async fn listen_console(
+    page: &Page,
+    sink: Arc<Mutex<Vec<ConsoleEntry>>>,
+    now_ms: Arc<AtomicI64>,
+    timeout: Duration,
+) -> Result<JoinHandle<()>, ReplayError> {
+    let mut events = step(
+        "listening to the console",
+        timeout,
+        page.event_listener::<EventConsoleApiCalled>(),
+    )
+    .await?;
+    Ok(tokio::spawn(async move {
+        while let Some(ev) = events.next().await {
+            let level = match ev.r#type {
+                ConsoleApiCalledType::Error | ConsoleApiCalledType::Assert => "error",
+                ConsoleApiCalledType::Warning => "warn",
+                _ => continue,
+            };
+            let message = ev.args.iter().map(describe).collect::<Vec<_>>().join(" ");
+            if let Ok(mut s) = sink.lock() {
+                s.push(ConsoleEntry {
+                    t_ms: now_ms.load(Ordering::Relaxed),
+                    level: level.into(),
+                    message,
+                    source: ConsoleSource::Replay,
+                });
+            }
+        }
+    }))
+}
+
+async fn listen_exceptions(
+    page: &Page,
+    sink: Arc<Mutex<Vec<ConsoleEntry>>>,
+    now_ms: Arc<AtomicI64>,
+    timeout: Duration,
+) -> Result<JoinHandle<()>, ReplayError> {
+    let mut events = step(
+        "listening for exceptions",
+        timeout,
+        page.event_listener::<EventExceptionThrown>(),
+    )
+    .await?;
+    Ok(tokio::spawn(async move {
+        while let Some(ev) = events.next().await {
+            let d = &ev.exception_details;
+            let message = d
+                .exception
+                .as_ref()
+                .and_then(|o| o.description.clone())
+                .map(|m| first_line(&m))
+                .unwrap_or_else(|| d.text.clone());
+            if let Ok(mut s) = sink.lock() {
+                s.push(ConsoleEntry {
+                    t_ms: now_ms.load(Ordering::Relaxed),
+                    level: "error".into(),
+                    message,
+                    source: ConsoleSource::Replay,
+                });
+            }
+        }
+    }))
+}
