@@ -271,10 +271,12 @@ fn console_facts(payload: Option<&serde_json::Value>) -> EventFacts {
 
 /// The console plugin stores each argument JSON-stringified (`"\"text\""`); show the text.
 fn unquote(s: &str) -> String {
-    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
-        if let Ok(inner) = serde_json::from_str::<String>(s) {
-            return inner;
-        }
+    if s.len() >= 2
+        && s.starts_with('"')
+        && s.ends_with('"')
+        && let Ok(inner) = serde_json::from_str::<String>(s)
+    {
+        return inner;
     }
     s.to_string()
 }

@@ -102,10 +102,10 @@ pub async fn isolate(
             } else {
                 seen.blocked.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("blocked {url}");
-                if let Ok(mut urls) = seen.blocked_urls.lock() {
-                    if urls.len() < REMEMBERED_BLOCKED {
-                        urls.push(truncate(url, 300));
-                    }
+                if let Ok(mut urls) = seen.blocked_urls.lock()
+                    && urls.len() < REMEMBERED_BLOCKED
+                {
+                    urls.push(truncate(url, 300));
                 }
                 fail(&page, &event).await
             };

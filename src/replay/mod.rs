@@ -208,17 +208,17 @@ async fn drive(
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
         let state = page.seek(cp.t_ms, opts.settle_budget).await?;
-        if let Some(v) = state.viewport {
-            if v != cp.viewport {
-                tracing::debug!(
-                    "{}: replay frame is {}x{}, recorded viewport {}x{}",
-                    cp.name,
-                    v.0,
-                    v.1,
-                    cp.viewport.0,
-                    cp.viewport.1
-                );
-            }
+        if let Some(v) = state.viewport
+            && v != cp.viewport
+        {
+            tracing::debug!(
+                "{}: replay frame is {}x{}, recorded viewport {}x{}",
+                cp.name,
+                v.0,
+                v.1,
+                cp.viewport.0,
+                cp.viewport.1
+            );
         }
         let png = page.screenshot(cp.viewport).await?;
         tracing::debug!(
