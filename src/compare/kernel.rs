@@ -1,0 +1,567 @@
+//! The diff kernel: counts the pixels of two equally sized RGBA8 images that differ beyond a
+//! perceptual threshold, with the same results as pixelmatch 7.2.0, pixel for pixel.
+//!
+//! Per pixel: equal 32-bit values are the same. Otherwise both pixels are blended over the
+//! background by their alpha, the difference is taken in YIQ space, and
+//! `0.5053·ΔY² + 0.299·ΔI² + 0.1957·ΔQ²` is compared against `35215 · threshold²`. A pixel above
+//! it is a mismatch unless it looks like anti-aliasing in either image (Vysniauskas 2009; skipped
+//! with `include_aa`). All floating-point expressions are evaluated in pixelmatch's order, in f64,
+//! so the threshold comparison decides identically.
+//!
+//! Speed: rows are compared as byte slices first (identical rows cost one `memcmp`), then 8-pixel
+//! blocks, and only differing pixels do colour math. Row bands run on rayon; anti-aliasing
+//! detection reads neighbour rows from the full buffers, so band edges do not change results.
+
+use super::Rgba;
+use rayon::prelude::*;
+
+/// What semi-transparent pixels are blended over before comparing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Background {
+    /// Plain white (pixelmatch's `checkerboard: false`).
+    #[default]
+    White,
+    /// pixelmatch 7.2.0's position-dependent checkerboard (its `checkerboard: true` default).
+    Checkerboard,
+}
+
+/// How to compare.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffOptions {
+    /// Matching threshold in `0..=1`; smaller is more sensitive. Default 0.1.
+    pub threshold: f64,
+    /// Count anti-aliased pixels as differences too (no anti-aliasing detection).
+    pub include_aa: bool,
+    /// Opacity of the original image in the diff image's unchanged pixels. Default 0.1.
+    pub alpha: f64,
+    /// Build the diff image (changed red, anti-aliasing yellow, unchanged faded grey).
+    pub want_image: bool,
+    /// Background for semi-transparent pixels.
+    pub background: Background,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            threshold: 0.1,
+            include_aa: false,
+            alpha: 0.1,
+            want_image: false,
+            background: Background::White,
+        }
+    }
+}
+
+/// What a comparison found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffResult {
+    /// Compared width (on a size mismatch: the larger of the two).
+    pub width: u32,
+    /// Compared height (on a size mismatch: the larger of the two).
+    pub height: u32,
+    /// Pixels that differ beyond the threshold (pixelmatch's return value). On a size mismatch,
+    /// every pixel of the larger canvas.
+    pub diff_pixels: u64,
+    /// Pixels beyond the threshold that were taken for anti-aliasing and not counted.
+    pub aa_pixels: u64,
+    /// `diff_pixels / (width · height)`, 0 for an empty image.
+    pub diff_ratio: f64,
+    /// The two images have different dimensions; nothing was compared.
+    pub size_mismatch: bool,
+    /// The pixel buffers are byte-for-byte equal.
+    pub identical: bool,
+    /// The diff image, when asked for and the sizes match.
+    pub image: Option<Rgba>,
+}
+
+/// Largest possible YIQ delta: the threshold scales it.
+const MAX_YIQ_DELTA: f64 = 35215.0;
+
+/// Pixels per parallel band (roughly); smaller images run on the calling thread.
+const BAND_PIXELS: usize = 64 * 1024;
+
+/// Compares `a` (expected) with `b` (actual). Never panics; different sizes are a result.
+pub fn diff(a: &Rgba, b: &Rgba, opts: &DiffOptions) -> DiffResult {
+    let (wa, ha) = a.dimensions();
+    let (wb, hb) = b.dimensions();
+    if (wa, ha) != (wb, hb) {
+        let (w, h) = (wa.max(wb), ha.max(hb));
+        let total = u64::from(w) * u64::from(h);
+        return DiffResult {
+            width: w,
+            height: h,
+            diff_pixels: total,
+            aa_pixels: 0,
+            diff_ratio: if total == 0 { 0.0 } else { 1.0 },
+            size_mismatch: true,
+            identical: false,
+            image: None,
+        };
+    }
+    let (w, h) = (wa as usize, ha as usize);
+    let len = w * h * 4;
+    let k = Kernel {
+        a: &a.as_raw()[..len],
+        b: &b.as_raw()[..len],
+        w,
+        h,
+        max_delta: MAX_YIQ_DELTA * opts.threshold * opts.threshold,
+        include_aa: opts.include_aa,
+        alpha: opts.alpha,
+        bg: opts.background,
+    };
+
+    let rows_per_band = (BAND_PIXELS / w.max(1)).max(1);
+    let parallel = w * h > 2 * BAND_PIXELS;
+    let mut out = if opts.want_image {
+        Some(vec![0u8; len])
+    } else {
+        None
+    };
+    let counts = match out.as_mut() {
+        Some(out) if parallel => out
+            .par_chunks_mut(rows_per_band * w * 4)
+            .enumerate()
+            .map(|(i, chunk)| k.band(i * rows_per_band, Some(chunk)))
+            .reduce(Counts::default, Counts::add),
+        Some(out) => k.band(0, Some(out)),
+        None if parallel => (0..h.div_ceil(rows_per_band))
+            .into_par_iter()
+            .map(|i| {
+                let y0 = i * rows_per_band;
+                k.band_rows(y0, (y0 + rows_per_band).min(h))
+            })
+            .reduce(Counts::default, Counts::add),
+        None => k.band_rows(0, h),
+    };
+
+    let total = (w * h) as u64;
+    DiffResult {
+        width: wa,
+        height: ha,
+        diff_pixels: counts.diff,
+        aa_pixels: counts.aa,
+        diff_ratio: if total == 0 {
+            0.0
+        } else {
+            counts.diff as f64 / total as f64
+        },
+        size_mismatch: false,
+        identical: counts.differing_rows == 0,
+        image: out.and_then(|o| Rgba::from_raw(wa, ha, o)),
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    diff: u64,
+    aa: u64,
+    differing_rows: u64,
+}
+
+impl Counts {
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            diff: self.diff + o.diff,
+            aa: self.aa + o.aa,
+            differing_rows: self.differing_rows + o.differing_rows,
+        }
+    }
+}
+
+struct Kernel<'a> {
+    a: &'a [u8],
+    b: &'a [u8],
+    w: usize,
+    h: usize,
+    max_delta: f64,
+    include_aa: bool,
+    alpha: f64,
+    bg: Background,
+}
+
+const RED: [u8; 4] = [255, 0, 0, 255];
+const YELLOW: [u8; 4] = [255, 255, 0, 255];
+
+/// What one differing pixel pair turned out to be.
+enum Verdict {
+    Similar,
+    AntiAliased,
+    Different,
+}
+
+impl Kernel<'_> {
+    /// Rows `y0..y1` without a diff image.
+    fn band_rows(&self, y0: usize, y1: usize) -> Counts {
+        let row_bytes = self.w * 4;
+        let mut c = Counts::default();
+        for y in y0..y1 {
+            let start = y * row_bytes;
+            let ra = &self.a[start..start + row_bytes];
+            let rb = &self.b[start..start + row_bytes];
+            if ra == rb {
+                continue;
+            }
+            c.differing_rows += 1;
+            // 8-pixel blocks: equal blocks are skipped without looking at single pixels.
+            let mut x0 = 0;
+            for (ba, bb) in ra.chunks_exact(32).zip(rb.chunks_exact(32)) {
+                if ba != bb {
+                    self.pixels(y, x0, x0 + 8, &mut c);
+                }
+                x0 += 8;
+            }
+            self.pixels(y, x0, self.w, &mut c);
+        }
+        c
+    }
+
+    fn pixels(&self, y: usize, x0: usize, x1: usize, c: &mut Counts) {
+        for x in x0..x1 {
+            let i = y * self.w + x;
+            if px32(self.a, i) == px32(self.b, i) {
+                continue;
+            }
+            match self.judge(x, y) {
+                Verdict::Similar => {}
+                Verdict::AntiAliased => c.aa += 1,
+                Verdict::Different => c.diff += 1,
+            }
+        }
+    }
+
+    /// Rows from `y0` on, as many as `out` holds, drawing the diff image into `out`.
+    fn band(&self, y0: usize, out: Option<&mut [u8]>) -> Counts {
+        let Some(out) = out else {
+            return self.band_rows(y0, self.h);
+        };
+        let row_bytes = self.w * 4;
+        let mut c = Counts::default();
+        for (r, orow) in out.chunks_exact_mut(row_bytes.max(1)).enumerate() {
+            let y = y0 + r;
+            let start = y * row_bytes;
+            let ra = &self.a[start..start + row_bytes];
+            let rb = &self.b[start..start + row_bytes];
+            if ra == rb {
+                for (o, p) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)) {
+                    o.copy_from_slice(&self.grey(p));
+                }
+                continue;
+            }
+            c.differing_rows += 1;
+            for (x, (o, p)) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)).enumerate() {
+                let i = y * self.w + x;
+                let colour = if px32(self.a, i) == px32(self.b, i) {
+                    self.grey(p)
+                } else {
+                    match self.judge(x, y) {
+                        Verdict::Similar => self.grey(p),
+                        Verdict::AntiAliased => {
+                            c.aa += 1;
+                            YELLOW
+                        }
+                        Verdict::Different => {
+                            c.diff += 1;
+                            RED
+                        }
+                    }
+                };
+                o.copy_from_slice(&colour);
+            }
+        }
+        c
+    }
+
+    /// Classifies a pixel whose two 32-bit values differ.
+    #[inline]
+    fn judge(&self, x: usize, y: usize) -> Verdict {
+        let pos = (y * self.w + x) * 4;
+        let delta = color_delta(px(self.a, pos), px(self.b, pos), pos, self.bg);
+        if delta.abs() <= self.max_delta {
+            return Verdict::Similar;
+        }
+        if !self.include_aa
+            && (self.antialiased(self.a, x, y, self.a, self.b)
+                || self.antialiased(self.b, x, y, self.b, self.a))
+        {
+            Verdict::AntiAliased
+        } else {
+            Verdict::Different
+        }
+    }
+
+    /// The faded grey of an unchanged pixel: its luma blended towards white.
+    #[inline]
+    fn grey(&self, p: &[u8]) -> [u8; 4] {
+        let (r, g, b, a) = (
+            f64::from(p[0]),
+            f64::from(p[1]),
+            f64::from(p[2]),
+            f64::from(p[3]),
+        );
+        let luma = r * 0.29889531 + g * 0.58662247 + b * 0.11448223;
+        let v = 255.0 + (luma - 255.0) * self.alpha * a / 255.0;
+        // Truncation, as a byte array assignment does in JavaScript (`as` also saturates).
+        let v = v as u8;
+        [v, v, v, 255]
+    }
+
+    /// Whether the pixel at (x1, y1) of `img` looks like anti-aliasing: at most two equal
+    /// neighbours, both a darker and a brighter one, and the darkest or the brightest of them
+    /// sitting in a flat area (3+ equal neighbours) in both images.
+    fn antialiased(&self, img: &[u8], x1: usize, y1: usize, one: &[u8], two: &[u8]) -> bool {
+        let (w, h) = (self.w, self.h);
+        let x0 = x1.saturating_sub(1);
+        let y0 = y1.saturating_sub(1);
+        let x2 = (x1 + 1).min(w - 1);
+        let y2 = (y1 + 1).min(h - 1);
+        let pos = (y1 * w + x1) * 4;
+        let centre = px(img, pos);
+        let mut zeroes = u32::from(x1 == x0 || x1 == x2 || y1 == y0 || y1 == y2);
+        let (mut min, mut max) = (0.0f64, 0.0f64);
+        let (mut min_x, mut min_y, mut max_x, mut max_y) = (0, 0, 0, 0);
+        // Column-major, as the reference walks them: ties keep the first neighbour found.
+        for x in x0..=x2 {
+            for y in y0..=y2 {
+                if x == x1 && y == y1 {
+                    continue;
+                }
+                let delta = brightness_delta(centre, px(img, (y * w + x) * 4), pos, self.bg);
+                if delta == 0.0 {
+                    zeroes += 1;
+                    if zeroes > 2 {
+                        return false;
+                    }
+                } else if delta < min {
+                    min = delta;
+                    (min_x, min_y) = (x, y);
+                } else if delta > max {
+                    max = delta;
+                    (max_x, max_y) = (x, y);
+                }
+            }
+        }
+        if min == 0.0 || max == 0.0 {
+            return false;
+        }
+        (self.many_siblings(one, min_x, min_y) && self.many_siblings(two, min_x, min_y))
+            || (self.many_siblings(one, max_x, max_y) && self.many_siblings(two, max_x, max_y))
+    }
+
+    /// Whether the pixel at (x1, y1) has 3+ neighbours of exactly its value (image borders count
+    /// as one).
+    fn many_siblings(&self, img: &[u8], x1: usize, y1: usize) -> bool {
+        let (w, h) = (self.w, self.h);
+        let x0 = x1.saturating_sub(1);
+        let y0 = y1.saturating_sub(1);
+        let x2 = (x1 + 1).min(w - 1);
+        let y2 = (y1 + 1).min(h - 1);
+        let val = px32(img, y1 * w + x1);
+        let mut zeroes = u32::from(x1 == x0 || x1 == x2 || y1 == y0 || y1 == y2);
+        for x in x0..=x2 {
+            for y in y0..=y2 {
+                if x == x1 && y == y1 {
+                    continue;
+                }
+                zeroes += u32::from(val == px32(img, y * w + x));
+                if zeroes > 2 {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+#[inline(always)]
+fn px(buf: &[u8], pos: usize) -> [u8; 4] {
+    [buf[pos], buf[pos + 1], buf[pos + 2], buf[pos + 3]]
+}
+
+#[inline(always)]
+fn px32(buf: &[u8], i: usize) -> u32 {
+    u32::from_ne_bytes(px(buf, i * 4))
+}
+
+/// The background colour under the pixel at byte offset `pos`.
+#[inline]
+fn background(pos: usize, bg: Background) -> (f64, f64, f64) {
+    match bg {
+        Background::White => (255.0, 255.0, 255.0),
+        Background::Checkerboard => {
+            let k = pos as f64;
+            (
+                48.0 + 159.0 * (k % 2.0),
+                48.0 + 159.0 * f64::from(js_int32(k / 1.618033988749895) % 2),
+                48.0 + 159.0 * f64::from(js_int32(k / 2.618033988749895) % 2),
+            )
+        }
+    }
+}
+
+/// JavaScript's `v | 0` (ToInt32) for finite non-negative `v`: truncate, then wrap modulo 2³².
+#[inline]
+fn js_int32(v: f64) -> i32 {
+    (v.trunc() as i64) as i32
+}
+
+/// Channel differences after blending both pixels over the background (exact integers when
+/// both are opaque).
+#[inline(always)]
+fn blended_deltas(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> (f64, f64, f64) {
+    let [r1, g1, b1, a1] = p1.map(f64::from);
+    let [r2, g2, b2, a2] = p2.map(f64::from);
+    if p1[3] < 255 || p2[3] < 255 {
+        let (rb, gb, bb) = background(pos, bg);
+        let da = a1 - a2;
+        (
+            (r1 * a1 - r2 * a2 - rb * da) / 255.0,
+            (g1 * a1 - g2 * a2 - gb * da) / 255.0,
+            (b1 * a1 - b2 * a2 - bb * da) / 255.0,
+        )
+    } else {
+        (r1 - r2, g1 - g2, b1 - b2)
+    }
+}
+
+/// Squared YIQ distance (Kotsarenko & Ramos) between two differing pixels at byte offset `pos`.
+#[inline]
+fn color_delta(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> f64 {
+    let (dr, dg, db) = blended_deltas(p1, p2, pos, bg);
+    let y = dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223;
+    let i = dr * 0.59597799 - dg * 0.27417610 - db * 0.32180189;
+    let q = dr * 0.21147017 - dg * 0.52261711 + db * 0.31114694;
+    0.5053 * y * y + 0.299 * i * i + 0.1957 * q * q
+}
+
+/// Luma difference between the centre pixel (at byte offset `pos`) and a neighbour.
+#[inline]
+fn brightness_delta(centre: [u8; 4], other: [u8; 4], pos: usize, bg: Background) -> f64 {
+    if centre == other {
+        return 0.0;
+    }
+    let (dr, dg, db) = blended_deltas(centre, other, pos, bg);
+    dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn img(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 4]) -> Rgba {
+        Rgba::from_fn(w, h, |x, y| image::Rgba(f(x, y)))
+    }
+
+    #[test]
+    fn identical_images() {
+        let a = img(5, 3, |x, y| [x as u8, y as u8, 7, 255]);
+        let r = diff(&a, &a.clone(), &DiffOptions::default());
+        assert!(r.identical && !r.size_mismatch);
+        assert_eq!((r.diff_pixels, r.diff_ratio), (0, 0.0));
+    }
+
+    #[test]
+    fn one_changed_pixel_is_red_rest_grey() {
+        let a = img(4, 4, |_, _| [255, 255, 255, 255]);
+        let mut b = a.clone();
+        b.put_pixel(2, 1, image::Rgba([0, 0, 0, 255]));
+        let opts = DiffOptions {
+            want_image: true,
+            ..DiffOptions::default()
+        };
+        let r = diff(&a, &b, &opts);
+        assert_eq!(r.diff_pixels, 1);
+        assert!((r.diff_ratio - 1.0 / 16.0).abs() < 1e-12);
+        let out = r.image.unwrap();
+        assert_eq!(out.get_pixel(2, 1).0, RED);
+        assert_eq!(out.get_pixel(0, 0).0, [255, 255, 255, 255]);
+    }
+
+    #[test]
+    fn sizes_differ_is_a_result() {
+        let a = img(2, 2, |_, _| [0; 4]);
+        let b = img(3, 1, |_, _| [0; 4]);
+        let r = diff(&a, &b, &DiffOptions::default());
+        assert!(r.size_mismatch && !r.identical);
+        assert_eq!((r.width, r.height, r.diff_pixels), (3, 2, 6));
+    }
+
+    #[test]
+    fn empty_and_tiny_images_do_not_panic() {
+        let e = Rgba::new(0, 0);
+        assert_eq!(diff(&e, &e, &DiffOptions::default()).diff_pixels, 0);
+        let a = img(1, 1, |_, _| [0, 0, 0, 255]);
+        let b = img(1, 1, |_, _| [255, 255, 255, 0]);
+        for include_aa in [false, true] {
+            let opts = DiffOptions {
+                include_aa,
+                want_image: true,
+                ..DiffOptions::default()
+            };
+            assert_eq!(diff(&a, &b, &opts).diff_pixels, 1);
+        }
+    }
+
+    #[test]
+    fn threshold_one_accepts_everything_but_the_extremes() {
+        let a = img(3, 3, |_, _| [0, 0, 0, 255]);
+        let b = img(3, 3, |_, _| [128, 128, 128, 255]);
+        let opts = DiffOptions {
+            threshold: 1.0,
+            ..DiffOptions::default()
+        };
+        assert_eq!(diff(&a, &b, &opts).diff_pixels, 0);
+    }
+
+    #[test]
+    fn parallel_bands_match_sequential() {
+        // Tall enough for several bands; a pattern with edges crossing band boundaries.
+        let (w, h) = (300, 1200);
+        let a = img(w, h, |x, y| {
+            let v = if (x / 7 + y / 5) % 2 == 0 { 20 } else { 230 };
+            [v, v, v, 255]
+        });
+        let b = img(w, h, |x, y| {
+            let v = if ((x + 1) / 7 + y / 5) % 2 == 0 {
+                20
+            } else {
+                230
+            };
+            let m = if (x + y) % 13 == 0 { 128 } else { v };
+            [m, v, v, 255]
+        });
+        let opts = DiffOptions::default();
+        let par = diff(&a, &b, &opts);
+        let img_par = diff(
+            &a,
+            &b,
+            &DiffOptions {
+                want_image: true,
+                ..opts.clone()
+            },
+        );
+        let k = Kernel {
+            a: a.as_raw(),
+            b: b.as_raw(),
+            w: w as usize,
+            h: h as usize,
+            max_delta: MAX_YIQ_DELTA * 0.01,
+            include_aa: false,
+            alpha: 0.1,
+            bg: Background::White,
+        };
+        let seq = k.band_rows(0, h as usize);
+        assert!(par.diff_pixels > 0);
+        assert_eq!(par.diff_pixels, seq.diff);
+        assert_eq!(par.aa_pixels, seq.aa);
+        assert_eq!(img_par.diff_pixels, seq.diff);
+        assert_eq!(img_par.aa_pixels, seq.aa);
+    }
+
+    #[test]
+    fn js_int32_wraps_like_javascript() {
+        assert_eq!(js_int32(5.9), 5);
+        assert_eq!(js_int32(2_147_483_648.5), i32::MIN);
+        assert_eq!(js_int32(4_294_967_297.0), 1);
+    }
+}

@@ -1,0 +1,245 @@
+//! PNG in and out. Decoding turns any PNG (greyscale, palette, RGB, with or without alpha,
+//! 1–16 bits) into 8-bit RGBA; errors name the file. Encoding comes in two flavours: small
+//! (baselines that live in a repository) and fast (diff images written on the way out).
+
+use super::Rgba;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// Why an image could not be read or written. Every variant names the file, on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a readable PNG: {source}", path.display())]
+    Decode {
+        path: PathBuf,
+        source: png::DecodingError,
+    },
+    #[error("{} is too large to compare ({width}x{height})", path.display())]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Decoded images may take at most this many bytes (RGBA8): 1 GiB, e.g. 16384 x 16384.
+const MAX_DECODED_BYTES: usize = 1 << 30;
+
+/// Reads and decodes a PNG file to RGBA8.
+pub fn load_png(path: &Path) -> Result<Rgba, CompareError> {
+    let bytes = std::fs::read(path).map_err(|source| CompareError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    decode_png(&bytes).map_err(|e| match e {
+        DecodeFailure::Png(source) => CompareError::Decode {
+            path: path.to_owned(),
+            source,
+        },
+        DecodeFailure::TooLarge(width, height) => CompareError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+        },
+    })
+}
+
+/// Why bytes did not decode (no file name yet; [`load_png`] adds it).
+#[derive(Debug)]
+pub enum DecodeFailure {
+    Png(png::DecodingError),
+    TooLarge(u32, u32),
+}
+
+impl From<png::DecodingError> for DecodeFailure {
+    fn from(e: png::DecodingError) -> Self {
+        DecodeFailure::Png(e)
+    }
+}
+
+/// Decodes PNG bytes to RGBA8: palettes and low bit depths are expanded, 16-bit samples cut to
+/// their high byte, greyscale replicated, missing alpha made opaque (tRNS honoured).
+pub fn decode_png(bytes: &[u8]) -> Result<Rgba, DecodeFailure> {
+    let mut decoder = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: MAX_DECODED_BYTES + (1 << 20),
+        },
+    );
+    decoder.set_transformations(
+        png::Transformations::EXPAND | png::Transformations::ALPHA | png::Transformations::STRIP_16,
+    );
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
+    let mut reader = decoder.read_info()?;
+    let (width, height) = {
+        let info = reader.info();
+        (info.width, info.height)
+    };
+    let pixels = (width as usize).checked_mul(height as usize);
+    let Some(rgba_len) = pixels
+        .and_then(|p| p.checked_mul(4))
+        .filter(|&n| n <= MAX_DECODED_BYTES)
+    else {
+        return Err(DecodeFailure::TooLarge(width, height));
+    };
+    let (colour, _) = reader.output_color_type();
+    let out = match colour {
+        png::ColorType::Rgba => {
+            let mut buf = vec![0u8; rgba_len];
+            reader.next_frame(&mut buf)?;
+            buf
+        }
+        png::ColorType::GrayscaleAlpha => {
+            let mut ga = vec![0u8; rgba_len / 2];
+            reader.next_frame(&mut ga)?;
+            let mut buf = Vec::with_capacity(rgba_len);
+            for p in ga.chunks_exact(2) {
+                buf.extend_from_slice(&[p[0], p[0], p[0], p[1]]);
+            }
+            buf
+        }
+        // EXPAND | ALPHA leaves only the two colour types above; anything else is a decoder
+        // surprise, reported as an unsupported image rather than a panic.
+        _ => {
+            return Err(DecodeFailure::Png(png::DecodingError::IoError(
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("unsupported colour type {colour:?}"),
+                ),
+            )));
+        }
+    };
+    Rgba::from_raw(width, height, out).ok_or(DecodeFailure::TooLarge(width, height))
+}
+
+fn encode(img: &Rgba, compression: png::DeflateCompression, filter: png::Filter) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, img.width(), img.height());
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_deflate_compression(compression);
+        enc.set_filter(filter);
+        // Writing into a Vec cannot fail for an RgbaImage (its buffer always has the right
+        // length); an empty result is the only possible fallout of a bug here.
+        if let Ok(mut writer) = enc.write_header() {
+            let _ = writer.write_image_data(img.as_raw());
+            let _ = writer.finish();
+        }
+    }
+    out
+}
+
+/// Encodes for size: adaptive filtering per row and the strongest zlib level. For baselines,
+/// which are written rarely and stored forever.
+pub fn encode_png_small(img: &Rgba) -> Vec<u8> {
+    encode(
+        img,
+        png::DeflateCompression::Level(9),
+        png::Filter::Adaptive,
+    )
+}
+
+/// Encodes for speed (fdeflate, adaptive filtering): diff images written on a failure.
+pub fn encode_png_fast(img: &Rgba) -> Vec<u8> {
+    encode(
+        img,
+        png::DeflateCompression::FdeflateUltraFast,
+        png::Filter::Adaptive,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Rgba {
+        Rgba::from_fn(37, 11, |x, y| {
+            image::Rgba([(x * 7) as u8, (y * 20) as u8, (x ^ y) as u8, 200])
+        })
+    }
+
+    #[test]
+    fn round_trips_both_encodings() {
+        let img = sample();
+        for bytes in [encode_png_small(&img), encode_png_fast(&img)] {
+            let back = decode_png(&bytes).map_err(|e| format!("{e:?}")).unwrap();
+            assert_eq!(back, img);
+        }
+    }
+
+    fn encode_as(w: u32, h: u32, ct: png::ColorType, depth: png::BitDepth, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(ct);
+        enc.set_depth(depth);
+        if ct == png::ColorType::Indexed {
+            enc.set_palette(vec![10, 20, 30, 200, 100, 50]);
+        }
+        let mut wr = enc.write_header().unwrap();
+        wr.write_image_data(data).unwrap();
+        wr.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn converts_other_colour_types_to_rgba8() {
+        use png::{BitDepth, ColorType};
+        let grey = encode_as(2, 1, ColorType::Grayscale, BitDepth::Eight, &[0, 200]);
+        let img = decode_png(&grey).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(img.as_raw(), &[0, 0, 0, 255, 200, 200, 200, 255]);
+
+        let ga = encode_as(1, 1, ColorType::GrayscaleAlpha, BitDepth::Eight, &[9, 100]);
+        assert_eq!(
+            decode_png(&ga).unwrap_or_else(|e| panic!("{e:?}")).as_raw(),
+            &[9, 9, 9, 100]
+        );
+
+        let rgb16 = encode_as(1, 1, ColorType::Rgb, BitDepth::Sixteen, &[1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            decode_png(&rgb16)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+                .as_raw(),
+            &[1, 3, 5, 255]
+        );
+
+        let pal = encode_as(2, 1, ColorType::Indexed, BitDepth::Eight, &[1, 0]);
+        assert_eq!(
+            decode_png(&pal)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+                .as_raw(),
+            &[200, 100, 50, 255, 10, 20, 30, 255]
+        );
+
+        let bits = encode_as(8, 1, ColorType::Grayscale, BitDepth::One, &[0b1000_0001]);
+        let img = decode_png(&bits).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(img.get_pixel(0, 0).0, [255, 255, 255, 255]);
+        assert_eq!(img.get_pixel(1, 0).0, [0, 0, 0, 255]);
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_errors() {
+        assert!(decode_png(b"not a png at all").is_err());
+        let good = encode_png_fast(&sample());
+        for cut in [8, 20, 40, good.len() / 2] {
+            assert!(decode_png(&good[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn load_errors_name_the_file() {
+        let e = load_png(Path::new("/nonexistent/x.png")).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/x.png"));
+    }
+}
