@@ -14,10 +14,13 @@
   const MAX_WARNINGS = 500;
 
   let replayer = null;
+  let events = [];
+  let freshSeeks = false;
   let href = null;
   let warnings = [];
   let droppedWarnings = 0;
   let appliedEvents = 0;
+  let rebuilds = 0;
 
   function stringify(arg) {
     if (typeof arg === "string") return arg;
@@ -102,12 +105,79 @@
     return Number.isFinite(w) && Number.isFinite(h) ? [w, h] : null;
   }
 
+  // The last pointer position (and its target) that the replayer would hover after applying every
+  // event strictly before offset `t`, counting only events since the last full snapshot.
+  function lastPointer(t) {
+    const baseline = events[0].timestamp + t;
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (events[mid].timestamp < baseline) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      const e = events[i];
+      if (e.type === 2) return null;
+      if (e.type !== 3 || !e.data) continue;
+      const d = e.data;
+      if ((d.source === 1 || d.source === 6 || d.source === 12) && Array.isArray(d.positions) && d.positions.length) {
+        const p = d.positions[d.positions.length - 1];
+        return { x: p.x, y: p.y, id: p.id, data: d };
+      }
+      if (d.source === 2 && d.id !== -1 && [0, 1, 2, 7, 9].indexOf(d.type) >= 0) {
+        return { x: d.x || 0, y: d.y || 0, id: d.id, data: d };
+      }
+    }
+    return null;
+  }
+
+  // rrweb keeps hover state across forward seeks, so how a moment was reached could change what
+  // it looks like. Recompute it from the events alone: every checkpoint then looks the same
+  // whichever checkpoints came before it.
+  function normalizeHover(t) {
+    const doc = replayer.iframe && replayer.iframe.contentDocument;
+    if (!doc) return;
+    for (const root of [doc, replayer.lastHoveredRootNode]) {
+      if (!root || !root.querySelectorAll) continue;
+      for (const el of root.querySelectorAll(".\\:hover")) el.classList.remove(":hover");
+    }
+    const p = lastPointer(t);
+    if (p && replayer.getMirror().getNode(p.id)) {
+      replayer.moveAndHover(p.x, p.y, p.id, true, p.data);
+    }
+  }
+
+  function maskRects(selectors) {
+    const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
+    const rects = [];
+    if (!doc) return rects;
+    for (const selector of selectors) {
+      let nodes;
+      try {
+        nodes = doc.querySelectorAll(selector);
+      } catch (e) {
+        throw new Error("invalid mask selector " + JSON.stringify(selector));
+      }
+      for (const el of nodes) {
+        const r = el.getBoundingClientRect();
+        const x = Math.max(0, Math.floor(r.left));
+        const y = Math.max(0, Math.floor(r.top));
+        const w = Math.ceil(r.right) - x;
+        const h = Math.ceil(r.bottom) - y;
+        if (w > 0 && h > 0) rects.push([x, y, w, h]);
+      }
+    }
+    return rects;
+  }
+
   function state() {
     return {
       href: href,
       viewport: viewport(),
       time_ms: replayer ? Math.round(replayer.getCurrentTime()) : 0,
       applied_events: appliedEvents,
+      rebuilds: rebuilds,
       warnings: warnings,
       dropped_warnings: droppedWarnings,
     };
@@ -119,11 +189,12 @@
       options = options || {};
       const response = await fetch(url);
       if (!response.ok) throw new Error("events request failed: " + response.status);
-      const events = await response.json();
+      events = await response.json();
       if (!Array.isArray(events) || events.length < 2) {
         throw new Error("a replay needs at least 2 events, got " + (Array.isArray(events) ? events.length : typeof events));
       }
       document.body.classList.toggle("reel-hide-cursor", !options.showCursor);
+      freshSeeks = !!options.freshSeeks;
       replayer = new rrweb.Replayer(events, {
         root: document.getElementById("root"),
         speed: 1,
@@ -138,21 +209,31 @@
         logger: { log: function () {}, warn: function () { recordWarning(arguments); } },
       });
       replayer.on("event-cast", noteEvent);
+      replayer.on("fullsnapshot-rebuilded", () => (rebuilds += 1));
       const meta = replayer.getMetaData();
       return { start_time: meta.startTime, end_time: meta.endTime, total_time: meta.totalTime, events: events.length };
     },
 
     // Shows the replay as it was `t` ms after the first event (every event strictly before it
     // applied), then waits (bounded) for the frame to be ready.
-    async seek(t, budgetMs) {
+    // `maskSelectors`: CSS selectors whose elements' boxes (in replay-viewport pixels) are returned
+    // as `mask_rects`, for masking before comparison.
+    async seek(t, budgetMs, maskSelectors) {
       if (!replayer) throw new Error("no recording loaded");
       const before = appliedEvents;
+      if (freshSeeks) {
+        // Forget what was played, so the seek rebuilds from the last Meta + full snapshot.
+        replayer.play(0);
+        replayer.service.send("END");
+      }
       replayer.pause(t);
+      normalizeHover(t);
       const ready = await settle(budgetMs === undefined ? 2000 : budgetMs);
       const s = state();
       s.settled = ready.settled;
       s.pending = ready.pending;
       s.events_applied = appliedEvents - before;
+      s.mask_rects = maskRects(maskSelectors || []);
       return s;
     },
 

@@ -11,3 +11,5 @@ pub mod files;
 pub mod plan;
 pub mod recording;
 pub mod replay;
+pub mod report;
+pub mod run;

@@ -139,7 +139,10 @@ fn explicit_times_only() {
         .collect();
     // 0 falls before the first full snapshot and moves just after it.
     assert_eq!(names.len(), 3);
-    assert!(names[0].ends_with("-at") && names[0] != "0000000-at", "{names:?}");
+    assert!(
+        names[0].ends_with("-at") && names[0] != "0000000-at",
+        "{names:?}"
+    );
     assert_eq!(names[1], "0001500-at");
     assert_eq!(names[2], "0012000-at");
 }
@@ -193,11 +196,19 @@ fn replays_never_touch_the_network_unless_allowed() {
     let (port, hits) = counting_server();
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("assets.json");
-    std::fs::write(&rec, recording_with_assets(&format!("http://127.0.0.1:{port}"))).unwrap();
+    std::fs::write(
+        &rec,
+        recording_with_assets(&format!("http://127.0.0.1:{port}")),
+    )
+    .unwrap();
 
     let out = dir.path().join("blocked");
     assert!(replay(&rec, &out, &[]).status.success());
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "blocked replay reached the server");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "blocked replay reached the server"
+    );
     assert!(capture(&out)["blocked_requests"].as_u64().unwrap() >= 2);
 
     // --allow-network with a browser reel launches itself (no --browser-ws).
@@ -209,7 +220,10 @@ fn replays_never_touch_the_network_unless_allowed() {
         .arg(&out2)
         .arg("--allow-network"));
     assert!(o.status.success());
-    assert!(hits.load(Ordering::SeqCst) >= 2, "allowed replay did not load its assets");
+    assert!(
+        hits.load(Ordering::SeqCst) >= 2,
+        "allowed replay did not load its assets"
+    );
     assert_eq!(capture(&out2)["blocked_requests"].as_u64().unwrap(), 0);
 }
 
@@ -230,7 +244,10 @@ fn missing_chromium_exits_3_with_an_install_hint() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("apt-get install -y chromium"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
-    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing written");
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
 
     let o = reel()
         .arg("replay")
@@ -254,6 +271,46 @@ fn a_recording_without_full_snapshot_is_an_input_error() {
     let o = replay(&rec, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("nofull.json") && err.contains("FullSnapshot"), "{err}");
+    assert!(
+        err.contains("nofull.json") && err.contains("FullSnapshot"),
+        "{err}"
+    );
     assert!(!out.exists(), "nothing written");
+}
+
+/// Forward seeks (playing on from the previous checkpoint) paint exactly what a rebuild from the
+/// full snapshot paints, so a checkpoint looks the same whichever checkpoints came before it.
+#[test]
+fn forward_seeks_paint_what_rebuilds_paint() {
+    for rel in [
+        "testbed-errors/rrweb-events.json",
+        "rrweb-todomvc-angularjs/rrweb-events.json",
+    ] {
+        let rec = recording(rel);
+        let inc = tempfile::tempdir().unwrap();
+        let fresh = tempfile::tempdir().unwrap();
+        assert!(replay(&rec, inc.path(), &[]).status.success());
+        assert!(
+            replay(&rec, fresh.path(), &["--fresh-seeks"])
+                .status
+                .success()
+        );
+        let a = capture(inc.path());
+        let b = capture(fresh.path());
+        let applied = |c: &Value| -> u64 {
+            c["checkpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["events_applied"].as_u64().unwrap())
+                .sum()
+        };
+        assert!(applied(&b) > applied(&a), "fresh seeks rebuild");
+        for c in a["checkpoints"].as_array().unwrap() {
+            let file = c["file"].as_str().unwrap();
+            let (_, _, x) = decode_png(&inc.path().join(file));
+            let (_, _, y) = decode_png(&fresh.path().join(file));
+            assert!(x == y, "{rel} {file}: forward seek and rebuild differ");
+        }
+    }
 }

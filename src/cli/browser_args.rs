@@ -26,6 +26,10 @@ pub struct BrowserArgs {
     /// Keep rrweb's replay cursor in screenshots.
     #[arg(long)]
     pub show_cursor: bool,
+    /// Rebuild from the last full snapshot at every checkpoint instead of playing forward
+    /// (slower; for auditing that forward seeks paint the same frames).
+    #[arg(long)]
+    pub fresh_seeks: bool,
     /// Longest wait, in ms, for stylesheets, images and fonts after each seek.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub settle_budget_ms: u64,
@@ -53,6 +57,8 @@ impl BrowserArgs {
             show_cursor: self.show_cursor,
             replay_canvas: false,
             settle_budget: Duration::from_millis(self.settle_budget_ms),
+            mask_selectors: Vec::new(),
+            fresh_seeks: self.fresh_seeks,
         }
     }
 }

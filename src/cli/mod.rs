@@ -1,11 +1,13 @@
 //! The command line: one file per subcommand, each turning its arguments into calls to the stages
 //! and an [`Outcome`] or a classed [`Failure`].
 
+mod approve;
 mod browser_args;
 mod demo;
 mod diff;
 mod inspect;
 mod replay;
+mod run;
 
 use crate::exit::{Failure, Outcome};
 use clap::{Parser, Subcommand};
@@ -28,6 +30,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Replay recordings, compare every checkpoint and the console with the baselines, report.
+    Run(run::RunArgs),
+    /// Promote the last run's actual screenshots and new console errors to baselines.
+    Approve(approve::ApproveArgs),
     /// Replay a recording and write a screenshot per checkpoint plus capture.json.
     Replay(replay::ReplayArgs),
     /// Replay the embedded demo recording into ./reel-demo/.
@@ -78,6 +84,8 @@ fn init_logging(verbose: u8) {
 
 fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
+        Command::Run(args) => block_on(run::run(args)),
+        Command::Approve(args) => approve::run(args),
         Command::Replay(args) => block_on(replay::run(args)),
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Inspect(args) => inspect::run(args),

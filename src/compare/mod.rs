@@ -5,7 +5,9 @@
 //! - [`png_io`]: PNG decoding to RGBA8 (any colour type / bit depth) and encoding (small or fast).
 //! - [`mask`]: rectangles painted over both images before comparing.
 //! - [`tolerance`]: when a number of differing pixels still passes.
+//! - [`baseline`]: the approved screenshots and console errors on disk.
 
+pub mod baseline;
 pub mod kernel;
 pub mod mask;
 pub mod png_io;

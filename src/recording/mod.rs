@@ -153,6 +153,11 @@ pub(crate) fn stem_of(path: &Path) -> String {
     base.to_string()
 }
 
+/// The file stem of a path given as text (for inputs that could not be read).
+pub fn stem_of_path(path: &str) -> String {
+    stem_of(Path::new(path))
+}
+
 /// What went wrong reading a recording. Every message names the input.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {

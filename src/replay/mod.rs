@@ -67,6 +67,11 @@ pub struct ReplayOptions {
     pub replay_canvas: bool,
     /// Upper bound on waiting for stylesheets, images and fonts after a seek.
     pub settle_budget: Duration,
+    /// CSS selectors whose boxes are reported per shot (for masking).
+    pub mask_selectors: Vec<String>,
+    /// Rebuild from the last full snapshot at every checkpoint instead of playing forward from
+    /// the previous one (slower; shows that forward seeks paint the same frames).
+    pub fresh_seeks: bool,
 }
 
 impl Default for ReplayOptions {
@@ -75,6 +80,8 @@ impl Default for ReplayOptions {
             show_cursor: false,
             replay_canvas: false,
             settle_budget: Duration::from_secs(2),
+            mask_selectors: Vec::new(),
+            fresh_seeks: false,
         }
     }
 }
@@ -90,6 +97,8 @@ pub struct Shot {
     pub events_applied: u64,
     /// Whether every stylesheet, image and font had settled within the budget.
     pub settled: bool,
+    /// Boxes of elements matching the mask selectors, (x, y, w, h).
+    pub mask_rects: Vec<(u32, u32, u32, u32)>,
     pub elapsed: Duration,
 }
 
@@ -191,7 +200,7 @@ async fn drive(
     opts: &ReplayOptions,
     started: Instant,
 ) -> Result<Driven, ReplayError> {
-    let info = page.load(opts.show_cursor, opts.replay_canvas).await?;
+    let info = page.load(opts).await?;
     let load_time = started.elapsed();
     tracing::debug!(
         "window {}: {} events loaded in {:?} ({} ms of session)",
@@ -207,7 +216,9 @@ async fn drive(
     for cp in ordered {
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
-        let state = page.seek(cp.t_ms, opts.settle_budget).await?;
+        let state = page
+            .seek(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
+            .await?;
         if let Some(v) = state.viewport
             && v != cp.viewport
         {
@@ -222,9 +233,10 @@ async fn drive(
         }
         let png = page.screenshot(cp.viewport).await?;
         tracing::debug!(
-            "{}: {} events applied, settled {}, {:?}",
+            "{}: {} events applied ({} rebuilds so far), settled {}, {:?}",
             cp.name,
             state.events_applied,
+            state.rebuilds,
             state.settled,
             t0.elapsed()
         );
@@ -244,6 +256,7 @@ async fn drive(
             href: state.href,
             events_applied: state.events_applied,
             settled: state.settled,
+            mask_rects: state.mask_rects,
             elapsed: t0.elapsed(),
         });
     }

@@ -29,12 +29,18 @@ pub struct SeekState {
     pub viewport: Option<(u32, u32)>,
     pub time_ms: i64,
     pub events_applied: u64,
+    /// Full-snapshot rebuilds so far in this page.
+    #[serde(default)]
+    pub rebuilds: u64,
     pub settled: bool,
     pub pending: u32,
     #[serde(default)]
     pub warnings: Vec<PlayerWarning>,
     #[serde(default)]
     pub dropped_warnings: u64,
+    /// Boxes of the elements matching the mask selectors: (x, y, w, h) in viewport pixels.
+    #[serde(default)]
+    pub mask_rects: Vec<(u32, u32, u32, u32)>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,13 +145,12 @@ impl PlayerPage {
         Ok(resp.result.result.value.clone().unwrap_or_default())
     }
 
-    pub async fn load(
-        &self,
-        show_cursor: bool,
-        replay_canvas: bool,
-    ) -> Result<LoadInfo, ReplayError> {
-        let options =
-            serde_json::json!({ "showCursor": show_cursor, "replayCanvas": replay_canvas });
+    pub async fn load(&self, opts: &super::ReplayOptions) -> Result<LoadInfo, ReplayError> {
+        let options = serde_json::json!({
+            "showCursor": opts.show_cursor,
+            "replayCanvas": opts.replay_canvas,
+            "freshSeeks": opts.fresh_seeks,
+        });
         let v = self
             .call(
                 "loading events into the player",
@@ -169,12 +174,21 @@ impl PlayerPage {
         Ok(())
     }
 
-    pub async fn seek(&self, t_ms: i64, settle_budget: Duration) -> Result<SeekState, ReplayError> {
+    pub async fn seek(
+        &self,
+        t_ms: i64,
+        settle_budget: Duration,
+        mask_selectors: &[String],
+    ) -> Result<SeekState, ReplayError> {
         self.now_ms.store(t_ms, Ordering::Relaxed);
+        let selectors = serde_json::to_string(mask_selectors).unwrap_or_else(|_| "[]".into());
         let v = self
             .call(
                 "seeking",
-                format!("reel.seek({t_ms}, {})", settle_budget.as_millis()),
+                format!(
+                    "reel.seek({t_ms}, {}, {selectors})",
+                    settle_budget.as_millis()
+                ),
             )
             .await?;
         serde_json::from_value(v).map_err(|e| ReplayError::Player {

@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 
 pub fn reel() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reel"));
-    c.env_remove("CI").env_remove("REEL_BROWSER_WS").env("NO_COLOR", "1");
+    c.env_remove("CI")
+        .env_remove("REEL_BROWSER_WS")
+        .env("NO_COLOR", "1");
     c
 }
 

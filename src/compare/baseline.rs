@@ -1,0 +1,220 @@
+//! The baseline store: approved screenshots at `DIR/<recording>/[<window>/]<checkpoint>.png` and
+//! approved console errors at `DIR/<recording>/console.json`. PNGs are written small and never
+//! rewritten when their pixels are unchanged; every write is atomic.
+
+use super::{Rgba, decode_png, encode_png_small};
+use crate::recording::sanitize_id;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What went wrong with a baseline file.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: cannot read baseline: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: baseline is not a valid PNG ({message}); delete it or rerun with --update")]
+    BadPng { path: String, message: String },
+    #[error("{path}: baseline console file is not valid ({message}); fix or delete it")]
+    BadConsole { path: String, message: String },
+    #[error("{path}: cannot write baseline: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where the baselines of a run live.
+#[derive(Debug, Clone)]
+pub struct BaselineStore {
+    pub root: PathBuf,
+}
+
+/// One approved console error.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ApprovedError {
+    pub window: String,
+    pub source: String,
+    pub message: String,
+}
+
+/// The contents of `console.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApprovedConsole {
+    pub version: u32,
+    pub errors: Vec<ApprovedError>,
+}
+
+impl BaselineStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BaselineStore { root: root.into() }
+    }
+
+    /// The folder of one recording's baselines.
+    pub fn recording_dir(&self, recording_id: &str) -> PathBuf {
+        self.root.join(sanitize_id(recording_id))
+    }
+
+    /// `DIR/<recording>/[<window>/]<checkpoint>.png`; the window level only when the recording
+    /// has several windows.
+    pub fn png_path(&self, recording_id: &str, window: Option<&str>, checkpoint: &str) -> PathBuf {
+        let mut p = self.recording_dir(recording_id);
+        if let Some(w) = window {
+            p.push(sanitize_id(w));
+        }
+        p.push(format!("{}.png", sanitize_id(checkpoint)));
+        p
+    }
+
+    pub fn console_path(&self, recording_id: &str) -> PathBuf {
+        self.recording_dir(recording_id).join("console.json")
+    }
+
+    /// The approved image, or `None` when there is no baseline yet.
+    pub fn load_png(&self, path: &Path) -> Result<Option<Rgba>, BaselineError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(BaselineError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        decode_png(&bytes)
+            .map(Some)
+            .map_err(|e| BaselineError::BadPng {
+                path: path.display().to_string(),
+                message: match e {
+                    super::png_io::DecodeFailure::Png(e) => e.to_string(),
+                    super::png_io::DecodeFailure::TooLarge(w, h) => format!("{w}x{h} is too large"),
+                },
+            })
+    }
+
+    /// Writes `img` as the baseline at `path` unless the existing baseline has exactly these
+    /// pixels. Returns whether it wrote.
+    pub fn save_png(&self, path: &Path, img: &Rgba) -> Result<bool, BaselineError> {
+        if let Ok(Some(existing)) = self.load_png(path)
+            && existing.dimensions() == img.dimensions()
+            && existing.as_raw() == img.as_raw()
+        {
+            return Ok(false);
+        }
+        crate::files::write_atomic(path, &encode_png_small(img)).map_err(|source| {
+            BaselineError::Write {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
+        Ok(true)
+    }
+
+    /// The approved console errors, or `None` when none were approved yet.
+    pub fn load_console(
+        &self,
+        recording_id: &str,
+    ) -> Result<Option<ApprovedConsole>, BaselineError> {
+        let path = self.console_path(recording_id);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(BaselineError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| BaselineError::BadConsole {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Writes the approved console errors (sorted, deduplicated) unless unchanged.
+    pub fn save_console(
+        &self,
+        recording_id: &str,
+        errors: &[ApprovedError],
+    ) -> Result<bool, BaselineError> {
+        let mut errors = errors.to_vec();
+        errors.sort();
+        errors.dedup();
+        let doc = ApprovedConsole { version: 1, errors };
+        let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+        bytes.push(b'\n');
+        let path = self.console_path(recording_id);
+        crate::files::write_if_changed(&path, &bytes).map_err(|source| BaselineError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+}
+
+/// The errors of `current` that `approved` does not contain.
+pub fn new_errors(current: &[ApprovedError], approved: &ApprovedConsole) -> Vec<ApprovedError> {
+    let known: std::collections::HashSet<&ApprovedError> = approved.errors.iter().collect();
+    let mut fresh: Vec<ApprovedError> = current
+        .iter()
+        .filter(|e| !known.contains(e))
+        .cloned()
+        .collect();
+    fresh.sort();
+    fresh.dedup();
+    fresh
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_sanitized_and_nested() {
+        let s = BaselineStore::new("snap");
+        assert_eq!(
+            s.png_path("rec", None, "0001000-click"),
+            Path::new("snap/rec/0001000-click.png")
+        );
+        let p = s.png_path("../evil", Some("a/b"), "x");
+        assert!(p.starts_with("snap"));
+        assert!(!p.to_string_lossy().contains(".."));
+        assert_eq!(p.components().count(), 4);
+    }
+
+    #[test]
+    fn unchanged_pixels_are_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = BaselineStore::new(dir.path());
+        let p = s.png_path("r", None, "c");
+        let img = Rgba::from_pixel(4, 3, image::Rgba([1, 2, 3, 255]));
+        assert!(s.save_png(&p, &img).unwrap());
+        assert!(!s.save_png(&p, &img).unwrap());
+        let other = Rgba::from_pixel(4, 3, image::Rgba([9, 2, 3, 255]));
+        assert!(s.save_png(&p, &other).unwrap());
+        assert_eq!(s.load_png(&p).unwrap().unwrap(), other);
+    }
+
+    #[test]
+    fn console_round_trip_and_new_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = BaselineStore::new(dir.path());
+        assert!(s.load_console("r").unwrap().is_none());
+        let e = |m: &str| ApprovedError {
+            window: "w".into(),
+            source: "recorded".into(),
+            message: m.into(),
+        };
+        s.save_console("r", &[e("b"), e("a"), e("a")]).unwrap();
+        let approved = s.load_console("r").unwrap().unwrap();
+        assert_eq!(approved.errors, vec![e("a"), e("b")]);
+        assert_eq!(new_errors(&[e("a"), e("c")], &approved), vec![e("c")]);
+    }
+}

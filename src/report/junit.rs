@@ -1,0 +1,91 @@
+//! `junit.xml` as GitHub test-report actions, GitLab and Jenkins read it: one testsuite per
+//! recording, one testcase per checkpoint plus one for the console. Failures carry the numbers,
+//! and `[[ATTACHMENT|path]]` lines point at the images.
+
+use super::{CheckpointStatus, RecordingStatus, RunReport};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use std::time::Duration;
+
+pub fn render(report: &RunReport) -> Vec<u8> {
+    let mut junit = Report::new("reel");
+    for rec in &report.recordings {
+        let mut suite = TestSuite::new(rec.id.as_str());
+        suite.set_time(Duration::from_millis(rec.duration_ms));
+        if rec.status == RecordingStatus::Error {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(rec.error.clone().unwrap_or_default());
+            let mut case = TestCase::new("replay", status);
+            case.set_classname(rec.id.as_str());
+            suite.add_test_case(case);
+        }
+        for cp in &rec.checkpoints {
+            let name = match &cp.window {
+                Some(w) => format!("{w}/{}", cp.name),
+                None => cp.name.clone(),
+            };
+            let status = if cp.status.is_failure() {
+                let kind = if cp.status == CheckpointStatus::Error {
+                    NonSuccessKind::Error
+                } else {
+                    NonSuccessKind::Failure
+                };
+                let mut s = TestCaseStatus::non_success(kind);
+                s.set_type(cp.status.as_str());
+                s.set_message(checkpoint_message(cp));
+                s
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname(rec.id.as_str());
+            let attachments: Vec<String> = [&cp.actual, &cp.diff, &cp.baseline]
+                .into_iter()
+                .flatten()
+                .filter(|_| cp.status.is_failure())
+                .map(|p| format!("[[ATTACHMENT|{p}]]"))
+                .collect();
+            if !attachments.is_empty() {
+                case.set_system_out(attachments.join("\n"));
+            }
+            suite.add_test_case(case);
+        }
+        if rec.status != RecordingStatus::Error {
+            let status = if rec.console.new_errors.is_empty() || rec.console.accepted {
+                TestCaseStatus::success()
+            } else {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_type("new-console-errors");
+                s.set_message(format!(
+                    "{} new console error(s): {}",
+                    rec.console.new_errors.len(),
+                    rec.console
+                        .new_errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ));
+                s
+            };
+            let mut case = TestCase::new("console", status);
+            case.set_classname(rec.id.as_str());
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit
+        .to_string()
+        .map(String::into_bytes)
+        .unwrap_or_default()
+}
+
+fn checkpoint_message(cp: &super::CheckpointReport) -> String {
+    let mut m = format!("{} at {} ms", cp.status.as_str(), cp.t_ms);
+    if let (Some(p), Some(r)) = (cp.diff_pixels, cp.diff_ratio) {
+        m.push_str(&format!(": {p} pixels differ ({:.4}%)", r * 100.0));
+    }
+    if let Some(msg) = &cp.message {
+        m.push_str(&format!(": {msg}"));
+    }
+    m
+}

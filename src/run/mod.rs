@@ -1,0 +1,334 @@
+//! The runner behind `reel run`: replays each recording, compares every checkpoint with its
+//! baseline (recapturing differing ones to tell real changes from flaky ones), diffs the console
+//! errors against the approved ones, applies the update policy, and reports per recording.
+
+mod verdict;
+
+pub use verdict::{UpdateMode, Verdict};
+
+use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
+use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
+use crate::plan::{self, Checkpoint, PlanOptions};
+use crate::recording::{Recording, sanitize_id};
+use crate::replay::{self, BrowserSession, ReplayOptions, Shot};
+use crate::report::{ConsoleError, ConsoleReport, RecordingReport, RecordingStatus};
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Everything that shapes a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub baselines: BaselineStore,
+    /// The report folder: `report.json`, `junit.xml`, `actual/`, `diff/`.
+    pub out: PathBuf,
+    pub update: UpdateMode,
+    pub diff: DiffOptions,
+    pub tolerance: Tolerance,
+    pub masks: Vec<Rect>,
+    pub mask_color: MaskColor,
+    pub plan: PlanOptions,
+    pub replay: ReplayOptions,
+    /// Recordings replayed at once (pages in the shared browser).
+    pub jobs: usize,
+}
+
+/// A recording to run, or the reason it could not even be read.
+pub enum Input {
+    Ready(Box<Recording>),
+    Unreadable {
+        source: String,
+        error: String,
+        input_error: bool,
+    },
+}
+
+/// Finished recording reports by input position, shared so that an interrupted run can still
+/// report what finished.
+pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
+
+/// Runs every input (at most `opts.jobs` at once) and records each report in `finished` as soon
+/// as it is done; `on_done` sees each one too (in input order).
+pub async fn run_all(
+    session: &BrowserSession,
+    inputs: Vec<Input>,
+    opts: &RunOptions,
+    finished: Finished,
+    on_done: impl Fn(&RecordingReport),
+) {
+    let jobs = opts.jobs.max(1);
+    let mut stream = futures::stream::iter(inputs.into_iter().enumerate())
+        .map(|(i, input)| async move { (i, run_one(session, input, opts).await) })
+        .buffered(jobs);
+    while let Some((i, report)) = stream.next().await {
+        on_done(&report);
+        if let Ok(mut f) = finished.lock() {
+            f.insert(i, report);
+        }
+    }
+}
+
+async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> RecordingReport {
+    let started = Instant::now();
+    let recording = match input {
+        Input::Ready(r) => r,
+        Input::Unreadable {
+            source,
+            error,
+            input_error,
+        } => {
+            return error_report(
+                sanitize_id(&crate::recording::stem_of_path(&source)),
+                source,
+                None,
+                error,
+                input_error,
+                started,
+            );
+        }
+    };
+    match run_recording(session, &recording, opts).await {
+        Ok(mut report) => {
+            report.duration_ms = started.elapsed().as_millis() as u64;
+            report
+        }
+        Err(e) => error_report(
+            recording.id.clone(),
+            recording.source.clone(),
+            Some(recording.format.name().to_string()),
+            e.to_string(),
+            e.is_input_error(),
+            started,
+        ),
+    }
+}
+
+fn error_report(
+    id: String,
+    source: String,
+    format: Option<String>,
+    error: String,
+    input_error: bool,
+    started: Instant,
+) -> RecordingReport {
+    RecordingReport {
+        id,
+        source,
+        status: RecordingStatus::Error,
+        error: Some(error),
+        error_kind: Some(
+            if input_error {
+                "input"
+            } else {
+                "infrastructure"
+            }
+            .into(),
+        ),
+        format,
+        duration_ms: started.elapsed().as_millis() as u64,
+        session_duration_ms: 0,
+        checkpoints: Vec::new(),
+        console: ConsoleReport::default(),
+        blocked_requests: 0,
+    }
+}
+
+/// Errors that end one recording.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Replay(#[from] replay::ReplayError),
+    #[error(transparent)]
+    Baseline(#[from] crate::compare::baseline::BaselineError),
+    #[error("{0}")]
+    Output(String),
+}
+
+impl RunError {
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            RunError::Replay(e) => e.is_input_error(),
+            RunError::Baseline(_) => true,
+            RunError::Output(_) => false,
+        }
+    }
+}
+
+async fn run_recording(
+    session: &BrowserSession,
+    recording: &Recording,
+    opts: &RunOptions,
+) -> Result<RecordingReport, RunError> {
+    let several = recording.windows.len() > 1;
+    let mut checkpoints = Vec::new();
+    let mut console_errors = Vec::new();
+    let mut blocked = 0;
+    for window in &recording.windows {
+        let window_label = several.then(|| window.id.clone());
+        let plan = plan::plan(window, &opts.plan);
+        let first =
+            replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
+        blocked += first.blocked_requests;
+        for c in first.console.iter().filter(|c| c.level == "error") {
+            console_errors.push(ConsoleError {
+                window: window.id.clone(),
+                source: match c.source {
+                    replay::ConsoleSource::Recorded => "recorded".into(),
+                    replay::ConsoleSource::Replay => "replay".into(),
+                },
+                t_ms: c.t_ms,
+                message: c.message.clone(),
+            });
+        }
+        let ctx = Arc::new(verdict::Context::new(recording, window_label.clone(), opts));
+        let verdicts = judge_all(ctx.clone(), first.shots.clone()).await?;
+
+        // Differences are captured a second time: if the two captures disagree, it is flaky.
+        let retry: Vec<Checkpoint> = verdicts
+            .iter()
+            .filter(|v| v.needs_recapture())
+            .map(|v| v.checkpoint.clone())
+            .collect();
+        let mut second: BTreeMap<String, Shot> = BTreeMap::new();
+        if !retry.is_empty() {
+            let again =
+                replay::capture_window(session, &recording.id, window, &retry, &opts.replay)
+                    .await?;
+            for s in again.shots {
+                second.insert(s.checkpoint.name.clone(), s);
+            }
+        }
+        for (verdict, shot) in verdicts.into_iter().zip(first.shots) {
+            let again = second.remove(&shot.checkpoint.name);
+            let ctx = ctx.clone();
+            let report = tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again))
+                .await
+                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
+            checkpoints.push(report);
+        }
+    }
+
+    let console = judge_console(recording, opts, console_errors)?;
+    let failed = checkpoints.iter().any(|c| c.status.is_failure())
+        || (!console.new_errors.is_empty() && !console.accepted);
+    Ok(RecordingReport {
+        id: recording.id.clone(),
+        source: recording.source.clone(),
+        status: if failed {
+            RecordingStatus::Fail
+        } else {
+            RecordingStatus::Pass
+        },
+        error: None,
+        error_kind: None,
+        format: Some(recording.format.name().to_string()),
+        duration_ms: 0,
+        session_duration_ms: recording
+            .windows
+            .iter()
+            .map(|w| w.duration_ms())
+            .max()
+            .unwrap_or(0),
+        checkpoints,
+        console,
+        blocked_requests: blocked,
+    })
+}
+
+/// First look at every shot against its baseline, off the async threads.
+async fn judge_all(ctx: Arc<verdict::Context>, shots: Vec<Shot>) -> Result<Vec<Verdict>, RunError> {
+    let mut handles = Vec::with_capacity(shots.len());
+    for shot in shots {
+        let ctx = ctx.clone();
+        handles.push(tokio::task::spawn_blocking(move || ctx.judge(&shot)));
+    }
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(
+            h.await
+                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??,
+        );
+    }
+    Ok(out)
+}
+
+fn judge_console(
+    recording: &Recording,
+    opts: &RunOptions,
+    errors: Vec<ConsoleError>,
+) -> Result<ConsoleReport, RunError> {
+    let keys: Vec<ApprovedError> = errors
+        .iter()
+        .map(|e| ApprovedError {
+            window: e.window.clone(),
+            source: e.source.clone(),
+            message: e.message.clone(),
+        })
+        .collect();
+    let approved = opts.baselines.load_console(&recording.id)?;
+    let (fresh, accepted) = match approved {
+        None if opts.update.writes_missing() => {
+            opts.baselines.save_console(&recording.id, &keys)?;
+            (Vec::new(), false)
+        }
+        None => (keys.clone(), false),
+        Some(approved) => {
+            let fresh = new_errors(&keys, &approved);
+            let accept = !fresh.is_empty() && opts.update.writes_changed();
+            if accept {
+                opts.baselines.save_console(&recording.id, &keys)?;
+            }
+            (fresh, accept)
+        }
+    };
+    let new_errors = errors
+        .iter()
+        .filter(|e| {
+            fresh
+                .iter()
+                .any(|f| f.window == e.window && f.source == e.source && f.message == e.message)
+        })
+        .cloned()
+        .collect();
+    Ok(ConsoleReport {
+        errors,
+        new_errors,
+        accepted,
+    })
+}
+
+/// `path` relative to `base` (both made absolute first), with `/` separators.
+pub fn relative_path(path: &Path, base: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (path, base) = (abs(path), abs(base));
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = Vec::new();
+    for _ in common..b.len() {
+        parts.push("..".into());
+    }
+    for c in &p[common..] {
+        parts.push(c.as_os_str().to_string_lossy().into_owned());
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_path(Path::new("/a/b/c.png"), Path::new("/a/r")),
+            "../b/c.png"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/r/x/c.png"), Path::new("/a/r")),
+            "x/c.png"
+        );
+    }
+}
