@@ -23,10 +23,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Writes `bytes` to `path` (atomically) unless the file already holds exactly these bytes.
 /// Returns whether it wrote.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if let Ok(existing) = std::fs::read(path) {
-        if existing == bytes {
-            return Ok(false);
-        }
+    if std::fs::read(path).is_ok_and(|existing| existing == bytes) {
+        return Ok(false);
     }
     write_atomic(path, bytes)?;
     Ok(true)

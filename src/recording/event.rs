@@ -179,7 +179,8 @@ impl Event {
             EventType::FullSnapshot => return EventFacts::FullSnapshot,
             EventType::IncrementalSnapshot => matches!(
                 self.source,
-                Some(IncrementalSource::MOUSE_INTERACTION) | Some(IncrementalSource::VIEWPORT_RESIZE)
+                Some(IncrementalSource::MOUSE_INTERACTION)
+                    | Some(IncrementalSource::VIEWPORT_RESIZE)
             ),
             _ => false,
         };
@@ -219,7 +220,10 @@ impl Event {
                 console_facts(data.payload.as_ref())
             }
             EventType::Custom
-                if matches!(data.tag.as_deref(), Some("$pageview") | Some("$url_changed")) =>
+                if matches!(
+                    data.tag.as_deref(),
+                    Some("$pageview") | Some("$url_changed")
+                ) =>
             {
                 match data
                     .payload
@@ -267,10 +271,12 @@ fn console_facts(payload: Option<&serde_json::Value>) -> EventFacts {
 
 /// The console plugin stores each argument JSON-stringified (`"\"text\""`); show the text.
 fn unquote(s: &str) -> String {
-    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
-        if let Ok(inner) = serde_json::from_str::<String>(s) {
-            return inner;
-        }
+    if s.len() >= 2
+        && s.starts_with('"')
+        && s.ends_with('"')
+        && let Ok(inner) = serde_json::from_str::<String>(s)
+    {
+        return inner;
     }
     s.to_string()
 }
@@ -290,7 +296,11 @@ mod tests {
 
     #[test]
     fn meta_facts() {
-        let e = ev(4, None, r#"{"type":4,"data":{"href":"http://x/","width":1280,"height":800},"timestamp":1}"#);
+        let e = ev(
+            4,
+            None,
+            r#"{"type":4,"data":{"href":"http://x/","width":1280,"height":800},"timestamp":1}"#,
+        );
         assert_eq!(
             e.facts(),
             EventFacts::Meta {
@@ -320,11 +330,29 @@ mod tests {
 
     #[test]
     fn click_and_resize() {
-        let c = ev(3, Some(2), r#"{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2}}"#);
+        let c = ev(
+            3,
+            Some(2),
+            r#"{"type":3,"data":{"source":2,"type":2,"id":5,"x":1,"y":2}}"#,
+        );
         assert_eq!(c.facts(), EventFacts::Click { kind: 2 });
-        let d = ev(3, Some(2), r#"{"type":3,"data":{"source":2,"type":1,"id":5}}"#);
+        let d = ev(
+            3,
+            Some(2),
+            r#"{"type":3,"data":{"source":2,"type":1,"id":5}}"#,
+        );
         assert_eq!(d.facts(), EventFacts::Other);
-        let r = ev(3, Some(4), r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#);
-        assert_eq!(r.facts(), EventFacts::ViewportResize { width: 390, height: 844 });
+        let r = ev(
+            3,
+            Some(4),
+            r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#,
+        );
+        assert_eq!(
+            r.facts(),
+            EventFacts::ViewportResize {
+                width: 390,
+                height: 844
+            }
+        );
     }
 }
