@@ -94,7 +94,7 @@ pub(crate) fn read_failure(
 ) -> RecordingError {
     if is_limit(err) {
         return Problem::TooLarge {
-            message: "input is larger than the recording size limit".into(),
+            message: "input (after gunzip, when gzipped) exceeds the recording size limit".into(),
             limit: limits.max_recording_bytes,
         }
         .at(path, pos);
