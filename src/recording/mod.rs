@@ -1,13 +1,37 @@
 //! What a recording is: format detection, decompression and normalization of every shape PostHog
 //! and rrweb produce into one [`Recording`] with one clean, time-ordered event stream per window.
+//!
+//! The pipeline, one module per step: [`input`] opens the file (gzip by magic bytes, bounded),
+//! [`detect`] names the format from the first JSON value, [`formats`] walks the records of that
+//! format, [`convert`] turns each raw event into an [`Event`] (expanding `cv` fields via
+//! [`decompress`] and packed events via [`packer`]), and [`normalize`] groups, sorts, dedups and
+//! repairs each window.
 
+mod budget;
+mod convert;
+mod decompress;
+mod depth;
+mod detect;
+mod error;
 mod event;
+mod formats;
+mod id;
+mod input;
+mod normalize;
+mod packer;
 mod parse;
+#[cfg(test)]
+mod real_files;
+mod summary;
 
+pub use error::RecordingError;
 pub use event::{Event, EventFacts, EventType, IncrementalSource, MouseInteraction};
-pub use parse::{load, parse_bytes};
-
-use std::path::Path;
+pub use formats::DEFAULT_WINDOW;
+pub(crate) use id::stem_of;
+pub use id::{fnv1a, sanitize_id, stem_of_path};
+pub use normalize::FALLBACK_VIEWPORT;
+pub use parse::{load, load_with_stats, parse_bytes, parse_bytes_with_stats};
+pub use summary::{ConsoleLine, Counts, WindowSummary};
 
 /// Limits that keep hostile or broken input from exhausting memory.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +42,9 @@ pub struct Limits {
     pub max_recording_bytes: usize,
     /// Largest number of events in a recording.
     pub max_events: usize,
+    /// Deepest JSON nesting allowed in one event (rrweb rebuilds the DOM recursively in the page,
+    /// so absurd depths would only crash the browser later).
+    pub max_depth: usize,
 }
 
 impl Default for Limits {
@@ -26,6 +53,7 @@ impl Default for Limits {
             max_event_bytes: 256 << 20,
             max_recording_bytes: 4 << 30,
             max_events: 5_000_000,
+            max_depth: 4096,
         }
     }
 }
@@ -104,105 +132,21 @@ impl Recording {
     }
 }
 
-/// Turns any id into a file-name-safe string: ASCII letters, digits, `-`, `_` and `.` (not leading),
-/// at most 100 bytes. Anything else becomes `_`; an id that changes gets a short hash suffix so
-/// two different ids never collide after sanitizing.
-pub fn sanitize_id(raw: &str) -> String {
-    let mut out: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    while out.starts_with('.') {
-        out.replace_range(0..1, "_");
-    }
-    let changed = out != raw || out.len() > 100 || out.is_empty();
-    if changed {
-        out.truncate(80);
-        out.push('-');
-        out.push_str(&format!("{:08x}", fnv1a(raw.as_bytes()) as u32));
-    }
-    out
-}
-
-/// FNV-1a, a small stable hash (stable across versions and machines, unlike `DefaultHasher`).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
-}
-
-/// The file stem of a path, used as the recording id when the input carries no session id.
-pub(crate) fn stem_of(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "recording".into());
-    let base = name
-        .trim_end_matches(".gz")
-        .trim_end_matches(".jsonl")
-        .trim_end_matches(".json");
-    base.to_string()
-}
-
-/// The file stem of a path given as text (for inputs that could not be read).
-pub fn stem_of_path(path: &str) -> String {
-    stem_of(Path::new(path))
-}
-
-/// What went wrong reading a recording. Every message names the input.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordingError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
-    #[error("{path}: line {line}: {message}")]
-    InvalidLine {
-        path: String,
-        line: usize,
-        message: String,
-    },
-    #[error(
-        "{path}: {message} (limit {limit} bytes; raise it with --max-event-bytes / --max-recording-bytes)"
-    )]
-    TooLarge {
-        path: String,
-        message: String,
-        limit: usize,
-    },
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sanitize_keeps_safe_ids() {
-        assert_eq!(
-            sanitize_id("01a21deb-1a85-7095-97cc-400f3f992b4d"),
-            "01a21deb-1a85-7095-97cc-400f3f992b4d"
-        );
-    }
-
-    #[test]
-    fn sanitize_rewrites_traversal_and_separators() {
-        let s = sanitize_id("../../etc/passwd");
-        assert!(!s.contains('/') && !s.starts_with('.'), "{s}");
-        assert_ne!(sanitize_id("a/b"), sanitize_id("a_b"));
-        assert!(!sanitize_id("").is_empty());
-        assert!(sanitize_id(&"x".repeat(500)).len() <= 100);
-    }
+/// What parsing saw on the way, for `reel inspect` and the benchmark.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Bytes of input (after whole-file gunzip when gzipped).
+    pub input_bytes: usize,
+    /// Events read, before duplicates were dropped and Meta events synthesized.
+    pub raw_events: usize,
+    /// Events that carried posthog-js `cv` compression (expanded or not).
+    pub cv_events: usize,
+    /// Events that were `@rrweb/packer` strings.
+    pub packed_events: usize,
+    /// Exact duplicate events dropped.
+    pub duplicates_dropped: usize,
+    /// Meta events inserted before a FullSnapshot that lacked one.
+    pub synthesized_meta: usize,
+    /// Bytes produced by decompressing `cv` fields and packed events.
+    pub expanded_bytes: usize,
 }

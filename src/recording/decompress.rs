@@ -1,0 +1,136 @@
+//! posthog-js `cv: "2024-10"` field compression: a JSON string whose chars are the bytes (latin-1)
+//! of a gzip stream of UTF-8 JSON. Expands one such field into validated JSON, bounded in size.
+
+use super::budget::{Budget, read_bounded};
+use super::error::Problem;
+use flate2::read::MultiGzDecoder;
+use serde_json::value::RawValue;
+
+/// The `cv` value this module understands.
+pub(crate) const CV_2024_10: &str = "2024-10";
+
+/// Which fields posthog-js compresses, by event type and incremental source.
+pub(crate) fn compressed_fields(kind: i64, source: Option<i64>) -> &'static [&'static str] {
+    match (kind, source) {
+        // FullSnapshot: the whole `data` (handled by the caller, listed for completeness).
+        (2, _) => &["data"],
+        // Mutation.
+        (3, Some(0)) => &["adds", "removes", "texts", "attributes"],
+        // StyleSheetRule.
+        (3, Some(8)) => &["adds", "removes"],
+        _ => &[],
+    }
+}
+
+/// Turns a string of chars U+0000..=U+00FF into the bytes they stand for.
+pub(crate) fn latin1_bytes(text: &str) -> Result<Vec<u8>, Problem> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let code = c as u32;
+        if code > 0xff {
+            return Err(Problem::invalid(format!(
+                "not a latin-1 byte string (contains U+{code:04X})"
+            )));
+        }
+        out.push(code as u8);
+    }
+    Ok(out)
+}
+
+/// Decodes JSON text that a decompressor produced: UTF-8, valid JSON, within the depth limit.
+pub(crate) fn json_from_bytes(bytes: Vec<u8>, max_depth: usize) -> Result<Box<RawValue>, Problem> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Problem::invalid(format!(
+            "decompressed data is not UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    if super::depth::exceeds(text.as_bytes(), max_depth) {
+        return Err(Problem::invalid(format!(
+            "decompressed JSON nests deeper than {max_depth} levels"
+        )));
+    }
+    RawValue::from_string(text)
+        .map_err(|e| Problem::invalid(format!("decompressed data is not JSON: {e}")))
+}
+
+/// Expands one compressed field (`raw` is the JSON string as it appears in the event) into the
+/// JSON it stands for. `name` is the field name for messages.
+pub(crate) fn expand_field(
+    raw: &RawValue,
+    name: &str,
+    budget: &mut Budget,
+) -> Result<Box<RawValue>, Problem> {
+    let what = format!("compressed \"{name}\" (cv {CV_2024_10})");
+    let text: String = serde_json::from_str(raw.get())
+        .map_err(|e| Problem::invalid(format!("{what}: not a string: {e}")))?;
+    let bytes = latin1_bytes(&text).map_err(|p| p.context(&what))?;
+    if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
+        return Err(Problem::invalid(format!("corrupt {what}: not gzip data")));
+    }
+    let allowance = budget.field_allowance();
+    let out = read_bounded(MultiGzDecoder::new(&bytes[..]), allowance, &what)?;
+    budget.charge(out.len())?;
+    json_from_bytes(out, budget.limits.max_depth).map_err(|p| p.context(&what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::Limits;
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+
+    /// What posthog-js does: gzip the JSON, then one char per byte.
+    pub(crate) fn compress(json: &str) -> String {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+        enc.write_all(json.as_bytes()).unwrap();
+        enc.finish().unwrap().iter().map(|b| *b as char).collect()
+    }
+
+    fn quoted(s: &str) -> Box<RawValue> {
+        RawValue::from_string(serde_json::to_string(s).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut budget = Budget::new(Limits::default());
+        let field = quoted(&compress(
+            r#"[{"parentId":1,"node":{"type":3,"textContent":"é"}}]"#,
+        ));
+        let out = expand_field(&field, "adds", &mut budget).unwrap();
+        assert_eq!(
+            out.get(),
+            r#"[{"parentId":1,"node":{"type":3,"textContent":"é"}}]"#
+        );
+    }
+
+    #[test]
+    fn bomb_is_too_large() {
+        let limits = Limits {
+            max_event_bytes: 1000,
+            ..Limits::default()
+        };
+        let mut budget = Budget::new(limits);
+        let big = format!("[\"{}\"]", "a".repeat(100_000));
+        let field = quoted(&compress(&big));
+        let err = expand_field(&field, "data", &mut budget).unwrap_err();
+        assert!(
+            matches!(err, Problem::TooLarge { limit: 1000, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn corrupt_and_truncated() {
+        let mut budget = Budget::new(Limits::default());
+        let bad = quoted("not gzip");
+        assert!(expand_field(&bad, "data", &mut budget).is_err());
+        let full = compress(r#"{"a":[1,2,3,4,5,6,7,8,9]}"#);
+        let cut: String = full.chars().take(full.chars().count() - 6).collect();
+        let err = expand_field(&quoted(&cut), "data", &mut budget).unwrap_err();
+        assert!(format!("{err:?}").contains("corrupt"), "{err:?}");
+        let wide = quoted("\u{1f}\u{8b}\u{2603}");
+        assert!(expand_field(&wide, "data", &mut budget).is_err());
+    }
+}
