@@ -75,6 +75,10 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
         "--disable-lcd-text",
         "--force-device-scale-factor=1",
         "--disable-gpu",
+        // Frames as fast as they can be produced, not at 60 Hz: animation-frame waits and
+        // screenshots take a few ms instead of a vsync interval each.
+        "--disable-gpu-vsync",
+        "--disable-frame-rate-limit",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
@@ -90,7 +94,9 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
         "--disable-client-side-phishing-detection",
         "--disable-domain-reliability",
         "--disable-site-isolation-trials",
-        "--disable-features=Translate,PaintHolding,OptimizationHints,MediaRouter,IsolateOrigins,site-per-process,AutofillServerCommunication",
+        // LocalNetworkAccessChecks: with --allow-network, a recording of an app on localhost or
+        // an intranet must load its assets although the player's origin is not local.
+        "--disable-features=Translate,PaintHolding,OptimizationHints,MediaRouter,IsolateOrigins,site-per-process,AutofillServerCommunication,LocalNetworkAccessChecks",
         "--no-first-run",
         "--no-default-browser-check",
         "--disable-quic",
