@@ -6,8 +6,10 @@ pub mod assets;
 pub mod chrome;
 pub mod isolation;
 pub mod player;
+pub mod pool;
 
 pub use chrome::{BrowserOptions, BrowserSession};
+pub use pool::{BrowserPool, Lease};
 
 use crate::plan::Checkpoint;
 use crate::recording::{EventFacts, EventType, WindowStream};

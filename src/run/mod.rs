@@ -10,7 +10,7 @@ use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
 use crate::plan::{self, Checkpoint, PlanOptions};
 use crate::recording::{Recording, sanitize_id};
-use crate::replay::{self, BrowserSession, ReplayOptions, Shot};
+use crate::replay::{self, BrowserPool, BrowserSession, ReplayOptions, Shot};
 use crate::report::{ConsoleError, ConsoleReport, RecordingReport, RecordingStatus};
 use futures::StreamExt;
 use std::collections::BTreeMap;
@@ -52,7 +52,7 @@ pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
 /// Runs every input (at most `opts.jobs` at once) and records each report in `finished` as soon
 /// as it is done; `on_done` sees each one too (in input order).
 pub async fn run_all(
-    session: &BrowserSession,
+    pool: &BrowserPool,
     inputs: Vec<Input>,
     opts: &RunOptions,
     finished: Finished,
@@ -60,7 +60,7 @@ pub async fn run_all(
 ) {
     let jobs = opts.jobs.max(1);
     let mut stream = futures::stream::iter(inputs.into_iter().enumerate())
-        .map(|(i, input)| async move { (i, run_one(session, input, opts).await) })
+        .map(|(i, input)| async move { (i, run_one(pool, i, input, opts).await) })
         .buffered(jobs);
     while let Some((i, report)) = stream.next().await {
         on_done(&report);
@@ -70,7 +70,7 @@ pub async fn run_all(
     }
 }
 
-async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> RecordingReport {
+async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) -> RecordingReport {
     let started = Instant::now();
     let recording = match input {
         Input::Ready(r) => r,
@@ -89,7 +89,32 @@ async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> R
             );
         }
     };
-    match run_recording(session, &recording, opts).await {
+    let mut lease = pool.lease(n).await;
+    let mut outcome = run_recording(&lease.session, &recording, opts).await;
+    // A browser that crashed or hangs is replaced and the recording tried once more.
+    if let Err(e) = &outcome
+        && !e.is_input_error()
+    {
+        let hung = matches!(e, RunError::Replay(replay::ReplayError::Timeout { .. }));
+        if hung || !pool.healthy(&lease).await {
+            let first = e.to_string();
+            tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
+            outcome = match pool.replace(&lease).await {
+                Ok(()) => {
+                    lease = pool.lease(n).await;
+                    run_recording(&lease.session, &recording, opts)
+                        .await
+                        .map_err(|e| {
+                            RunError::Output(format!("{e} (after a retry; first attempt: {first})"))
+                        })
+                }
+                Err(e) => Err(RunError::Output(format!(
+                    "{first}; the browser could not be restarted: {e}"
+                ))),
+            };
+        }
+    }
+    match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
