@@ -132,6 +132,9 @@ fn read(
                 .at(&shown, Pos::Line(line_no)));
             }
         },
+        Err(e) if line_no == 1 => {
+            return Err(Problem::invalid("not UTF-8").at(&shown, Pos::Offset(e.valid_up_to())));
+        }
         Err(e) => {
             return Err(Problem::invalid(format!(
                 "not UTF-8 (at byte {} of the line)",
