@@ -444,3 +444,41 @@ fn mangled_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn limits_are_enforced() {
+    let few = Limits {
+        max_events: 100,
+        ..Limits::default()
+    };
+    let err = load(&shared("swagger-ui/posthog-blob.jsonl"), &few).unwrap_err();
+    assert!(
+        err.to_string().contains("line 101: more than 100 events"),
+        "{err}"
+    );
+    let small = Limits {
+        max_event_bytes: 10_000,
+        ..Limits::default()
+    };
+    let err = load(&shared("swagger-ui/posthog-blob.jsonl"), &small).unwrap_err();
+    assert!(
+        matches!(err, RecordingError::TooLarge { limit: 10_000, .. }),
+        "{err}"
+    );
+    let tiny = Limits {
+        max_recording_bytes: 100_000,
+        ..Limits::default()
+    };
+    let err = load(&shared("swagger-ui/posthog-export.json"), &tiny).unwrap_err();
+    assert!(matches!(err, RecordingError::TooLarge { .. }), "{err}");
+}
+
+#[test]
+fn byte_order_mark_and_blank_lines_are_tolerated() {
+    let bytes = std::fs::read(shared("rrweb-todomvc-angularjs/rrweb-events.json")).unwrap();
+    let mut with_bom = b"\xEF\xBB\xBF\n\n".to_vec();
+    with_bom.extend_from_slice(&bytes);
+    let a = parse_bytes(&with_bom, Path::new("a.json"), &Limits::default()).unwrap();
+    let b = parse_bytes(&bytes, Path::new("b.json"), &Limits::default()).unwrap();
+    assert_eq!(sequences(&a), sequences(&b));
+}
