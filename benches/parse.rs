@@ -226,8 +226,9 @@ fn child_ceiling(path: &Path) {
     println!("{secs} {} 0 {} 0", values.len(), bytes.len());
 }
 
-/// Runs this binary in `mode` on `path` under `/usr/bin/time -v`: (stdout fields, peak RSS MB).
-fn measured(mode: &str, path: &Path) -> Option<(Vec<f64>, f64)> {
+/// Runs this binary in `mode` on `path` under `/usr/bin/time -v`: (stdout fields, CPU seconds of
+/// the whole child, peak RSS MB). CPU time is robust to other load on the machine; wall time is not.
+fn measured(mode: &str, path: &Path) -> Option<(Vec<f64>, f64, f64)> {
     let exe = std::env::current_exe().ok()?;
     let out = Command::new("/usr/bin/time")
         .arg("-v")
@@ -248,14 +249,16 @@ fn measured(mode: &str, path: &Path) -> Option<(Vec<f64>, f64)> {
         .split_whitespace()
         .filter_map(|f| f.parse().ok())
         .collect();
-    let rss_kb: f64 = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|v| v.trim().parse().ok())?;
-    Some((fields, rss_kb * 1000.0 / MB))
+    let report = String::from_utf8_lossy(&out.stderr);
+    let field = |name: &str| -> Option<f64> {
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let rss_kb = field("Maximum resident set size (kbytes): ")?;
+    let cpu = field("User time (seconds): ")? + field("System time (seconds): ")?;
+    Some((fields, cpu, rss_kb * 1000.0 / MB))
 }
 
 fn large_files(size_mb: u64) {
@@ -265,16 +268,16 @@ fn large_files(size_mb: u64) {
     eprintln!("generated in {:.1} s", t.elapsed().as_secs_f64());
     println!("### Generated session (~{size_mb} MB per file, child process per run)\n");
     println!(
-        "| file | on disk MB | input MB | events | windows | event JSON MB | reel s | reel MB/s | reel peak RSS MB | peak / event JSON | serde_json Value s | Value MB/s | Value peak RSS MB |"
+        "| file | on disk MB | input MB | events | windows | event JSON MB | reel wall s | reel CPU s | reel MB/s (CPU) | reel peak RSS MB | peak / event JSON | Value CPU s | Value MB/s (CPU) | Value peak RSS MB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for f in &files {
         let disk = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0) as f64 / MB;
         let name = f
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
-        let Some((r, rss)) = measured("load", f) else {
+        let Some((r, cpu, rss)) = measured("load", f) else {
             continue;
         };
         let (secs, events, event_bytes, input, windows) = (r[0], r[1], r[2] / MB, r[3] / MB, r[4]);
@@ -283,17 +286,17 @@ fn large_files(size_mb: u64) {
         } else {
             measured("ceiling", f)
         };
-        let (csecs, cspeed, crss) = match &ceiling {
-            Some((c, crss)) => (
-                format!("{:.2}", c[0]),
-                format!("{:.0}", input / c[0]),
+        let (ccpu, cspeed, crss) = match &ceiling {
+            Some((_, ccpu, crss)) => (
+                format!("{ccpu:.2}"),
+                format!("{:.0}", input / ccpu),
                 format!("{crss:.0}"),
             ),
             None => ("-".into(), "-".into(), "-".into()),
         };
         println!(
-            "| {name} | {disk:.0} | {input:.0} | {events:.0} | {windows:.0} | {event_bytes:.0} | {secs:.2} | {:.0} | {rss:.0} | {:.2} | {csecs} | {cspeed} | {crss} |",
-            input / secs,
+            "| {name} | {disk:.0} | {input:.0} | {events:.0} | {windows:.0} | {event_bytes:.0} | {secs:.2} | {cpu:.2} | {:.0} | {rss:.0} | {:.2} | {ccpu} | {cspeed} | {crss} |",
+            input / cpu,
             rss / event_bytes,
         );
     }

@@ -50,6 +50,64 @@ pub(crate) fn latin1_bytes(text: &str) -> Result<Vec<u8>, Problem> {
     Ok(out)
 }
 
+/// The bytes a JSON string literal (quotes included, already validated JSON) stands for when each
+/// char is one latin-1 byte: unescaping and the latin-1 mapping in one pass, no `String` between.
+pub(crate) fn json_latin1_bytes(literal: &str) -> Result<Vec<u8>, Problem> {
+    let inner = literal
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .ok_or_else(|| Problem::invalid("not a string"))?;
+    let b = inner.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let bad = |what: &str| Problem::invalid(format!("not a latin-1 byte string ({what})"));
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let esc = *b.get(i + 1).ok_or_else(|| bad("dangling escape"))?;
+                let byte = match esc {
+                    b'"' => b'"',
+                    b'\\' => b'\\',
+                    b'/' => b'/',
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    b'u' => {
+                        let hex = inner
+                            .get(i + 2..i + 6)
+                            .ok_or_else(|| bad("short \\u escape"))?;
+                        let code =
+                            u16::from_str_radix(hex, 16).map_err(|_| bad("bad \\u escape"))?;
+                        i += 4;
+                        u8::try_from(code).map_err(|_| bad(&format!("contains U+{code:04X}")))?
+                    }
+                    _ => return Err(bad("unknown escape")),
+                };
+                out.push(byte);
+                i += 2;
+            }
+            c @ 0x00..=0x7f => {
+                out.push(c);
+                i += 1;
+            }
+            c @ (0xc2 | 0xc3) if i + 1 < b.len() => {
+                out.push((b[i + 1] & 0x3f) | ((c & 0x03) << 6));
+                i += 2;
+            }
+            _ => {
+                let c = inner
+                    .get(i..)
+                    .and_then(|s| s.chars().next())
+                    .map_or(0, |c| c as u32);
+                return Err(bad(&format!("contains U+{c:04X}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Decodes JSON text that a decompressor produced: UTF-8 and valid JSON. (Depth is checked once
 /// on the whole event it ends up in.)
 pub(crate) fn json_from_bytes(bytes: Vec<u8>) -> Result<Box<RawValue>, Problem> {
@@ -71,9 +129,7 @@ pub(crate) fn expand_field(
     budget: &mut Budget,
 ) -> Result<Box<RawValue>, Problem> {
     let what = format!("compressed \"{name}\" (cv {CV_2024_10})");
-    let text: String = serde_json::from_str(raw.get())
-        .map_err(|e| Problem::invalid(format!("{what}: not a string: {e}")))?;
-    let bytes = latin1_bytes(&text).map_err(|p| p.context(&what))?;
+    let bytes = json_latin1_bytes(raw.get()).map_err(|p| p.context(&what))?;
     if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
         return Err(Problem::invalid(format!("corrupt {what}: not gzip data")));
     }
@@ -106,6 +162,21 @@ mod tests {
         let all: String = (0u8..=255).map(|b| b as char).collect();
         assert_eq!(latin1_bytes(&all).unwrap(), (0u8..=255).collect::<Vec<_>>());
         assert!(latin1_bytes("\u{100}").is_err());
+    }
+
+    #[test]
+    fn json_literal_decoding_matches_serde() {
+        let all: String = (0u8..=255).map(|b| b as char).collect();
+        let literal = serde_json::to_string(&all).unwrap();
+        assert_eq!(
+            json_latin1_bytes(&literal).unwrap(),
+            (0u8..=255).collect::<Vec<_>>()
+        );
+        assert_eq!(json_latin1_bytes(r#""\u00e9\/\"x""#).unwrap(), b"\xe9/\"x");
+        assert!(json_latin1_bytes(r#""\u0100""#).is_err());
+        assert!(json_latin1_bytes(r#""\u00""#).is_err());
+        assert!(json_latin1_bytes("\"\u{2603}\"").is_err());
+        assert!(json_latin1_bytes("17").is_err());
     }
 
     #[test]
