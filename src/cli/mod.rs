@@ -68,9 +68,10 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: u8) {
+    // chromiumoxide logs a websocket error whenever a browser closes; it is noise below -vv.
     let level = match verbose {
-        0 => "warn",
-        1 => "reel=debug,warn",
+        0 => "warn,chromiumoxide=off",
+        1 => "reel=debug,warn,chromiumoxide=off",
         _ => "reel=trace,info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("REEL_LOG")

@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Recordings replayed at once (default: number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Determinism audit: capture every checkpoint N times and report any pixel that varies
+    /// (status `flaky`, with the regions), so flaky areas can be found and masked.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub repeat: usize,
     /// Per-pixel colour threshold, 0..1 (pixelmatch semantics).
     #[arg(long, default_value_t = 0.1)]
     pub threshold: f64,
@@ -111,6 +115,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         jobs: args
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        repeat: args.repeat.clamp(1, 100),
     };
     let browser = args.browser.browser_options()?;
 

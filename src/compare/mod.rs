@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod kernel;
 pub mod mask;
 pub mod png_io;
+pub mod regions;
 pub mod tolerance;
 
 pub use kernel::{Background, DiffOptions, DiffResult, diff};

@@ -102,6 +102,11 @@ pub struct CheckpointReport {
     pub diff: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub message: Option<String>,
+    /// With `--repeat`: pixels that varied between repeated captures, and where ([x, y, w, h]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub varying_pixels: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub varying_regions: Option<Vec<[u32; 4]>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 mod verdict;
 
-pub use verdict::{UpdateMode, Verdict};
+pub use verdict::{UpdateMode, Variation, Verdict};
 
 use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub replay: ReplayOptions,
     /// Recordings replayed at once (pages in the shared browser).
     pub jobs: usize,
+    /// Capture every checkpoint this many times and report any pixel that varies (>= 1).
+    pub repeat: usize,
 }
 
 /// A recording to run, or the reason it could not even be read.
@@ -208,6 +210,18 @@ async fn run_recording(
             });
         }
         let ctx = Arc::new(verdict::Context::new(recording, window_label.clone(), opts));
+        let mut variations: BTreeMap<String, Variation> = BTreeMap::new();
+        for _ in 1..opts.repeat.max(1) {
+            let again =
+                replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
+            let pairs: Vec<(Shot, Shot)> = first.shots.iter().cloned().zip(again.shots).collect();
+            let found = tokio::task::spawn_blocking(move || compare_repeats(pairs))
+                .await
+                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
+            for (name, v) in found {
+                variations.entry(name).or_default().merge(v);
+            }
+        }
         let verdicts = judge_all(ctx.clone(), first.shots.clone()).await?;
 
         // Differences are captured a second time: if the two captures disagree, it is flaky.
@@ -227,10 +241,12 @@ async fn run_recording(
         }
         for (verdict, shot) in verdicts.into_iter().zip(first.shots) {
             let again = second.remove(&shot.checkpoint.name);
+            let variation = variations.remove(&shot.checkpoint.name);
             let ctx = ctx.clone();
-            let report = tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again))
-                .await
-                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
+            let report =
+                tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again, variation))
+                    .await
+                    .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
             checkpoints.push(report);
         }
     }
@@ -260,6 +276,28 @@ async fn run_recording(
         console,
         blocked_requests: blocked,
     })
+}
+
+/// Pixel variation between two captures of the same checkpoints.
+fn compare_repeats(pairs: Vec<(Shot, Shot)>) -> Result<Vec<(String, Variation)>, RunError> {
+    let mut out = Vec::new();
+    for (a, b) in pairs {
+        if a.png == b.png {
+            continue;
+        }
+        let decode = |s: &Shot| {
+            crate::compare::decode_png(&s.png).map_err(|_| {
+                RunError::Output(format!(
+                    "{}: the browser returned an undecodable screenshot",
+                    s.checkpoint.name
+                ))
+            })
+        };
+        if let Some(v) = Variation::between(&decode(&a)?, &decode(&b)?) {
+            out.push((a.checkpoint.name.clone(), v));
+        }
+    }
+    Ok(out)
 }
 
 /// First look at every shot against its baseline, off the async threads.

@@ -49,6 +49,31 @@ enum First {
     Differs(DiffResult),
 }
 
+/// How a checkpoint varied between repeated captures (`--repeat`).
+#[derive(Debug, Clone, Default)]
+pub struct Variation {
+    pub pixels: u64,
+    pub regions: Vec<[u32; 4]>,
+}
+
+impl Variation {
+    /// Adds the differences between two captures of the same checkpoint (none when identical).
+    pub fn between(a: &Rgba, b: &Rgba) -> Option<Variation> {
+        let (pixels, regions) = compare::regions::varying_regions(a, b);
+        (pixels > 0).then_some(Variation { pixels, regions })
+    }
+
+    pub fn merge(&mut self, other: Variation) {
+        self.pixels = self.pixels.max(other.pixels);
+        for r in other.regions {
+            if !self.regions.contains(&r) {
+                self.regions.push(r);
+            }
+        }
+        self.regions.sort();
+    }
+}
+
 /// The first comparison of a shot with its baseline.
 pub struct Verdict {
     pub checkpoint: Checkpoint,
@@ -175,6 +200,7 @@ impl Context {
         verdict: Verdict,
         shot: Shot,
         again: Option<Shot>,
+        variation: Option<Variation>,
     ) -> Result<CheckpointReport, RunError> {
         let cp = &verdict.checkpoint;
         let update = self.opts.update;
@@ -192,7 +218,21 @@ impl Context {
             baseline: baseline_rel,
             diff: None,
             message: None,
+            varying_pixels: None,
+            varying_regions: None,
         };
+        if let Some(v) = variation {
+            // Repeated captures disagree: nothing about this checkpoint can be trusted or written.
+            report.status = CheckpointStatus::Flaky;
+            report.message = Some(format!(
+                "{} pixels varied between repeated captures",
+                v.pixels
+            ));
+            report.varying_pixels = Some(v.pixels);
+            report.varying_regions = Some(v.regions);
+            report.actual = Some(self.write_report_png("actual", &cp.name, &shot.png)?);
+            return Ok(report);
+        }
         match verdict.first {
             First::Missing => {
                 if update.writes_missing() {
