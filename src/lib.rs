@@ -11,3 +11,4 @@ pub mod files;
 pub mod plan;
 pub mod recording;
 pub mod replay;
+pub mod source;
