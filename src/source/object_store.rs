@@ -258,23 +258,51 @@ fn open(cfg: &StoreFetch) -> Result<(Box<dyn ObjectStore>, StorePath), SourceErr
     Ok((store, path()?))
 }
 
-/// Classifies an `object_store` error: credentials and missing objects are the user's to fix.
+/// Classifies an `object_store` error: credentials and missing buckets or objects are the user's
+/// to fix. Stores report some of those only as a status inside a generic error, so its text is
+/// checked too.
 fn storage_error(url: &str, e: ::object_store::Error) -> SourceError {
     use ::object_store::Error as E;
-    let (auth, not_found, hint) = match &e {
-        E::Unauthenticated { .. } | E::PermissionDenied { .. } => (
-            true,
-            false,
-            "; check the credentials in the environment (AWS_*, GOOGLE_*, AZURE_*)",
-        ),
-        E::NotFound { .. } => (false, true, "; check the bucket and path"),
-        _ => (false, false, ""),
+    let text = one_line(&e.to_string());
+    let says = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+    let auth = matches!(e, E::Unauthenticated { .. } | E::PermissionDenied { .. })
+        || says(&[
+            "403 Forbidden",
+            "401 Unauthorized",
+            "AccessDenied",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "AuthenticationFailed",
+        ]);
+    let not_found = !auth
+        && (matches!(e, E::NotFound { .. })
+            || says(&[
+                "404 Not Found",
+                "NoSuchBucket",
+                "ContainerNotFound",
+                "NoSuchKey",
+            ]));
+    let hint = if auth {
+        "; check the credentials in the environment (AWS_*, GOOGLE_*, AZURE_*)"
+    } else if not_found {
+        "; check the bucket and path"
+    } else {
+        ""
     };
     SourceError::Storage {
         url: url.to_string(),
-        message: format!("{e}{hint}"),
+        message: format!("{text}{hint}"),
         auth,
         not_found,
+    }
+}
+
+/// An error text on one line, at most 600 characters.
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(600) {
+        Some((i, _)) => format!("{}…", &joined[..i]),
+        None => joined,
     }
 }
 

@@ -115,13 +115,14 @@ impl Client {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            self.wait_for_pause().await;
             let outcome = {
                 let _permit = self
                     .in_flight
                     .acquire()
                     .await
                     .map_err(|_| SourceError::Usage("request pool closed".to_string()))?;
+                // After the permit: a 429 seen while this request queued pauses it too.
+                self.wait_for_pause().await;
                 tracing::debug!("GET {url} (attempt {attempt})");
                 self.attempt(url).await
             };
