@@ -181,11 +181,16 @@ fn text(b: &[u8]) -> String {
 fn lists_with_pagination_and_saves_every_layout_exactly() {
     let (srv, all) = server(false, 2);
     let dir = tempfile::tempdir().unwrap();
-    let out = run(fetch_cmd(&srv, dir.path()).arg("-vv"));
+    let out = run(fetch_cmd(&srv, dir.path()).args(["-vv", "--concurrency", "3"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for s in &all {
         assert_saved(dir.path(), s);
     }
+    let max = srv.max_in_flight();
+    assert!(
+        (1..=3).contains(&max),
+        "at most 3 requests in flight, saw {max}"
+    );
     // The shared files come back byte for byte.
     assert_eq!(
         std::fs::read(dir.path().join(format!("{}.jsonl", all[0].id))).unwrap(),
@@ -361,6 +366,48 @@ fn retries_429_503_and_dropped_connections() {
     }
     let stderr = text(&out.stderr);
     assert!(stderr.contains("rate limited"), "{stderr}");
+}
+
+#[test]
+fn sigterm_during_a_rate_limit_pause_exits_130_without_partial_files() {
+    let (srv, all) = server(false, 100);
+    srv.fault(
+        &format!("{}/snapshots/?source=blob_v2&start_blob_key=20", all[0].id),
+        Fault::Status {
+            status: 429,
+            retry_after: Some("30".into()),
+            body: "{}".into(),
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = fetch_cmd(&srv, dir.path())
+        .args(["--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !srv.log().iter().any(|l| l.status == 429) {
+        assert!(Instant::now() < deadline, "no 429 served");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let stopped = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        stopped.elapsed() < Duration::from_secs(5),
+        "did not wait out Retry-After"
+    );
+    for f in files(dir.path()) {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        assert!(!name.starts_with(".reel-tmp"), "partial file {name}");
+        let id = name
+            .trim_end_matches(".meta.json")
+            .trim_end_matches(".jsonl");
+        assert_saved(dir.path(), all.iter().find(|s| s.id == id).unwrap());
+    }
 }
 
 #[test]

@@ -164,8 +164,9 @@ pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
         },
     };
     let progress = Arc::new(Progress::new(tty, Some(key.clone())));
-    let result = posthog::fetch(&cfg, progress.clone()).await;
+    let result = until_interrupted(posthog::fetch(&cfg, progress.clone())).await;
     progress.finish();
+    let result = result?;
     finish(result, &args, Some(&key), "recordings")
 }
 
@@ -194,9 +195,22 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
         retry_base: Duration::from_millis(args.retry_base_ms),
     };
     let progress = Arc::new(Progress::new(tty, None));
-    let result = store::fetch(&cfg, progress.clone()).await;
+    let result = until_interrupted(store::fetch(&cfg, progress.clone())).await;
     progress.finish();
+    let result = result?;
     finish(result, &args, None, "objects")
+}
+
+/// Runs `work` unless Ctrl-C / SIGTERM comes first. Files are only ever written whole (temp file
+/// + rename, with no await in between), so stopping at any await leaves no partial file.
+async fn until_interrupted<T>(work: impl std::future::Future<Output = T>) -> Result<T, Failure> {
+    tokio::select! {
+        r = work => Ok(r),
+        _ = super::browser_args::interrupted() => Err(Failure {
+            class: crate::exit::ErrorClass::Interrupted,
+            error: anyhow::anyhow!("interrupted; the recordings saved so far are complete, nothing is half-written"),
+        }),
+    }
 }
 
 /// The key from `--api-key-file` or `$POSTHOG_API_KEY` (never from a flag: flags show in `ps`).

@@ -69,6 +69,9 @@ pub struct Config {
 
 struct State {
     cfg: Config,
+    /// Requests read and not yet answered, and the most at once.
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
     faults: Mutex<Vec<(String, Fault)>>,
     log: Mutex<Vec<Logged>>,
 }
@@ -84,6 +87,8 @@ impl Server {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(State {
             cfg,
+            in_flight: Default::default(),
+            max_in_flight: Default::default(),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
         });
@@ -110,6 +115,13 @@ impl Server {
         self.state.log.lock().unwrap().clone()
     }
 
+    /// The most requests the server was working on at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.state
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn clear_log(&self) {
         self.state.log.lock().unwrap().clear();
     }
@@ -128,6 +140,14 @@ fn handle(mut conn: TcpStream, state: &State) {
             return;
         }
     }
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = state.in_flight.fetch_add(1, SeqCst) + 1;
+    state.max_in_flight.fetch_max(now, SeqCst);
+    // Counted as answered just before the answer goes out: the client cannot start its next
+    // request before that.
+    let done = || {
+        state.in_flight.fetch_sub(1, SeqCst);
+    };
     let head = String::from_utf8_lossy(&buf).to_string();
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
@@ -152,6 +172,7 @@ fn handle(mut conn: TcpStream, state: &State) {
     let (status, ctype, body, extra) = match fault {
         Some(Fault::Drop) => {
             log(state, &target, &path, &query, 0);
+            done();
             let _ = conn.shutdown(std::net::Shutdown::Both);
             return;
         }
@@ -199,6 +220,7 @@ fn handle(mut conn: TcpStream, state: &State) {
     )
     .into_bytes();
     out.extend_from_slice(&body);
+    done();
     let _ = conn.write_all(&out);
     let _ = conn.flush();
 }

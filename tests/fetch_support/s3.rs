@@ -7,6 +7,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+const HOW: &str = "the object-storage tests need a real S3-compatible server: run \
+                   ./scripts/install-deps (python3 -m pip install 'moto[server]')";
+
 pub struct Moto {
     child: Child,
     pub endpoint: String,
@@ -20,27 +23,36 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // The same interpreter `scripts/install-deps` installs moto into.
+        // Its log goes to a file (a pipe nobody reads would fill up and stall it).
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log.reopen().unwrap()))
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start moto_server ({e}): the object-storage tests need a real \
-                     S3-compatible server; run ./scripts/install-deps (pip install 'moto[server]')"
-                )
-            });
-        let moto = Moto {
+            .unwrap_or_else(|e| panic!("cannot start python3 -m moto.server: {e}; {HOW}"));
+        let mut moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                let err = std::fs::read_to_string(log.path()).unwrap_or_default();
+                panic!("moto's S3 server exited ({status}): {}; {HOW}", err.trim());
+            }
             assert!(
                 Instant::now() < deadline,
-                "moto_server did not start in 60 s"
+                "moto's S3 server did not start in 60 s"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
