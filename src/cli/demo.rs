@@ -23,18 +23,12 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> Result<Outcome, Failure> {
-    let recording =
-        recording::parse_bytes(DEMO_RECORDING, Path::new(DEMO_NAME), &Limits::default())?;
+    let recording = recording::parse_bytes(DEMO_RECORDING, Path::new(DEMO_NAME), &Limits::default())?;
     println!(
         "reel demo: replaying the embedded recording {} ({} events, {:.1} s of a real user session) in headless Chromium, network blocked",
         recording.id,
         recording.event_count(),
-        recording
-            .windows
-            .first()
-            .map(|w| w.duration_ms())
-            .unwrap_or(0) as f64
-            / 1000.0
+        recording.windows.first().map(|w| w.duration_ms()).unwrap_or(0) as f64 / 1000.0
     );
     let written = replay_into(
         &recording,
@@ -59,17 +53,12 @@ pub async fn run(args: DemoArgs) -> Result<Outcome, Failure> {
                 println!("    {:>7} ms  {}", e.t_ms, e.message);
             }
         }
-        if let Some(shot) = w
-            .capture
-            .shots
-            .iter()
-            .find(|s| s.checkpoint.reason == crate::plan::Reason::ConsoleError)
-        {
+        if let Some(shot) = w.capture.shots.iter().find(|s| {
+            s.checkpoint.reason == crate::plan::Reason::ConsoleError
+        }) {
             println!(
                 "  look at: {} (the page when the first error was logged)",
-                w.dir
-                    .join(format!("{}.png", shot.checkpoint.name))
-                    .display()
+                w.dir.join(format!("{}.png", shot.checkpoint.name)).display()
             );
         }
         println!(
