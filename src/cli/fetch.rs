@@ -271,6 +271,13 @@ fn finish(
         line.push_str(&format!(", {} failed", summary.failed.len()));
     }
     println!("{}", scrub(line));
+    if summary.fetched.is_empty()
+        && summary.cached.is_empty()
+        && summary.failed.is_empty()
+        && summary.skipped.is_empty()
+    {
+        eprintln!("note: no {what} matched the selection (see --since and the other filters)");
+    }
     let Some(worst) = summary.worst() else {
         return Ok(Outcome::Pass);
     };
