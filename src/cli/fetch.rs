@@ -96,8 +96,8 @@ fn parse_when(s: &str) -> Result<String, String> {
     {
         return Ok(format!("-{rel}"));
     }
-    if t.len() >= 10
-        && chrono::NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").is_ok()
+    if let Some(day) = t.get(..10)
+        && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok()
         && (t.len() == 10 || chrono::DateTime::parse_from_rfc3339(t).is_ok())
     {
         return Ok(t.to_string());
@@ -281,9 +281,6 @@ fn finish(
     let Some(worst) = summary.worst() else {
         return Ok(Outcome::Pass);
     };
-    for (_, e) in &summary.failed {
-        eprintln!("{}", scrub(format!("  {e}")));
-    }
     if worst.is_fatal() {
         return Err(fail(worst, worst.to_string()));
     }
@@ -410,6 +407,7 @@ mod tests {
         );
         assert!(parse_when("d").is_err());
         assert!(parse_when("last week").is_err());
+        assert!(parse_when("2026-01-3\u{e9}").is_err());
         assert_eq!(parse_seconds("30s").unwrap(), 30.0);
         assert_eq!(parse_seconds("2m").unwrap(), 120.0);
         assert_eq!(parse_seconds("90").unwrap(), 90.0);
