@@ -602,6 +602,35 @@ fn broken_server_answers_fail_cleanly() {
     assert_eq!(files(dir.path()).len(), 2, "nothing half-saved");
 }
 
+#[test]
+fn persistent_server_errors_give_up_after_bounded_retries() {
+    let (srv, all) = server(false, 100);
+    for _ in 0..10 {
+        srv.fault(
+            &format!("{}/snapshots/", all[1].id),
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+                body: "blocks unavailable".into(),
+            },
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ids = format!("{},{}", all[0].id, all[1].id);
+    let out = run(fetch_cmd(&srv, dir.path()).args(["--recording", &ids, "--retries", "2"]));
+    assert_eq!(out.status.code(), Some(3));
+    let attempts = srv
+        .log()
+        .iter()
+        .filter(|l| l.path.contains(&all[1].id) && l.path.ends_with("/snapshots/"))
+        .count();
+    assert_eq!(attempts, 3, "1 attempt + 2 retries");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("HTTP 503 after 3 attempts"), "{stderr}");
+    assert_saved(dir.path(), &all[0]);
+    assert_eq!(files(dir.path()).len(), 2);
+}
+
 // ---- object storage -------------------------------------------------------------------------
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

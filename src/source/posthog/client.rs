@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use url::Url;
 
+/// The largest answer reel accepts (a blob_v2 range of 20 blocks is far smaller).
+pub const MAX_BODY_BYTES: usize = 2 << 30;
+
 /// How often and how long to retry.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -70,6 +73,7 @@ pub struct Client {
 
 enum Attempt {
     Done(Reply),
+    Fail(SourceError),
     Retry {
         wait: Option<Duration>,
         why: String,
@@ -127,6 +131,7 @@ impl Client {
                 self.attempt(url).await
             };
             match outcome {
+                Attempt::Fail(e) => return Err(e),
                 Attempt::Done(reply) => {
                     tracing::trace!("{url} -> HTTP {}", reply.status);
                     if reply.status == 401 || reply.status == 403 {
@@ -226,20 +231,36 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
-                return Attempt::Retry {
-                    wait: None,
-                    why: format!(
-                        "connection lost while reading the body: {}",
-                        transport_message(&e)
-                    ),
-                    status: None,
-                    detail: String::new(),
-                };
+        let mut resp = resp;
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Attempt::Fail(SourceError::BadResponse {
+                            url: url.to_string(),
+                            message: format!(
+                                "the answer is larger than {} MiB",
+                                MAX_BODY_BYTES >> 20
+                            ),
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Attempt::Retry {
+                        wait: None,
+                        why: format!(
+                            "connection lost while reading the body: {}",
+                            transport_message(&e)
+                        ),
+                        status: None,
+                        detail: String::new(),
+                    };
+                }
             }
-        };
+        }
         match status {
             429 => {
                 let wait = retry_after.or_else(|| expected_available_in(&body));
