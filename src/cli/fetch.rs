@@ -28,10 +28,10 @@ pub struct FetchArgs {
     #[arg(long)]
     pub refresh: bool,
     /// Requests in flight at most.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
     /// Retries of a request that failed with 429, 502, 503, 504, a timeout or a lost connection.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
     /// First backoff delay in ms (doubles per retry, with jitter).
     #[arg(long, hide = true, env = "REEL_RETRY_BASE_MS", default_value_t = 1000)]
@@ -193,6 +193,7 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
         validate: !args.no_validate,
         retries: args.retries,
         retry_base: Duration::from_millis(args.retry_base_ms),
+        timeout: Duration::from_secs(args.timeout.max(1)),
     };
     let progress = Arc::new(Progress::new(tty, None));
     let result = until_interrupted(store::fetch(&cfg, progress.clone())).await;

@@ -27,6 +27,8 @@ pub struct StoreFetch {
     pub retries: u32,
     /// First backoff delay.
     pub retry_base: Duration,
+    /// Timeout of one request.
+    pub timeout: Duration,
 }
 
 /// Whether `url` names object storage (rather than `posthog`).
@@ -216,28 +218,48 @@ fn open(cfg: &StoreFetch) -> Result<(Box<dyn ObjectStore>, StorePath), SourceErr
         max_retries: cfg.retries as usize,
         retry_timeout: Duration::from_secs(180),
     };
+    // Set as config keys: replacing the client options would drop what `from_env` read into them
+    // (e.g. AWS_ALLOW_HTTP).
+    use ::object_store::ClientConfigKey as C;
+    let timeouts = [
+        (C::Timeout, format!("{}ms", cfg.timeout.as_millis())),
+        (
+            C::ConnectTimeout,
+            format!("{}ms", cfg.timeout.min(Duration::from_secs(30)).as_millis()),
+        ),
+    ];
     let path = || {
         StorePath::from_url_path(url.path())
             .map_err(|e| usage(format!("not a valid object path: {e}")))
     };
     let built: Result<Box<dyn ObjectStore>, ::object_store::Error> =
         match url.scheme().to_ascii_lowercase().as_str() {
-            "s3" | "s3a" => ::object_store::aws::AmazonS3Builder::from_env()
-                .with_url(cfg.url.as_str())
-                .with_retry(retry)
-                .build()
-                .map(|s| Box::new(s) as _),
-            "gs" => ::object_store::gcp::GoogleCloudStorageBuilder::from_env()
-                .with_url(cfg.url.as_str())
-                .with_retry(retry)
-                .build()
-                .map(|s| Box::new(s) as _),
-            "az" | "azure" | "abfs" | "abfss" | "adl" => {
-                ::object_store::azure::MicrosoftAzureBuilder::from_env()
+            "s3" | "s3a" => {
+                let mut b = ::object_store::aws::AmazonS3Builder::from_env()
                     .with_url(cfg.url.as_str())
-                    .with_retry(retry)
-                    .build()
-                    .map(|s| Box::new(s) as _)
+                    .with_retry(retry);
+                for (k, v) in timeouts {
+                    b = b.with_config(::object_store::aws::AmazonS3ConfigKey::Client(k), v);
+                }
+                b.build().map(|s| Box::new(s) as _)
+            }
+            "gs" => {
+                let mut b = ::object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                    .with_url(cfg.url.as_str())
+                    .with_retry(retry);
+                for (k, v) in timeouts {
+                    b = b.with_config(::object_store::gcp::GoogleConfigKey::Client(k), v);
+                }
+                b.build().map(|s| Box::new(s) as _)
+            }
+            "az" | "azure" | "abfs" | "abfss" | "adl" => {
+                let mut b = ::object_store::azure::MicrosoftAzureBuilder::from_env()
+                    .with_url(cfg.url.as_str())
+                    .with_retry(retry);
+                for (k, v) in timeouts {
+                    b = b.with_config(::object_store::azure::AzureConfigKey::Client(k), v);
+                }
+                b.build().map(|s| Box::new(s) as _)
             }
             "file" => {
                 let (store, path) = ::object_store::parse_url(&url)

@@ -204,7 +204,7 @@ impl Api {
         if let Some(secs) = filter.min_duration_s {
             base.push((
                 "having_predicates",
-                serde_json::json!([{"key": "duration", "value": secs, "operator": "gt", "type": "recording"}])
+                serde_json::json!([{"key": "duration", "value": secs, "operator": "gte", "type": "recording"}])
                     .to_string(),
             ));
         }
