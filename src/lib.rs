@@ -13,3 +13,4 @@ pub mod recording;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod source;

@@ -5,6 +5,7 @@ mod approve;
 mod browser_args;
 mod demo;
 mod diff;
+mod fetch;
 mod inspect;
 mod replay;
 mod run;
@@ -42,6 +43,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Compare two PNG screenshots (pixelmatch-compatible).
     Diff(diff::DiffArgs),
+    /// Fetch recordings from PostHog or object storage (s3://, gs://, az://, file://) into a directory.
+    Fetch(fetch::FetchArgs),
 }
 
 /// Parses the command line, runs it and maps the result to the exit-code table.
@@ -91,6 +94,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Inspect(args) => inspect::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Fetch(args) => block_on(fetch::run(args)),
     }
 }
 

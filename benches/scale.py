@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Speed and scale benchmark for reel (issue: parallel replay, long sessions, memory, start-up).
+
+Prints one table per measurement with ratios against the targets:
+  - throughput: `reel run` over the shared recordings with --jobs 1, --jobs 2 (one browser) and
+    --jobs 2 --browsers 2: checkpoints per second, sessions per minute, time ratio vs --jobs 1;
+  - a generated 30-minute session with 20 000+ events: processing speed as a multiple of real time;
+  - peak RSS of reel and of its Chromium process tree on the largest session;
+  - `reel run` of one small recording, Chromium launch included.
+
+usage: benches/scale.py [--runs N] [--reel PATH]   (build first: cargo build --release)
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "recordings"
+SUITE = [
+    "testbed-errors/posthog-blob.jsonl",
+    "swagger-ui/posthog-blob.jsonl",
+    "todomvc-backbone/posthog-blob.jsonl",
+    "rrweb-todomvc-angularjs/rrweb-events.json",
+    "posthog-fixtures/recording_snapshots.jsonl",
+]
+
+
+def tree_rss_kb(pid):
+    """RSS of pid and all its descendants, in kB."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for t in os.listdir(f"/proc/{p}/task"):
+                stack.extend(int(c) for c in open(f"/proc/{p}/task/{t}/children").read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass
+    return total
+
+
+def own_rss_kb(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def run_measured(cmd, cwd):
+    """Runs cmd; returns (seconds, peak reel RSS kB, peak tree RSS kB, exit code)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_own = peak_tree = 0
+    while p.poll() is None:
+        peak_own = max(peak_own, own_rss_kb(p.pid))
+        peak_tree = max(peak_tree, tree_rss_kb(p.pid))
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - t0
+    if p.returncode not in (0, 1):
+        sys.stderr.write(p.stderr.read().decode(errors="replace"))
+        raise SystemExit(f"{cmd} exited {p.returncode}")
+    return elapsed, peak_own, peak_tree, p.returncode
+
+
+def generate_long_session(path, minutes=30):
+    """A 30-minute session built on a real page (testbed-errors' Meta + full snapshot): mouse moves
+    every 100 ms, a click every 10 s, a text mutation every 5 s, a scroll every 30 s."""
+    events = json.loads((SHARED / "testbed-errors/rrweb-events.json").read_text())
+    meta = next(e for e in events if e["type"] == 4)
+    full = next(e for e in events if e["type"] == 2)
+    # A text node and a clickable element of the real snapshot.
+    text_id = click_id = None
+    stack = [full["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if n.get("type") == 3 and text_id is None and n.get("textContent", "").strip():
+            text_id = n["id"]
+        if n.get("type") == 2 and n.get("tagName") == "button" and click_id is None:
+            click_id = n["id"]
+        stack.extend(reversed(n.get("childNodes", [])))
+    t0 = meta["timestamp"]
+    out = [dict(meta, timestamp=t0), dict(full, timestamp=t0 + 5)]
+    end = t0 + minutes * 60_000
+    t = t0 + 100
+    i = 0
+    while t < end:
+        out.append({"type": 3, "timestamp": t, "data": {"source": 1, "positions": [
+            {"x": 100 + (i * 37) % 900, "y": 100 + (i * 53) % 600, "id": click_id, "timeOffset": 0}]}})
+        if i % 100 == 50:
+            out.append({"type": 3, "timestamp": t + 1, "data": {"source": 2, "type": 2, "id": click_id, "x": 120, "y": 230}})
+        if i % 50 == 25:
+            out.append({"type": 3, "timestamp": t + 2, "data": {"source": 0, "texts": [{"id": text_id, "value": f"tick {i}"}],
+                                                             "attributes": [], "removes": [], "adds": []}})
+        if i % 300 == 150:
+            out.append({"type": 3, "timestamp": t + 3, "data": {"source": 3, "id": 1, "x": 0, "y": (i * 7) % 400}})
+        t += 100
+        i += 1
+    path.write_text(json.dumps(out))
+    return len(out), (end - t0) / 1000
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--reel", default=str(ROOT / "target" / "release" / "reel"))
+    args = ap.parse_args()
+    reel = args.reel
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        files = []
+        for rel in SUITE:
+            dst = tmp / (rel.split("/")[0] + Path(rel).suffix)
+            shutil.copy(SHARED / rel, dst)
+            files.append(str(dst))
+
+        # Throughput.
+        configs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"]),
+                   ("--jobs 2 --browsers 2", ["--jobs", "2", "--browsers", "2"])]
+        results = {}
+        checkpoints = None
+        for r in range(args.runs):
+            for name, flags in (configs if r % 2 == 0 else list(reversed(configs))):
+                work = tmp / f"w{r}{len(results.get(name, []))}{name.replace(' ', '')}"
+                work.mkdir()
+                secs, _, _, _ = run_measured([reel, "run", *files, "--update=none", *flags], work)
+                results.setdefault(name, []).append(secs)
+                report = json.loads((work / "reel-report" / "report.json").read_text())
+                checkpoints = report["summary"]["checkpoints"]
+        base = statistics.median(results["--jobs 1"])
+        print(f"throughput: {len(files)} shared recordings, {checkpoints} checkpoints, median of {args.runs}")
+        print(f"{'config':<24}{'seconds':>9}{'checkpoints/s':>15}{'sessions/min':>14}{'vs --jobs 1':>13}")
+        for name, _ in configs:
+            m = statistics.median(results[name])
+            print(f"{name:<24}{m:>9.2f}{checkpoints / m:>15.1f}{len(files) * 60 / m:>14.1f}{m / base:>13.2f}")
+        print("target: --jobs 2 at most 0.65x the time of --jobs 1\n")
+
+        # Long session.
+        long_path = tmp / "long-session.json"
+        n_events, real_s = generate_long_session(long_path)
+        work = tmp / "long"
+        work.mkdir()
+        secs, own, tree, _ = run_measured([reel, "run", str(long_path), "--update=none"], work)
+        report = json.loads((work / "reel-report" / "report.json").read_text())
+        cps = report["summary"]["checkpoints"]
+        print(f"long session: {n_events} events, {real_s / 60:.0f} min, {cps} checkpoints (automatic plan)")
+        print(f"  processed in {secs:.1f} s = {real_s / secs:.0f}x real time (target >= 100x)")
+        print(f"  peak RSS: reel {own / 1024:.0f} MB, reel + Chromium {tree / 1024:.0f} MB\n")
+
+        # Largest shared session, memory.
+        largest = max(files, key=lambda f: os.path.getsize(f))
+        work = tmp / "largest"
+        work.mkdir()
+        secs, own, tree, _ = run_measured([reel, "run", largest, "--update=none"], work)
+        print(f"largest shared session ({Path(largest).name}, {os.path.getsize(largest) / 1e6:.1f} MB): "
+              f"peak RSS reel {own / 1024:.0f} MB, reel + Chromium {tree / 1024:.0f} MB\n")
+
+        # Small recording, whole process.
+        small = str(tmp / "rrweb-todomvc-angularjs.json")
+        times = []
+        for r in range(max(args.runs, 3)):
+            work = tmp / f"small{r}"
+            work.mkdir()
+            secs, _, _, _ = run_measured([reel, "run", small, "--update=none", "--max-checkpoints", "1"], work)
+            times.append(secs)
+        m = statistics.median(times)
+        print(f"reel run, one small recording (1 checkpoint, Chromium launch included): {m:.2f} s "
+              f"(target < 1.5 s)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

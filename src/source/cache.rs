@@ -1,0 +1,99 @@
+//! The fetch cache is the output directory itself: a PostHog recording is already fetched when
+//! both `<id>.jsonl` and `<id>.meta.json` exist and the saved metadata says it is finished; an
+//! object is already copied when a file of the same size is at its place.
+//!
+//! A recording is *finished* when its metadata has `"ongoing": false`, or, without an `ongoing`
+//! field, when its `end_time` is more than [`ONGOING_GRACE_MINUTES`] minutes in the past (PostHog
+//! keeps appending to a session until it has been idle for 30 minutes; a recording whose last event
+//! is older than that gets no more). Anything else (ongoing, no usable end time) is fetched again.
+
+use std::path::{Path, PathBuf};
+
+/// How long after its last event a recording without an `ongoing` flag may still grow.
+pub const ONGOING_GRACE_MINUTES: i64 = 30;
+
+/// The two files a fetched PostHog recording consists of.
+pub fn recording_paths(dir: &Path, id: &str) -> (PathBuf, PathBuf) {
+    let safe = crate::recording::sanitize_id(id);
+    (
+        dir.join(format!("{safe}.jsonl")),
+        dir.join(format!("{safe}.meta.json")),
+    )
+}
+
+/// Whether the metadata (as served) describes a recording that will not change any more.
+pub fn is_finished(meta: &serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> bool {
+    if let Some(ongoing) = meta.get("ongoing").and_then(|v| v.as_bool()) {
+        return !ongoing;
+    }
+    let Some(end) = meta.get("end_time").and_then(|v| v.as_str()) else {
+        return false;
+    };
+    match chrono::DateTime::parse_from_rfc3339(end) {
+        Ok(end) => {
+            now.signed_duration_since(end) > chrono::Duration::minutes(ONGOING_GRACE_MINUTES)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Whether `<id>` is already fetched and finished in `dir` (see the module docs).
+pub fn is_cached(dir: &Path, id: &str) -> bool {
+    let (jsonl, meta) = recording_paths(dir, id);
+    if !jsonl.is_file() {
+        return false;
+    }
+    let Ok(bytes) = std::fs::read(&meta) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .is_ok_and(|m| is_finished(&m, chrono::Utc::now()))
+}
+
+/// Whether a copied object of `size` bytes is already at `path`.
+pub fn is_copied(path: &Path, size: u64) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finished_rules() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert!(is_finished(&json!({"ongoing": false}), now));
+        assert!(!is_finished(
+            &json!({"ongoing": true, "end_time": "2020-01-01T00:00:00Z"}),
+            now
+        ));
+        assert!(is_finished(
+            &json!({"end_time": "2026-01-01T11:00:00.123Z"}),
+            now
+        ));
+        assert!(!is_finished(
+            &json!({"end_time": "2026-01-01T11:50:00Z"}),
+            now
+        ));
+        assert!(!is_finished(&json!({"end_time": "yesterday"}), now));
+        assert!(!is_finished(&json!({}), now));
+    }
+
+    #[test]
+    fn cache_needs_both_files_and_finished_meta() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jsonl, meta) = recording_paths(dir.path(), "abc");
+        assert!(!is_cached(dir.path(), "abc"));
+        std::fs::write(&jsonl, "x\n").unwrap();
+        assert!(!is_cached(dir.path(), "abc"));
+        std::fs::write(&meta, r#"{"ongoing": true}"#).unwrap();
+        assert!(!is_cached(dir.path(), "abc"));
+        std::fs::write(&meta, r#"{"ongoing": false}"#).unwrap();
+        assert!(is_cached(dir.path(), "abc"));
+        std::fs::write(&meta, "not json").unwrap();
+        assert!(!is_cached(dir.path(), "abc"));
+    }
+}

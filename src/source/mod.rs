@@ -1,0 +1,144 @@
+//! Where recordings come from, when they are not local files: the PostHog API ([`posthog`]) and
+//! object storage ([`object_store`]). Both save recordings losslessly into a directory through
+//! [`crate::files::write_atomic`] and skip what is already there ([`cache`]).
+
+pub mod cache;
+pub mod object_store;
+pub mod posthog;
+pub mod progress;
+pub mod secret;
+
+pub use progress::{FetchEvent, Observer};
+pub use secret::ApiKey;
+
+/// What went wrong fetching recordings. Messages name the recording or URL and what to do; none
+/// ever contains the API key.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(
+        "PostHog rejected the API key (HTTP {status}) at {url}: check that POSTHOG_API_KEY (or \
+         --api-key-file) holds a personal API key of this PostHog instance with the \
+         `session_recording:read` scope and access to project {project}"
+    )]
+    Unauthorized {
+        status: u16,
+        url: String,
+        project: String,
+    },
+    #[error("recording {id}: not found on the server (HTTP {status}{detail})")]
+    RecordingMissing {
+        id: String,
+        status: u16,
+        detail: String,
+    },
+    #[error(
+        "{url}: HTTP {status} after {attempts} attempts{detail}; try again later or lower --concurrency"
+    )]
+    Http {
+        url: String,
+        status: u16,
+        attempts: u32,
+        detail: String,
+    },
+    #[error("{url}: unexpected HTTP {status}{detail}")]
+    Unexpected {
+        url: String,
+        status: u16,
+        detail: String,
+    },
+    #[error(
+        "cannot reach {url} after {attempts} attempts: {message}; check --host and the network"
+    )]
+    Unreachable {
+        url: String,
+        attempts: u32,
+        message: String,
+    },
+    #[error("{url}: the server's answer is not what the PostHog API documents: {message}")]
+    BadResponse { url: String, message: String },
+    #[error("recording {id}: {message}")]
+    Recording { id: String, message: String },
+    #[error("{url}: {message}")]
+    Storage {
+        url: String,
+        message: String,
+        /// Credentials or permissions, not the network: an input problem (exit 2).
+        auth: bool,
+        /// Not there at all: an input problem (exit 2).
+        not_found: bool,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SourceError {
+    /// Whether the error is the user's to fix (exit 2) rather than the network's or server's (exit 3).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            SourceError::Unauthorized { .. }
+            | SourceError::RecordingMissing { .. }
+            | SourceError::Recording { .. }
+            | SourceError::Usage(_) => true,
+            SourceError::Storage {
+                auth, not_found, ..
+            } => *auth || *not_found,
+            SourceError::Http { .. }
+            | SourceError::Unexpected { .. }
+            | SourceError::Unreachable { .. }
+            | SourceError::BadResponse { .. }
+            | SourceError::Write { .. } => false,
+        }
+    }
+
+    /// Whether nothing else can succeed after this error (bad key, unreachable server): the
+    /// remaining recordings are not attempted.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            SourceError::Unauthorized { .. } | SourceError::Unreachable { .. }
+        )
+    }
+}
+
+impl From<SourceError> for crate::exit::Failure {
+    fn from(e: SourceError) -> Self {
+        if e.is_input_error() {
+            crate::exit::Failure::input(e)
+        } else {
+            crate::exit::Failure::infra(e)
+        }
+    }
+}
+
+/// What one fetch run did, for the summary and the exit code.
+#[derive(Debug, Default)]
+pub struct FetchSummary {
+    /// Recordings (or objects) written this run.
+    pub fetched: Vec<String>,
+    /// Already present and finished: not fetched again.
+    pub cached: Vec<String>,
+    /// Objects that are not recordings (skipped, not written).
+    pub skipped: Vec<(String, String)>,
+    /// Per-recording failures; the others went on.
+    pub failed: Vec<(String, SourceError)>,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+impl FetchSummary {
+    /// The error that decides the exit code: a fatal one, else the first infrastructure one,
+    /// else the first input one.
+    pub fn worst(&self) -> Option<&SourceError> {
+        let errs = || self.failed.iter().map(|(_, e)| e);
+        errs()
+            .find(|e| e.is_fatal())
+            .or_else(|| errs().find(|e| !e.is_input_error()))
+            .or_else(|| errs().next())
+    }
+}

@@ -1,0 +1,156 @@
+//! `reel fetch posthog`: selects recordings (by id, or by listing with filters), then for each one
+//! reads its metadata and snapshot sources, fetches the snapshot blocks and saves
+//! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served).
+
+pub mod api;
+pub mod client;
+
+use crate::source::{ApiKey, FetchEvent, FetchSummary, Observer, SourceError, cache};
+use api::{Api, ListFilter};
+use client::{Client, RetryPolicy};
+use futures::StreamExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Which recordings to fetch.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    Ids(Vec<String>),
+    List(ListFilter),
+}
+
+/// Everything a PostHog fetch needs.
+#[derive(Debug, Clone)]
+pub struct PosthogFetch {
+    pub host: String,
+    pub project: String,
+    pub key: ApiKey,
+    pub out: PathBuf,
+    pub selection: Selection,
+    /// Fetch again even when already fetched and finished.
+    pub refresh: bool,
+    /// Requests in flight at most (also recordings worked on at once).
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+}
+
+/// Runs the fetch. `Err` only when nothing could be selected (bad key, unreachable host, a broken
+/// list response); per-recording problems are in the summary.
+pub async fn fetch(
+    cfg: &PosthogFetch,
+    observer: Arc<dyn Observer>,
+) -> Result<FetchSummary, SourceError> {
+    let client = Arc::new(Client::new(
+        cfg.key.clone(),
+        &cfg.project,
+        cfg.concurrency,
+        cfg.retry.clone(),
+        observer.clone(),
+    )?);
+    let api = Api::new(client, &cfg.host, &cfg.project)?;
+    let ids: Vec<String> = match &cfg.selection {
+        Selection::Ids(ids) => {
+            let mut seen = std::collections::HashSet::new();
+            ids.iter()
+                .map(|i| i.trim().to_string())
+                .filter(|i| !i.is_empty() && seen.insert(i.clone()))
+                .collect()
+        }
+        Selection::List(filter) => api.list(filter).await?.into_iter().map(|l| l.id).collect(),
+    };
+    observer.event(FetchEvent::Total(ids.len() as u64));
+    let stop = AtomicBool::new(false);
+    let api = &api;
+    let stop = &stop;
+    let observer = &observer;
+    let results: Vec<(String, Result<Option<u64>, SourceError>)> = futures::stream::iter(ids)
+        .map(|id| async move {
+            if stop.load(Ordering::Relaxed) {
+                return (id, Err(None));
+            }
+            let r = fetch_one(api, cfg, &id).await;
+            match &r {
+                Ok(Some(bytes)) => observer.event(FetchEvent::Fetched {
+                    id: id.clone(),
+                    bytes: *bytes,
+                }),
+                Ok(None) => observer.event(FetchEvent::Cached { id: id.clone() }),
+                Err(e) => {
+                    if e.is_fatal() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    observer.event(FetchEvent::Failed {
+                        id: id.clone(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+            (id, r.map_err(Some))
+        })
+        .buffered(cfg.concurrency.max(1))
+        .filter_map(|(id, r)| async move {
+            match r {
+                Ok(v) => Some((id, Ok(v))),
+                Err(Some(e)) => Some((id, Err(e))),
+                Err(None) => None,
+            }
+        })
+        .collect()
+        .await;
+    let mut summary = FetchSummary::default();
+    for (id, r) in results {
+        match r {
+            Ok(Some(bytes)) => {
+                summary.bytes += bytes;
+                summary.fetched.push(id);
+            }
+            Ok(None) => summary.cached.push(id),
+            Err(e) => summary.failed.push((id, e)),
+        }
+    }
+    Ok(summary)
+}
+
+/// Fetches and saves one recording. `Ok(None)` when it was already there (cache).
+async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64>, SourceError> {
+    if !cfg.refresh && cache::is_cached(&cfg.out, id) {
+        tracing::debug!("{id}: already fetched and finished");
+        return Ok(None);
+    }
+    let (meta_raw, _meta) = api.metadata(id).await?;
+    let sources = api.sources(id).await?;
+    let blocks = api::plan_blocks(id, &sources)?;
+    if blocks.is_empty() {
+        return Err(SourceError::Recording {
+            id: id.to_string(),
+            message: "the server lists no snapshot data for it (yet); try again later".into(),
+        });
+    }
+    tracing::debug!(
+        "{id}: {} sources in {} requests",
+        sources.len(),
+        blocks.len()
+    );
+    let parts = futures::future::try_join_all(blocks.iter().map(|b| api.block(id, b))).await?;
+    let mut jsonl = Vec::new();
+    for line in parts.iter().flatten() {
+        jsonl.extend_from_slice(line.as_bytes());
+        jsonl.push(b'\n');
+    }
+    if jsonl.is_empty() {
+        return Err(SourceError::Recording {
+            id: id.to_string(),
+            message: "the server returned no snapshot lines; try again later".into(),
+        });
+    }
+    let (jsonl_path, meta_path) = cache::recording_paths(&cfg.out, id);
+    // The metadata goes last: the cache counts a recording only when both files are there.
+    for (path, bytes) in [(&jsonl_path, &jsonl), (&meta_path, &meta_raw)] {
+        crate::files::write_atomic(path, bytes).map_err(|source| SourceError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(Some((jsonl.len() + meta_raw.len()) as u64))
+}
