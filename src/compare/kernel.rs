@@ -206,7 +206,12 @@ impl Kernel<'_> {
             // 8-pixel blocks: equal blocks are skipped without looking at single pixels.
             let mut x0 = 0;
             for (ba, bb) in ra.chunks_exact(32).zip(rb.chunks_exact(32)) {
-                if ba != bb {
+                // Fixed-size arrays compare inline (vector compares), not through memcmp.
+                let same = matches!(
+                    (<&[u8; 32]>::try_from(ba), <&[u8; 32]>::try_from(bb)),
+                    (Ok(x), Ok(y)) if x == y
+                );
+                if !same {
                     self.pixels(y, x0, x0 + 8, &mut c);
                 }
                 x0 += 8;
@@ -237,6 +242,7 @@ impl Kernel<'_> {
         };
         let row_bytes = self.w * 4;
         let mut c = Counts::default();
+        let mut greys = GreyCache::new(self);
         for (r, orow) in out.chunks_exact_mut(row_bytes.max(1)).enumerate() {
             let y = y0 + r;
             let start = y * row_bytes;
@@ -244,7 +250,7 @@ impl Kernel<'_> {
             let rb = &self.b[start..start + row_bytes];
             if ra == rb {
                 for (o, p) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)) {
-                    o.copy_from_slice(&self.grey(p));
+                    o.copy_from_slice(&greys.get(self, p));
                 }
                 continue;
             }
@@ -252,10 +258,10 @@ impl Kernel<'_> {
             for (x, (o, p)) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)).enumerate() {
                 let i = y * self.w + x;
                 let colour = if px32(self.a, i) == px32(self.b, i) {
-                    self.grey(p)
+                    greys.get(self, p)
                 } else {
                     match self.judge(x, y) {
-                        Verdict::Similar => self.grey(p),
+                        Verdict::Similar => greys.get(self, p),
                         Verdict::AntiAliased => {
                             c.aa += 1;
                             YELLOW
@@ -292,7 +298,7 @@ impl Kernel<'_> {
 
     /// The faded grey of an unchanged pixel: its luma blended towards white.
     #[inline]
-    fn grey(&self, p: &[u8]) -> [u8; 4] {
+    fn grey(&self, p: [u8; 4]) -> [u8; 4] {
         let (r, g, b, a) = (
             f64::from(p[0]),
             f64::from(p[1]),
@@ -373,9 +379,41 @@ impl Kernel<'_> {
     }
 }
 
+/// A small direct-mapped cache of grey values: screenshots repeat few colours, and the float
+/// formula per pixel would dominate drawing the diff image.
+struct GreyCache {
+    keys: [u32; 256],
+    vals: [[u8; 4]; 256],
+}
+
+impl GreyCache {
+    fn new(k: &Kernel<'_>) -> Self {
+        // Every slot starts as the (correct) entry for the all-zero pixel.
+        GreyCache {
+            keys: [0; 256],
+            vals: [k.grey([0; 4]); 256],
+        }
+    }
+
+    #[inline(always)]
+    fn get(&mut self, k: &Kernel<'_>, p: &[u8]) -> [u8; 4] {
+        let p = px(p, 0);
+        let key = u32::from_ne_bytes(p);
+        let slot = (key.wrapping_mul(0x9E37_79B1) >> 24) as usize;
+        if self.keys[slot] != key {
+            self.keys[slot] = key;
+            self.vals[slot] = k.grey(p);
+        }
+        self.vals[slot]
+    }
+}
+
 #[inline(always)]
 fn px(buf: &[u8], pos: usize) -> [u8; 4] {
-    [buf[pos], buf[pos + 1], buf[pos + 2], buf[pos + 3]]
+    match buf.get(pos..pos + 4) {
+        Some(&[r, g, b, a]) => [r, g, b, a],
+        _ => [0; 4],
+    }
 }
 
 #[inline(always)]
@@ -384,16 +422,18 @@ fn px32(buf: &[u8], i: usize) -> u32 {
 }
 
 /// The background colour under the pixel at byte offset `pos`.
-#[inline]
 fn background(pos: usize, bg: Background) -> (f64, f64, f64) {
     match bg {
         Background::White => (255.0, 255.0, 255.0),
         Background::Checkerboard => {
+            // Integer forms of the reference's `k % 2` and `(k / c | 0) % 2` (k is an integer);
+            // plain conversions instead of fmod/trunc calls, same values.
             let k = pos as f64;
+            let bit = |v: f64| f64::from(js_int32(v) % 2);
             (
-                48.0 + 159.0 * (k % 2.0),
-                48.0 + 159.0 * f64::from(js_int32(k / 1.618033988749895) % 2),
-                48.0 + 159.0 * f64::from(js_int32(k / 2.618033988749895) % 2),
+                48.0 + 159.0 * (pos % 2) as f64,
+                48.0 + 159.0 * bit(k / 1.618033988749895),
+                48.0 + 159.0 * bit(k / 2.618033988749895),
             )
         }
     }
@@ -402,32 +442,45 @@ fn background(pos: usize, bg: Background) -> (f64, f64, f64) {
 /// JavaScript's `v | 0` (ToInt32) for finite non-negative `v`: truncate, then wrap modulo 2³².
 #[inline]
 fn js_int32(v: f64) -> i32 {
-    (v.trunc() as i64) as i32
+    (v as i64) as i32
 }
 
-/// Channel differences after blending both pixels over the background (exact integers when
-/// both are opaque).
+/// Channel differences of two opaque pixels: exact small integers.
 #[inline(always)]
+fn opaque_deltas(p1: [u8; 4], p2: [u8; 4]) -> (f64, f64, f64) {
+    let d = |i: usize| f64::from(i16::from(p1[i]) - i16::from(p2[i]));
+    (d(0), d(1), d(2))
+}
+
+/// Channel differences after blending both pixels over the background by their alpha. Kept out
+/// of line (and cold) so the optimiser never computes the background for opaque pixels.
+#[cold]
+#[inline(never)]
 fn blended_deltas(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> (f64, f64, f64) {
     let [r1, g1, b1, a1] = p1.map(f64::from);
     let [r2, g2, b2, a2] = p2.map(f64::from);
-    if p1[3] < 255 || p2[3] < 255 {
-        let (rb, gb, bb) = background(pos, bg);
-        let da = a1 - a2;
-        (
-            (r1 * a1 - r2 * a2 - rb * da) / 255.0,
-            (g1 * a1 - g2 * a2 - gb * da) / 255.0,
-            (b1 * a1 - b2 * a2 - bb * da) / 255.0,
-        )
+    let (rb, gb, bb) = background(pos, bg);
+    let da = a1 - a2;
+    (
+        (r1 * a1 - r2 * a2 - rb * da) / 255.0,
+        (g1 * a1 - g2 * a2 - gb * da) / 255.0,
+        (b1 * a1 - b2 * a2 - bb * da) / 255.0,
+    )
+}
+
+#[inline(always)]
+fn deltas(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> (f64, f64, f64) {
+    if p1[3] == 255 && p2[3] == 255 {
+        opaque_deltas(p1, p2)
     } else {
-        (r1 - r2, g1 - g2, b1 - b2)
+        blended_deltas(p1, p2, pos, bg)
     }
 }
 
 /// Squared YIQ distance (Kotsarenko & Ramos) between two differing pixels at byte offset `pos`.
 #[inline]
 fn color_delta(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> f64 {
-    let (dr, dg, db) = blended_deltas(p1, p2, pos, bg);
+    let (dr, dg, db) = deltas(p1, p2, pos, bg);
     let y = dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223;
     let i = dr * 0.59597799 - dg * 0.27417610 - db * 0.32180189;
     let q = dr * 0.21147017 - dg * 0.52261711 + db * 0.31114694;
@@ -435,12 +488,12 @@ fn color_delta(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> f64 {
 }
 
 /// Luma difference between the centre pixel (at byte offset `pos`) and a neighbour.
-#[inline]
+#[inline(always)]
 fn brightness_delta(centre: [u8; 4], other: [u8; 4], pos: usize, bg: Background) -> f64 {
     if centre == other {
         return 0.0;
     }
-    let (dr, dg, db) = blended_deltas(centre, other, pos, bg);
+    let (dr, dg, db) = deltas(centre, other, pos, bg);
     dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223
 }
 
