@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Side-by-side diff benchmark, one run: the diff kernel alone (reel vs pixelmatch in process) and
+# the whole process (`reel diff` vs odiff 4.5.0 vs the pixelmatch CLI) on the shared bench images.
+#
+# usage: benches/diff.sh [IMAGE_DIR]        (default ../shared/bench-images)
+# env:   RUNS (hyperfine runs per command, default 15), SKIP_KERNEL=1, SKIP_PROCESS=1
+# needs: cargo, node/npm, hyperfine (apt-get install hyperfine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IMAGES=${1:-../shared/bench-images}
+RUNS=${RUNS:-15}
+NODE_DIR=benches/node
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+[ -d "$NODE_DIR/node_modules/odiff-bin" ] || (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+cargo build --release --quiet
+REEL=target/release/reel
+# odiff-bin's bin/odiff is a node wrapper; time the native binary it resolves to.
+ODIFF=$(cd "$NODE_DIR" && node -e 'console.log(require("odiff-bin/binary.js").findBinary())')
+PIXELMATCH="node $NODE_DIR/node_modules/pixelmatch/bin/pixelmatch"
+
+echo "# $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# reel $($REEL --version | cut -d' ' -f2), odiff $("$ODIFF" --version 2>&1 | head -1), node $(node --version)"
+
+if [ "${SKIP_KERNEL:-}" != 1 ]; then
+    echo
+    echo "## Kernel alone (decode excluded)"
+    REEL_BENCH_IMAGES=$IMAGES REEL_BENCH_ENCODE=0 cargo bench --quiet --bench diff
+    echo
+    node "$NODE_DIR/pixelmatch-kernel.mjs" "$IMAGES" 11
+fi
+
+if [ "${SKIP_PROCESS:-}" != 1 ]; then
+    echo
+    echo "## Whole process (decode both PNGs, diff, exit), hyperfine medians"
+    for size in 1280x720 1920x1080 1280x8000; do
+        for variant in small large base; do
+            A=$IMAGES/ui_${size}_base.png
+            B=$IMAGES/ui_${size}_${variant}.png
+            hyperfine --style none -N -i --warmup 2 --runs "$RUNS" \
+                --export-json "$OUT/r.json" \
+                -n reel "$REEL diff $A $B" \
+                -n odiff "$ODIFF --aa $A $B" \
+                -n "reel --out" "$REEL diff $A $B --out $OUT/reel.png" \
+                -n "odiff out" "$ODIFF --aa $A $B $OUT/odiff.png" \
+                -n pixelmatch "$PIXELMATCH $A $B $OUT/pm.png 0.1" >/dev/null 2>&1
+            node -e '
+                const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
+                const ms = (n) => (r.find((x) => x.command === n).median * 1e3).toFixed(1);
+                console.log(process.argv[2].padEnd(26),
+                    ["reel", "odiff", "reel --out", "odiff out", "pixelmatch"].map((n) => `${n} ${ms(n)}`).join("  "));
+            ' "$OUT/r.json" "$size base vs $variant"
+        done
+    done
+fi
