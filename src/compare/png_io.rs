@@ -41,7 +41,12 @@ pub fn load_png(path: &Path) -> Result<Rgba, CompareError> {
         path: path.to_owned(),
         source,
     })?;
-    decode_png(&bytes).map_err(|e| match e {
+    decode_png_file(path, &bytes)
+}
+
+/// Decodes the already read bytes of the PNG file `path` (errors name it).
+pub fn decode_png_file(path: &Path, bytes: &[u8]) -> Result<Rgba, CompareError> {
+    decode_png(bytes).map_err(|e| match e {
         DecodeFailure::Png(source) => CompareError::Decode {
             path: path.to_owned(),
             source,
