@@ -317,18 +317,20 @@ impl Kernel<'_> {
     /// sitting in a flat area (3+ equal neighbours) in both images.
     fn antialiased(&self, img: &[u8], x1: usize, y1: usize, one: &[u8], two: &[u8]) -> bool {
         let (w, h) = (self.w, self.h);
-        if x1 > 0 && y1 > 0 && x1 + 1 < w && y1 + 1 < h {
-            if let Some(found) = self.opaque_interior_extremes(img, x1, y1) {
-                return match found {
-                    None => false,
-                    Some(((min_x, min_y), (max_x, max_y))) => {
-                        (self.many_siblings(one, min_x, min_y)
-                            && self.many_siblings(two, min_x, min_y))
-                            || (self.many_siblings(one, max_x, max_y)
-                                && self.many_siblings(two, max_x, max_y))
-                    }
-                };
-            }
+        if x1 > 0
+            && y1 > 0
+            && x1 + 1 < w
+            && y1 + 1 < h
+            && let Some(found) = self.opaque_interior_extremes(img, x1, y1)
+        {
+            return match found {
+                None => false,
+                Some(((min_x, min_y), (max_x, max_y))) => {
+                    (self.many_siblings(one, min_x, min_y) && self.many_siblings(two, min_x, min_y))
+                        || (self.many_siblings(one, max_x, max_y)
+                            && self.many_siblings(two, max_x, max_y))
+                }
+            };
         }
         let x0 = x1.saturating_sub(1);
         let y0 = y1.saturating_sub(1);
