@@ -3,7 +3,8 @@
 //! encoding (small vs fast) on the shared bench screenshots. Prints medians in milliseconds.
 //!
 //! `REEL_BENCH_IMAGES` overrides the image folder (default `../shared/bench-images`);
-//! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21).
+//! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21); `REEL_BENCH_ONLY` keeps the pairs
+//! whose label contains it; `REEL_BENCH_ENCODE=0` skips the encoding table.
 
 use reel::compare::{self, DiffOptions, Rgba};
 use std::path::PathBuf;
@@ -51,6 +52,10 @@ fn main() {
             std::hint::black_box(compare::decode_png(&bytes).ok());
         });
         for variant in ["small", "large", "base"] {
+            let label = format!("{size} base vs {variant}");
+            if std::env::var("REEL_BENCH_ONLY").is_ok_and(|only| !label.contains(&only)) {
+                continue;
+            }
             let other = load(&format!("ui_{size}_{variant}"));
             let opts = DiffOptions::default();
             let count = compare::diff(&base, &other, &opts).diff_pixels;
@@ -72,8 +77,7 @@ fn main() {
                 std::hint::black_box(compare::diff(&base, &other, &img));
             });
             println!(
-                "{:<24} {decode:>10.2} {kernel:>10.2} {kernel_aa:>10.2} {with_img:>10.2} {count:>10}",
-                format!("{size} base vs {variant}")
+                "{label:<24} {decode:>10.2} {kernel:>10.2} {kernel_aa:>10.2} {with_img:>10.2} {count:>10}"
             );
         }
     }
@@ -81,10 +85,10 @@ fn main() {
     if std::env::var("REEL_BENCH_ENCODE").is_ok_and(|v| v == "0") {
         return;
     }
-    println!("\nPNG encoding of the base screenshots (file size, median ms)");
+    println!("\nPNG encoding of the base screenshots: size in KiB / median ms");
     println!(
-        "{:<12} {:>10} {:>12} {:>10} {:>12} {:>10}",
-        "image", "input KiB", "small KiB", "small ms", "fast KiB", "fast ms"
+        "{:<12} {:>8} {:>16} {:>16} {:>16}",
+        "image", "input", "small (z9+adapt)", "balanced (z6)", "fast (fdeflate)"
     );
     for size in ["1280x720", "1920x1080", "1280x8000"] {
         let name = format!("ui_{size}_base");
@@ -92,20 +96,36 @@ fn main() {
             .map(|m| m.len())
             .unwrap_or(0);
         let img = load(&name);
-        let small = compare::encode_png_small(&img);
-        let fast = compare::encode_png_fast(&img);
         let enc_rounds = rounds.min(5);
-        let small_ms = median_ms(enc_rounds, || {
-            std::hint::black_box(compare::encode_png_small(&img));
-        });
-        let fast_ms = median_ms(enc_rounds, || {
-            std::hint::black_box(compare::encode_png_fast(&img));
-        });
+        let mut cells = Vec::new();
+        let balanced = |img: &Rgba| {
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, img.width(), img.height());
+            enc.set_color(png::ColorType::Rgba);
+            enc.set_compression(png::Compression::Balanced);
+            if let Ok(mut w) = enc.write_header() {
+                let _ = w.write_image_data(img.as_raw());
+            }
+            out
+        };
+        let encoders: [&dyn Fn(&Rgba) -> Vec<u8>; 3] = [
+            &compare::encode_png_small,
+            &balanced,
+            &compare::encode_png_fast,
+        ];
+        for f in encoders {
+            let bytes = f(&img).len();
+            let ms = median_ms(enc_rounds, || {
+                std::hint::black_box(f(&img));
+            });
+            cells.push(format!("{:>7} / {:>6.1}", bytes / 1024, ms));
+        }
         println!(
-            "{size:<12} {:>10} {:>12} {small_ms:>10.1} {:>12} {fast_ms:>10.1}",
+            "{size:<12} {:>8} {:>16} {:>16} {:>16}",
             input / 1024,
-            small.len() / 1024,
-            fast.len() / 1024
+            cells[0],
+            cells[1],
+            cells[2]
         );
     }
 }
