@@ -10,6 +10,9 @@ use reel::compare::{self, DiffOptions, Rgba};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// A PNG encoder under test.
+type Encoder = dyn Fn(&Rgba) -> Vec<u8>;
+
 fn median_ms(rounds: usize, mut f: impl FnMut()) -> f64 {
     f(); // warm-up (thread pool, page faults)
     let mut t: Vec<f64> = (0..rounds)
@@ -108,9 +111,9 @@ fn main() {
             }
             out
         };
-        let encoders: [&dyn Fn(&Rgba) -> Vec<u8>; 3] = [
+        let encoders: [&Encoder; 3] = [
             &compare::encode_png_small,
-            &balanced,
+            &level9,
             &compare::encode_png_fast,
         ];
         for f in encoders {
