@@ -112,8 +112,8 @@ fn main() {
             out
         };
         let encoders: [&Encoder; 3] = [
-            &compare::encode_png_small,
             &level9,
+            &compare::encode_png_small,
             &compare::encode_png_fast,
         ];
         for f in encoders {
