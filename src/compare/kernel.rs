@@ -382,8 +382,8 @@ impl Kernel<'_> {
         x1: usize,
         y1: usize,
     ) -> Option<Option<((usize, usize), (usize, usize))>> {
-        let w = self.w;
-        let centre = px(img, (y1 * w + x1) * 4);
+        let block = block3x3(img, self.w, x1, y1)?;
+        let centre = block[4];
         // Neighbours in the reference's order: column by column, top to bottom.
         const OFFSETS: [(usize, usize); 8] = [
             (0, 0),
@@ -395,13 +395,8 @@ impl Kernel<'_> {
             (2, 1),
             (2, 2),
         ];
-        let mut n = [[0u8; 4]; 8];
-        let mut opaque = centre[3] == 255;
-        for (p, &(dx, dy)) in n.iter_mut().zip(&OFFSETS) {
-            *p = px(img, ((y1 + dy - 1) * w + x1 + dx - 1) * 4);
-            opaque &= p[3] == 255;
-        }
-        if !opaque {
+        let n = OFFSETS.map(|(dx, dy)| block[dy * 3 + dx]);
+        if !block.iter().all(|p| p[3] == 255) {
             return None;
         }
         let mut d = [0.0f64; 8];
@@ -436,6 +431,18 @@ impl Kernel<'_> {
     /// as one).
     fn many_siblings(&self, img: &[u8], x1: usize, y1: usize) -> bool {
         let (w, h) = (self.w, self.h);
+        // Interior pixels: count all eight equal neighbours without branches (the reference stops
+        // at the third; the answer is the same).
+        if x1 > 0
+            && y1 > 0
+            && x1 + 1 < w
+            && y1 + 1 < h
+            && let Some(block) = block3x3(img, w, x1, y1)
+        {
+            let centre = block[4];
+            let equal = block.iter().filter(|&&p| p == centre).count() - 1;
+            return equal > 2;
+        }
         let x0 = x1.saturating_sub(1);
         let y0 = y1.saturating_sub(1);
         let x2 = (x1 + 1).min(w - 1);
@@ -455,6 +462,26 @@ impl Kernel<'_> {
         }
         false
     }
+}
+
+/// The 3x3 block of pixels centred on the interior pixel (x1, y1), row by row; `None` if it
+/// does not fit (never for interior pixels of a full buffer).
+#[inline(always)]
+fn block3x3(img: &[u8], w: usize, x1: usize, y1: usize) -> Option<[[u8; 4]; 9]> {
+    let mut out = [[0u8; 4]; 9];
+    for dy in 0..3 {
+        let start = ((y1 + dy - 1) * w + x1 - 1) * 4;
+        let row: &[u8; 12] = img.get(start..start + 12)?.try_into().ok()?;
+        for dx in 0..3 {
+            out[dy * 3 + dx] = [
+                row[dx * 4],
+                row[dx * 4 + 1],
+                row[dx * 4 + 2],
+                row[dx * 4 + 3],
+            ];
+        }
+    }
+    Some(out)
 }
 
 /// A small direct-mapped cache of grey values: screenshots repeat few colours, and the float

@@ -244,6 +244,27 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_bytes_never_panic() {
+        let good = encode_png_small(&sample());
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = (next() % bytes.len() as u64) as usize;
+                bytes[i] = next() as u8;
+            }
+            let cut = bytes.len() - (next() % 8) as usize;
+            let _ = decode_png(&bytes[..cut]);
+        }
+    }
+
+    #[test]
     fn load_errors_name_the_file() {
         let e = load_png(Path::new("/nonexistent/x.png")).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/x.png"));
