@@ -222,15 +222,21 @@ impl Kernel<'_> {
     }
 
     fn pixels(&self, y: usize, x0: usize, x1: usize, c: &mut Counts) {
-        for x in x0..x1 {
-            let i = y * self.w + x;
-            if px32(self.a, i) == px32(self.b, i) {
-                continue;
-            }
-            match self.judge(x, y) {
-                Verdict::Similar => {}
-                Verdict::AntiAliased => c.aa += 1,
-                Verdict::Different => c.diff += 1,
+        // First which pixels exceed the threshold, without branching on each (equal pixels give
+        // a delta of exactly 0), then the anti-aliasing test for those only.
+        let mut over = 0u64;
+        for (bit, x) in (x0..x1).enumerate().take(64) {
+            let pos = (y * self.w + x) * 4;
+            let delta = color_delta(px(self.a, pos), px(self.b, pos), pos, self.bg);
+            over |= u64::from(delta.abs() > self.max_delta) << bit;
+        }
+        while over != 0 {
+            let x = x0 + over.trailing_zeros() as usize;
+            over &= over - 1;
+            if self.anti_aliased_at(x, y) {
+                c.aa += 1;
+            } else {
+                c.diff += 1;
             }
         }
     }
@@ -284,16 +290,20 @@ impl Kernel<'_> {
         let pos = (y * self.w + x) * 4;
         let delta = color_delta(px(self.a, pos), px(self.b, pos), pos, self.bg);
         if delta.abs() <= self.max_delta {
-            return Verdict::Similar;
-        }
-        if !self.include_aa
-            && (self.antialiased(self.a, x, y, self.a, self.b)
-                || self.antialiased(self.b, x, y, self.b, self.a))
-        {
+            Verdict::Similar
+        } else if self.anti_aliased_at(x, y) {
             Verdict::AntiAliased
         } else {
             Verdict::Different
         }
+    }
+
+    /// For a pixel beyond the threshold: whether it is excluded as anti-aliasing in either image.
+    #[inline]
+    fn anti_aliased_at(&self, x: usize, y: usize) -> bool {
+        !self.include_aa
+            && (self.antialiased(self.a, x, y, self.a, self.b)
+                || self.antialiased(self.b, x, y, self.b, self.a))
     }
 
     /// The faded grey of an unchanged pixel: its luma blended towards white.
