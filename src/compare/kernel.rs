@@ -424,12 +424,14 @@ impl Kernel<'_> {
         }
         let (mut min, mut max) = (0.0f64, 0.0f64);
         let (mut imin, mut imax) = (0, 0);
+        // The reference's `if zero … else if < min … else if > max` chain, as two independent
+        // updates: a zero is never below min (<= 0) nor above max (>= 0), and a value below min
+        // is never above max. Strict comparisons keep the first extreme found.
         for (i, &v) in d.iter().enumerate() {
-            if v == 0.0 {
-                continue;
-            } else if v < min {
+            if v < min {
                 (min, imin) = (v, i);
-            } else if v > max {
+            }
+            if v > max {
                 (max, imax) = (v, i);
             }
         }
