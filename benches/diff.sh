@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Side-by-side diff benchmark, one run: the diff kernel alone (reel vs pixelmatch in process) and
 # the whole process (`reel diff` vs odiff 4.5.0 vs the pixelmatch CLI) on the shared bench images.
+# Whole-process rounds are interleaved (each round runs every command once) so that load from
+# elsewhere on a shared machine hits all tools alike.
 #
 # usage: benches/diff.sh [IMAGE_DIR]        (default ../shared/bench-images)
-# env:   RUNS (hyperfine runs per command, default 15), SKIP_KERNEL=1, SKIP_PROCESS=1
-# needs: cargo, node/npm, hyperfine (apt-get install hyperfine).
+# env:   RUNS (rounds per command, default 15), SKIP_KERNEL=1, SKIP_PROCESS=1
+# needs: cargo, node/npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGES=${1:-../shared/bench-images}
@@ -33,24 +35,17 @@ fi
 
 if [ "${SKIP_PROCESS:-}" != 1 ]; then
     echo
-    echo "## Whole process (decode both PNGs, diff, exit), hyperfine medians"
+    echo "## Whole process (decode both PNGs, diff, exit), interleaved rounds, medians"
     for size in 1280x720 1920x1080 1280x8000; do
         for variant in small large base; do
             A=$IMAGES/ui_${size}_base.png
             B=$IMAGES/ui_${size}_${variant}.png
-            hyperfine --style none -N -i --warmup 2 --runs "$RUNS" \
-                --export-json "$OUT/r.json" \
-                -n reel "$REEL diff $A $B" \
-                -n odiff "$ODIFF --aa $A $B" \
-                -n "reel --out" "$REEL diff $A $B --out $OUT/reel.png" \
-                -n "odiff out" "$ODIFF --aa $A $B $OUT/odiff.png" \
-                -n pixelmatch "$PIXELMATCH $A $B $OUT/pm.png 0.1" >/dev/null 2>&1
-            node -e '
-                const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
-                const ms = (n) => (r.find((x) => x.command === n).median * 1e3).toFixed(1);
-                console.log(process.argv[2].padEnd(26),
-                    ["reel", "odiff", "reel --out", "odiff out", "pixelmatch"].map((n) => `${n} ${ms(n)}`).join("  "));
-            ' "$OUT/r.json" "$size base vs $variant"
+            node "$NODE_DIR/whole-process.mjs" "$RUNS" "$size base vs $variant" -- \
+                "reel=$REEL diff $A $B" \
+                "odiff=$ODIFF --aa $A $B" \
+                "reel --out=$REEL diff $A $B --out $OUT/reel.png" \
+                "odiff out=$ODIFF --aa $A $B $OUT/odiff.png" \
+                "pixelmatch=$PIXELMATCH $A $B $OUT/pm.png 0.1"
         done
     done
 fi
