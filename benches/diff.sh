@@ -27,10 +27,23 @@ echo "# reel $($REEL --version | cut -d' ' -f2), odiff $("$ODIFF" --version 2>&1
 
 if [ "${SKIP_KERNEL:-}" != 1 ]; then
     echo
-    echo "## Kernel alone (decode excluded)"
-    REEL_BENCH_IMAGES=$IMAGES REEL_BENCH_ENCODE=0 cargo bench --quiet --bench diff
+    echo "## Kernel alone (decode excluded), reel and pixelmatch alternating pair by pair"
+    cargo bench --quiet --bench diff --no-run 2>/dev/null
+    for size in 1280x720 1920x1080 1280x8000; do
+        for variant in small large base; do
+            label="$size base vs $variant"
+            REEL_BENCH_IMAGES=$IMAGES REEL_BENCH_ENCODE=0 REEL_BENCH_ONLY="$label" \
+                cargo bench --quiet --bench diff >"$OUT/reel-one.txt"
+            node "$NODE_DIR/pixelmatch-kernel.mjs" "$IMAGES" 11 "$label" >"$OUT/pm-one.txt"
+            [ -s "$OUT/reel.txt" ] || head -2 "$OUT/reel-one.txt" >"$OUT/reel.txt"
+            [ -s "$OUT/pm.txt" ] || head -2 "$OUT/pm-one.txt" >"$OUT/pm.txt"
+            tail -1 "$OUT/reel-one.txt" >>"$OUT/reel.txt"
+            tail -1 "$OUT/pm-one.txt" >>"$OUT/pm.txt"
+        done
+    done
+    cat "$OUT/reel.txt"
     echo
-    node "$NODE_DIR/pixelmatch-kernel.mjs" "$IMAGES" 11
+    cat "$OUT/pm.txt"
 fi
 
 if [ "${SKIP_PROCESS:-}" != 1 ]; then

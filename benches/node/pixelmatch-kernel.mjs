@@ -1,5 +1,6 @@
 // pixelmatch's diff alone, in process (decode excluded): the number reel's kernel is compared to.
-// usage: node pixelmatch-kernel.mjs IMAGE_DIR [ROUNDS]   — prints medians in ms per pair.
+// usage: node pixelmatch-kernel.mjs IMAGE_DIR [ROUNDS] [ONLY] — prints medians in ms per pair
+// (ONLY: keep the pairs whose label contains it).
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -7,6 +8,7 @@ import pixelmatch from 'pixelmatch';
 
 const dir = process.argv[2] ?? '../../../shared/bench-images';
 const rounds = Number(process.argv[3] ?? 11);
+const only = process.argv[4] ?? '';
 const load = (name) => PNG.sync.read(fs.readFileSync(path.join(dir, `${name}.png`)));
 const median = (f) => {
     f();
@@ -23,8 +25,10 @@ const median = (f) => {
 console.log(`pixelmatch ${JSON.parse(fs.readFileSync(new URL('./node_modules/pixelmatch/package.json', import.meta.url))).version}, node ${process.version}, ${rounds} rounds, medians in ms`);
 console.log('pair'.padEnd(24), 'kernel'.padStart(10), 'kernel+AA'.padStart(10), 'count'.padStart(10));
 for (const size of ['1280x720', '1920x1080', '1280x8000']) {
+    if (!['small', 'large', 'base'].some((v) => `${size} base vs ${v}`.includes(only))) continue;
     const base = load(`ui_${size}_base`);
     for (const variant of ['small', 'large', 'base']) {
+        if (!`${size} base vs ${variant}`.includes(only)) continue;
         const other = load(`ui_${size}_${variant}`);
         const run = (includeAA) => pixelmatch(base.data, other.data, null, base.width, base.height, { threshold: 0.1, includeAA });
         const count = run(false);
