@@ -289,12 +289,16 @@ impl Kernel<'_> {
     fn judge(&self, x: usize, y: usize) -> Verdict {
         let pos = (y * self.w + x) * 4;
         let delta = color_delta(px(self.a, pos), px(self.b, pos), pos, self.bg);
-        if delta.abs() <= self.max_delta {
-            Verdict::Similar
-        } else if self.anti_aliased_at(x, y) {
-            Verdict::AntiAliased
+        // Written as "beyond" rather than "within" so that a NaN threshold counts nothing, as in
+        // the reference and in the counting path.
+        if delta.abs() > self.max_delta {
+            if self.anti_aliased_at(x, y) {
+                Verdict::AntiAliased
+            } else {
+                Verdict::Different
+            }
         } else {
-            Verdict::Different
+            Verdict::Similar
         }
     }
 
@@ -731,6 +735,20 @@ mod tests {
         assert_eq!(par.aa_pixels, seq.aa);
         assert_eq!(img_par.diff_pixels, seq.diff);
         assert_eq!(img_par.aa_pixels, seq.aa);
+    }
+
+    #[test]
+    fn nan_threshold_counts_nothing_on_both_paths() {
+        let a = img(3, 3, |_, _| [0, 0, 0, 255]);
+        let b = img(3, 3, |_, _| [255, 255, 255, 255]);
+        for want_image in [false, true] {
+            let opts = DiffOptions {
+                threshold: f64::NAN,
+                want_image,
+                ..DiffOptions::default()
+            };
+            assert_eq!(diff(&a, &b, &opts).diff_pixels, 0);
+        }
     }
 
     #[test]
