@@ -1,1 +1,134 @@
-fn main() {}
+//! Diff kernel benchmark (a plain main, `cargo bench --bench diff`): PNG decode, the kernel alone
+//! (decode excluded, like pixelmatch's in-process number), the kernel with a diff image, and PNG
+//! encoding (small vs fast) on the shared bench screenshots. Prints medians in milliseconds.
+//!
+//! `REEL_BENCH_IMAGES` overrides the image folder (default `../shared/bench-images`);
+//! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21); `REEL_BENCH_ONLY` keeps the pairs
+//! whose label contains it; `REEL_BENCH_ENCODE=0` skips the encoding table.
+
+use reel::compare::{self, DiffOptions, Rgba};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// A PNG encoder under test.
+type Encoder = dyn Fn(&Rgba) -> Vec<u8>;
+
+fn median_ms(rounds: usize, mut f: impl FnMut()) -> f64 {
+    f(); // warm-up (thread pool, page faults)
+    let mut t: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+fn main() {
+    let dir = PathBuf::from(
+        std::env::var("REEL_BENCH_IMAGES").unwrap_or_else(|_| "../shared/bench-images".into()),
+    );
+    let rounds: usize = std::env::var("REEL_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(21);
+    let load = |name: &str| -> Rgba {
+        compare::load_png(&dir.join(format!("{name}.png"))).unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(2)
+        })
+    };
+    println!(
+        "reel diff kernel, {} rayon threads, {rounds} rounds, medians in ms",
+        rayon::current_num_threads()
+    );
+    println!(
+        "{:<24} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "pair", "decode", "kernel", "kernel+AA", "with img", "count"
+    );
+    for size in ["1280x720", "1920x1080", "1280x8000"] {
+        let base = load(&format!("ui_{size}_base"));
+        let bytes = std::fs::read(dir.join(format!("ui_{size}_base.png"))).unwrap_or_default();
+        let decode = median_ms(rounds.min(11), || {
+            std::hint::black_box(compare::decode_png(&bytes).ok());
+        });
+        for variant in ["small", "large", "base"] {
+            let label = format!("{size} base vs {variant}");
+            if std::env::var("REEL_BENCH_ONLY").is_ok_and(|only| !label.contains(&only)) {
+                continue;
+            }
+            let other = load(&format!("ui_{size}_{variant}"));
+            let opts = DiffOptions::default();
+            let count = compare::diff(&base, &other, &opts).diff_pixels;
+            let kernel = median_ms(rounds, || {
+                std::hint::black_box(compare::diff(&base, &other, &opts));
+            });
+            let with_aa = DiffOptions {
+                include_aa: true,
+                ..DiffOptions::default()
+            };
+            let kernel_aa = median_ms(rounds, || {
+                std::hint::black_box(compare::diff(&base, &other, &with_aa));
+            });
+            let img = DiffOptions {
+                want_image: true,
+                ..DiffOptions::default()
+            };
+            let with_img = median_ms(rounds, || {
+                std::hint::black_box(compare::diff(&base, &other, &img));
+            });
+            println!(
+                "{label:<24} {decode:>10.2} {kernel:>10.2} {kernel_aa:>10.2} {with_img:>10.2} {count:>10}"
+            );
+        }
+    }
+
+    if std::env::var("REEL_BENCH_ENCODE").is_ok_and(|v| v == "0") {
+        return;
+    }
+    println!("\nPNG encoding of the base screenshots: size in KiB / median ms");
+    println!(
+        "{:<12} {:>8} {:>16} {:>16} {:>16}",
+        "image", "input", "zlib 9+adaptive", "small (zlib 6)", "fast (fdeflate)"
+    );
+    for size in ["1280x720", "1920x1080", "1280x8000"] {
+        let name = format!("ui_{size}_base");
+        let input = std::fs::metadata(dir.join(format!("{name}.png")))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let img = load(&name);
+        let enc_rounds = rounds.min(5);
+        let mut cells = Vec::new();
+        let level9 = |img: &Rgba| {
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, img.width(), img.height());
+            enc.set_color(png::ColorType::Rgba);
+            enc.set_compression(png::Compression::High);
+            if let Ok(mut w) = enc.write_header() {
+                let _ = w.write_image_data(img.as_raw());
+            }
+            out
+        };
+        let encoders: [&Encoder; 3] = [
+            &level9,
+            &compare::encode_png_small,
+            &compare::encode_png_fast,
+        ];
+        for f in encoders {
+            let bytes = f(&img).len();
+            let ms = median_ms(enc_rounds, || {
+                std::hint::black_box(f(&img));
+            });
+            cells.push(format!("{:>7} / {:>6.1}", bytes / 1024, ms));
+        }
+        println!(
+            "{size:<12} {:>8} {:>16} {:>16} {:>16}",
+            input / 1024,
+            cells[0],
+            cells[1],
+            cells[2]
+        );
+    }
+}

@@ -236,6 +236,32 @@ fn different_sizes_are_a_result_not_a_crash() {
     assert_eq!(code(&bench_sizes), 1);
 }
 
+#[test]
+fn checkerboard_flag_changes_only_semi_transparent_comparisons() {
+    let dir = tempfile::tempdir().unwrap();
+    // Half-transparent pixels blend differently over white and over the checkerboard; the CLI
+    // flag must select the same background as the library option.
+    let a = solid(8, 8, [200, 0, 0, 128]);
+    let b = solid(8, 8, [200, 0, 0, 100]);
+    let (pa, pb) = (save(dir.path(), "a.png", &a), save(dir.path(), "b.png", &b));
+    let white = reel(&["diff", &pa, &pb, "--json"]);
+    let checker = reel(&["diff", &pa, &pb, "--json", "--checkerboard"]);
+    let opts = |background| DiffOptions {
+        background,
+        ..DiffOptions::default()
+    };
+    for (out, bg) in [
+        (&white, Background::White),
+        (&checker, Background::Checkerboard),
+    ] {
+        let want = compare::diff(&a, &b, &opts(bg)).diff_pixels;
+        assert_eq!(json(out)["diff_pixels"].as_u64(), Some(want), "{bg:?}");
+    }
+    let opaque = save(dir.path(), "o.png", &solid(8, 8, [1, 2, 3, 255]));
+    let o = reel(&["diff", &opaque, &opaque, "--checkerboard"]);
+    assert_eq!(code(&o), 0);
+}
+
 // ---------------------------------------------------------------- bad input: exit 2, one line
 
 #[test]
@@ -252,7 +278,12 @@ fn bad_input_exits_2_naming_the_file() {
     std::fs::write(&empty, b"").unwrap();
     for bad in [&missing, &text, &truncated, &empty] {
         let bad = bad.to_str().unwrap();
-        for args in [["diff", bad, good.as_str()], ["diff", good.as_str(), bad]] {
+        // Byte-identical inputs are decoded once: a broken one must still be an error.
+        for args in [
+            ["diff", bad, good.as_str()],
+            ["diff", good.as_str(), bad],
+            ["diff", bad, bad],
+        ] {
             let o = reel(&args);
             assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
             let err = stderr(&o);

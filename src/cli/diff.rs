@@ -53,12 +53,14 @@ fn parse_unit(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
-    let (a, b) = load_pair(&args.a, &args.b).map_err(Failure::input)?;
-    let (mut a, mut b) = (a, b);
+    let (mut a, mut b) = load_pair(&args.a, &args.b).map_err(Failure::input)?;
     if !args.masks.is_empty() {
         compare::paint_masks(&mut a, &args.masks, args.mask_color);
-        compare::paint_masks(&mut b, &args.masks, args.mask_color);
+        if let Some(b) = b.as_mut() {
+            compare::paint_masks(b, &args.masks, args.mask_color);
+        }
     }
+    let b = b.as_ref().unwrap_or(&a);
     let opts = DiffOptions {
         threshold: args.threshold,
         include_aa: args.include_aa,
@@ -70,9 +72,8 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
         },
         ..DiffOptions::default()
     };
-    let result = compare::diff(&a, &b, &opts);
+    let result = compare::diff(&a, b, &opts);
     let dims = (a.dimensions(), b.dimensions());
-    drop((a, b));
     let tolerance = Tolerance {
         max_diff_pixels: args.max_diff_pixels,
         max_diff_ratio: args.max_diff_ratio,
@@ -98,11 +99,22 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
     })
 }
 
-/// Decodes both files at once (PNG decoding dominates the whole run on large images).
-fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Rgba), CompareError> {
+/// Reads both files, then decodes them at once (PNG decoding dominates the whole run on large
+/// images). Byte-identical files are decoded once: `None` stands for "the same as A".
+fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Option<Rgba>), CompareError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|source| CompareError::Read {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let (bytes_a, bytes_b) = (read(a)?, read(b)?);
+    if bytes_a == bytes_b {
+        return Ok((compare::decode_png_file(a, &bytes_a)?, None));
+    }
     let (ra, rb) = std::thread::scope(|s| {
-        let ha = s.spawn(|| compare::load_png(a));
-        let rb = compare::load_png(b);
+        let ha = s.spawn(|| compare::decode_png_file(a, &bytes_a));
+        let rb = compare::decode_png_file(b, &bytes_b);
         let ra = ha.join().unwrap_or_else(|_| {
             Err(CompareError::Read {
                 path: a.to_owned(),
@@ -111,7 +123,7 @@ fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Rgba), CompareError> {
         });
         (ra, rb)
     });
-    Ok((ra?, rb?))
+    Ok((ra?, Some(rb?)))
 }
 
 fn write_diff_image(path: &Path, img: &Rgba) -> Result<(), CompareError> {

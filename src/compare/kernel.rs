@@ -206,7 +206,12 @@ impl Kernel<'_> {
             // 8-pixel blocks: equal blocks are skipped without looking at single pixels.
             let mut x0 = 0;
             for (ba, bb) in ra.chunks_exact(32).zip(rb.chunks_exact(32)) {
-                if ba != bb {
+                // Fixed-size arrays compare inline (vector compares), not through memcmp.
+                let same = matches!(
+                    (<&[u8; 32]>::try_from(ba), <&[u8; 32]>::try_from(bb)),
+                    (Ok(x), Ok(y)) if x == y
+                );
+                if !same {
                     self.pixels(y, x0, x0 + 8, &mut c);
                 }
                 x0 += 8;
@@ -217,15 +222,21 @@ impl Kernel<'_> {
     }
 
     fn pixels(&self, y: usize, x0: usize, x1: usize, c: &mut Counts) {
-        for x in x0..x1 {
-            let i = y * self.w + x;
-            if px32(self.a, i) == px32(self.b, i) {
-                continue;
-            }
-            match self.judge(x, y) {
-                Verdict::Similar => {}
-                Verdict::AntiAliased => c.aa += 1,
-                Verdict::Different => c.diff += 1,
+        // First which pixels exceed the threshold, without branching on each (equal pixels give
+        // a delta of exactly 0), then the anti-aliasing test for those only.
+        let mut over = 0u64;
+        for (bit, x) in (x0..x1).enumerate().take(64) {
+            let pos = (y * self.w + x) * 4;
+            let delta = color_delta(px(self.a, pos), px(self.b, pos), pos, self.bg);
+            over |= u64::from(delta.abs() > self.max_delta) << bit;
+        }
+        while over != 0 {
+            let x = x0 + over.trailing_zeros() as usize;
+            over &= over - 1;
+            if self.anti_aliased_at(x, y) {
+                c.aa += 1;
+            } else {
+                c.diff += 1;
             }
         }
     }
@@ -237,6 +248,7 @@ impl Kernel<'_> {
         };
         let row_bytes = self.w * 4;
         let mut c = Counts::default();
+        let mut greys = GreyCache::new(self);
         for (r, orow) in out.chunks_exact_mut(row_bytes.max(1)).enumerate() {
             let y = y0 + r;
             let start = y * row_bytes;
@@ -244,7 +256,7 @@ impl Kernel<'_> {
             let rb = &self.b[start..start + row_bytes];
             if ra == rb {
                 for (o, p) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)) {
-                    o.copy_from_slice(&self.grey(p));
+                    o.copy_from_slice(&greys.get(self, p));
                 }
                 continue;
             }
@@ -252,10 +264,10 @@ impl Kernel<'_> {
             for (x, (o, p)) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)).enumerate() {
                 let i = y * self.w + x;
                 let colour = if px32(self.a, i) == px32(self.b, i) {
-                    self.grey(p)
+                    greys.get(self, p)
                 } else {
                     match self.judge(x, y) {
-                        Verdict::Similar => self.grey(p),
+                        Verdict::Similar => greys.get(self, p),
                         Verdict::AntiAliased => {
                             c.aa += 1;
                             YELLOW
@@ -277,22 +289,30 @@ impl Kernel<'_> {
     fn judge(&self, x: usize, y: usize) -> Verdict {
         let pos = (y * self.w + x) * 4;
         let delta = color_delta(px(self.a, pos), px(self.b, pos), pos, self.bg);
-        if delta.abs() <= self.max_delta {
-            return Verdict::Similar;
+        // Written as "beyond" rather than "within" so that a NaN threshold counts nothing, as in
+        // the reference and in the counting path.
+        if delta.abs() > self.max_delta {
+            if self.anti_aliased_at(x, y) {
+                Verdict::AntiAliased
+            } else {
+                Verdict::Different
+            }
+        } else {
+            Verdict::Similar
         }
-        if !self.include_aa
+    }
+
+    /// For a pixel beyond the threshold: whether it is excluded as anti-aliasing in either image.
+    #[inline]
+    fn anti_aliased_at(&self, x: usize, y: usize) -> bool {
+        !self.include_aa
             && (self.antialiased(self.a, x, y, self.a, self.b)
                 || self.antialiased(self.b, x, y, self.b, self.a))
-        {
-            Verdict::AntiAliased
-        } else {
-            Verdict::Different
-        }
     }
 
     /// The faded grey of an unchanged pixel: its luma blended towards white.
     #[inline]
-    fn grey(&self, p: &[u8]) -> [u8; 4] {
+    fn grey(&self, p: [u8; 4]) -> [u8; 4] {
         let (r, g, b, a) = (
             f64::from(p[0]),
             f64::from(p[1]),
@@ -311,6 +331,21 @@ impl Kernel<'_> {
     /// sitting in a flat area (3+ equal neighbours) in both images.
     fn antialiased(&self, img: &[u8], x1: usize, y1: usize, one: &[u8], two: &[u8]) -> bool {
         let (w, h) = (self.w, self.h);
+        if x1 > 0
+            && y1 > 0
+            && x1 + 1 < w
+            && y1 + 1 < h
+            && let Some(found) = self.opaque_interior_extremes(img, x1, y1)
+        {
+            return match found {
+                None => false,
+                Some(((min_x, min_y), (max_x, max_y))) => {
+                    (self.many_siblings(one, min_x, min_y) && self.many_siblings(two, min_x, min_y))
+                        || (self.many_siblings(one, max_x, max_y)
+                            && self.many_siblings(two, max_x, max_y))
+                }
+            };
+        }
         let x0 = x1.saturating_sub(1);
         let y0 = y1.saturating_sub(1);
         let x2 = (x1 + 1).min(w - 1);
@@ -348,10 +383,85 @@ impl Kernel<'_> {
             || (self.many_siblings(one, max_x, max_y) && self.many_siblings(two, max_x, max_y))
     }
 
+    /// The common case of [`Self::antialiased`]'s neighbour scan, for an interior pixel whose
+    /// 3x3 neighbourhood is opaque: all eight luma deltas at once (branch-free, vectorizable),
+    /// then the reference's sequential walk over them. `None` when the fast path does not apply;
+    /// `Some(None)` when the pixel is not anti-aliasing (3+ equal neighbours, or no darker or no
+    /// brighter one); otherwise the darkest and the brightest neighbour.
+    #[inline]
+    #[allow(clippy::type_complexity)]
+    fn opaque_interior_extremes(
+        &self,
+        img: &[u8],
+        x1: usize,
+        y1: usize,
+    ) -> Option<Option<((usize, usize), (usize, usize))>> {
+        let block = block3x3(img, self.w, x1, y1)?;
+        let centre = block[4];
+        // Neighbours in the reference's order: column by column, top to bottom.
+        const OFFSETS: [(usize, usize); 8] = [
+            (0, 0),
+            (0, 1),
+            (0, 2),
+            (1, 0),
+            (1, 2),
+            (2, 0),
+            (2, 1),
+            (2, 2),
+        ];
+        if !block.iter().all(|&p| p >> 24 == 255) {
+            return None;
+        }
+        let channel = |p: u32, shift: u32| i32::from((p >> shift) as u8);
+        let mut d = [0.0f64; 8];
+        for (d, &(dx, dy)) in d.iter_mut().zip(&OFFSETS) {
+            let p = block[dy * 3 + dx];
+            let dr = f64::from(channel(centre, 0) - channel(p, 0));
+            let dg = f64::from(channel(centre, 8) - channel(p, 8));
+            let db = f64::from(channel(centre, 16) - channel(p, 16));
+            *d = dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223;
+        }
+        // Equal pixels give exactly 0 here, as the reference's early `return 0` does; any zero
+        // delta counts, and three of them end the scan with "not anti-aliasing".
+        if d.iter().filter(|&&v| v == 0.0).count() > 2 {
+            return Some(None);
+        }
+        let (mut min, mut max) = (0.0f64, 0.0f64);
+        let (mut imin, mut imax) = (0, 0);
+        // The reference's `if zero … else if < min … else if > max` chain, as two independent
+        // updates: a zero is never below min (<= 0) nor above max (>= 0), and a value below min
+        // is never above max. Strict comparisons keep the first extreme found.
+        for (i, &v) in d.iter().enumerate() {
+            if v < min {
+                (min, imin) = (v, i);
+            }
+            if v > max {
+                (max, imax) = (v, i);
+            }
+        }
+        if min == 0.0 || max == 0.0 {
+            return Some(None);
+        }
+        let at = |i: usize| (x1 + OFFSETS[i].0 - 1, y1 + OFFSETS[i].1 - 1);
+        Some(Some((at(imin), at(imax))))
+    }
+
     /// Whether the pixel at (x1, y1) has 3+ neighbours of exactly its value (image borders count
     /// as one).
     fn many_siblings(&self, img: &[u8], x1: usize, y1: usize) -> bool {
         let (w, h) = (self.w, self.h);
+        // Interior pixels: count all eight equal neighbours without branches (the reference stops
+        // at the third; the answer is the same).
+        if x1 > 0
+            && y1 > 0
+            && x1 + 1 < w
+            && y1 + 1 < h
+            && let Some(block) = block3x3(img, w, x1, y1)
+        {
+            let centre = block[4];
+            let equal = block.iter().filter(|&&p| p == centre).count() - 1;
+            return equal > 2;
+        }
         let x0 = x1.saturating_sub(1);
         let y0 = y1.saturating_sub(1);
         let x2 = (x1 + 1).min(w - 1);
@@ -373,9 +483,63 @@ impl Kernel<'_> {
     }
 }
 
+/// The 3x3 block of pixels centred on the interior pixel (x1, y1), row by row, each pixel as a
+/// little-endian u32 (red in the low byte, alpha in the high byte); `None` if it does not fit
+/// (never for interior pixels of a full buffer). Whole-word loads: no byte shuffling through the
+/// stack.
+#[inline(always)]
+fn block3x3(img: &[u8], w: usize, x1: usize, y1: usize) -> Option<[u32; 9]> {
+    let mut out = [0u32; 9];
+    for dy in 0..3 {
+        let start = ((y1 + dy - 1) * w + x1 - 1) * 4;
+        let row: &[u8; 12] = img.get(start..start + 12)?.try_into().ok()?;
+        for dx in 0..3 {
+            out[dy * 3 + dx] = u32::from_le_bytes([
+                row[dx * 4],
+                row[dx * 4 + 1],
+                row[dx * 4 + 2],
+                row[dx * 4 + 3],
+            ]);
+        }
+    }
+    Some(out)
+}
+
+/// A small direct-mapped cache of grey values: screenshots repeat few colours, and the float
+/// formula per pixel would dominate drawing the diff image.
+struct GreyCache {
+    keys: [u32; 256],
+    vals: [[u8; 4]; 256],
+}
+
+impl GreyCache {
+    fn new(k: &Kernel<'_>) -> Self {
+        // Every slot starts as the (correct) entry for the all-zero pixel.
+        GreyCache {
+            keys: [0; 256],
+            vals: [k.grey([0; 4]); 256],
+        }
+    }
+
+    #[inline(always)]
+    fn get(&mut self, k: &Kernel<'_>, p: &[u8]) -> [u8; 4] {
+        let p = px(p, 0);
+        let key = u32::from_ne_bytes(p);
+        let slot = (key.wrapping_mul(0x9E37_79B1) >> 24) as usize;
+        if self.keys[slot] != key {
+            self.keys[slot] = key;
+            self.vals[slot] = k.grey(p);
+        }
+        self.vals[slot]
+    }
+}
+
 #[inline(always)]
 fn px(buf: &[u8], pos: usize) -> [u8; 4] {
-    [buf[pos], buf[pos + 1], buf[pos + 2], buf[pos + 3]]
+    match buf.get(pos..pos + 4) {
+        Some(&[r, g, b, a]) => [r, g, b, a],
+        _ => [0; 4],
+    }
 }
 
 #[inline(always)]
@@ -384,16 +548,18 @@ fn px32(buf: &[u8], i: usize) -> u32 {
 }
 
 /// The background colour under the pixel at byte offset `pos`.
-#[inline]
 fn background(pos: usize, bg: Background) -> (f64, f64, f64) {
     match bg {
         Background::White => (255.0, 255.0, 255.0),
         Background::Checkerboard => {
+            // Integer forms of the reference's `k % 2` and `(k / c | 0) % 2` (k is an integer);
+            // plain conversions instead of fmod/trunc calls, same values.
             let k = pos as f64;
+            let bit = |v: f64| f64::from(js_int32(v) % 2);
             (
-                48.0 + 159.0 * (k % 2.0),
-                48.0 + 159.0 * f64::from(js_int32(k / 1.618033988749895) % 2),
-                48.0 + 159.0 * f64::from(js_int32(k / 2.618033988749895) % 2),
+                48.0 + 159.0 * (pos % 2) as f64,
+                48.0 + 159.0 * bit(k / 1.618033988749895),
+                48.0 + 159.0 * bit(k / 2.618033988749895),
             )
         }
     }
@@ -402,32 +568,45 @@ fn background(pos: usize, bg: Background) -> (f64, f64, f64) {
 /// JavaScript's `v | 0` (ToInt32) for finite non-negative `v`: truncate, then wrap modulo 2³².
 #[inline]
 fn js_int32(v: f64) -> i32 {
-    (v.trunc() as i64) as i32
+    (v as i64) as i32
 }
 
-/// Channel differences after blending both pixels over the background (exact integers when
-/// both are opaque).
+/// Channel differences of two opaque pixels: exact small integers.
 #[inline(always)]
+fn opaque_deltas(p1: [u8; 4], p2: [u8; 4]) -> (f64, f64, f64) {
+    let d = |i: usize| f64::from(i16::from(p1[i]) - i16::from(p2[i]));
+    (d(0), d(1), d(2))
+}
+
+/// Channel differences after blending both pixels over the background by their alpha. Kept out
+/// of line (and cold) so the optimiser never computes the background for opaque pixels.
+#[cold]
+#[inline(never)]
 fn blended_deltas(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> (f64, f64, f64) {
     let [r1, g1, b1, a1] = p1.map(f64::from);
     let [r2, g2, b2, a2] = p2.map(f64::from);
-    if p1[3] < 255 || p2[3] < 255 {
-        let (rb, gb, bb) = background(pos, bg);
-        let da = a1 - a2;
-        (
-            (r1 * a1 - r2 * a2 - rb * da) / 255.0,
-            (g1 * a1 - g2 * a2 - gb * da) / 255.0,
-            (b1 * a1 - b2 * a2 - bb * da) / 255.0,
-        )
+    let (rb, gb, bb) = background(pos, bg);
+    let da = a1 - a2;
+    (
+        (r1 * a1 - r2 * a2 - rb * da) / 255.0,
+        (g1 * a1 - g2 * a2 - gb * da) / 255.0,
+        (b1 * a1 - b2 * a2 - bb * da) / 255.0,
+    )
+}
+
+#[inline(always)]
+fn deltas(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> (f64, f64, f64) {
+    if p1[3] == 255 && p2[3] == 255 {
+        opaque_deltas(p1, p2)
     } else {
-        (r1 - r2, g1 - g2, b1 - b2)
+        blended_deltas(p1, p2, pos, bg)
     }
 }
 
 /// Squared YIQ distance (Kotsarenko & Ramos) between two differing pixels at byte offset `pos`.
 #[inline]
 fn color_delta(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> f64 {
-    let (dr, dg, db) = blended_deltas(p1, p2, pos, bg);
+    let (dr, dg, db) = deltas(p1, p2, pos, bg);
     let y = dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223;
     let i = dr * 0.59597799 - dg * 0.27417610 - db * 0.32180189;
     let q = dr * 0.21147017 - dg * 0.52261711 + db * 0.31114694;
@@ -435,12 +614,12 @@ fn color_delta(p1: [u8; 4], p2: [u8; 4], pos: usize, bg: Background) -> f64 {
 }
 
 /// Luma difference between the centre pixel (at byte offset `pos`) and a neighbour.
-#[inline]
+#[inline(always)]
 fn brightness_delta(centre: [u8; 4], other: [u8; 4], pos: usize, bg: Background) -> f64 {
     if centre == other {
         return 0.0;
     }
-    let (dr, dg, db) = blended_deltas(centre, other, pos, bg);
+    let (dr, dg, db) = deltas(centre, other, pos, bg);
     dr * 0.29889531 + dg * 0.58662247 + db * 0.11448223
 }
 
@@ -556,6 +735,20 @@ mod tests {
         assert_eq!(par.aa_pixels, seq.aa);
         assert_eq!(img_par.diff_pixels, seq.diff);
         assert_eq!(img_par.aa_pixels, seq.aa);
+    }
+
+    #[test]
+    fn nan_threshold_counts_nothing_on_both_paths() {
+        let a = img(3, 3, |_, _| [0, 0, 0, 255]);
+        let b = img(3, 3, |_, _| [255, 255, 255, 255]);
+        for want_image in [false, true] {
+            let opts = DiffOptions {
+                threshold: f64::NAN,
+                want_image,
+                ..DiffOptions::default()
+            };
+            assert_eq!(diff(&a, &b, &opts).diff_pixels, 0);
+        }
     }
 
     #[test]
