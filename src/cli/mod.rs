@@ -5,7 +5,9 @@ mod approve;
 mod browser_args;
 mod demo;
 mod diff;
+mod export;
 mod inspect;
+mod merge_reports;
 mod replay;
 mod run;
 
@@ -42,6 +44,10 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Compare two PNG screenshots (pixelmatch-compatible).
     Diff(diff::DiffArgs),
+    /// Write a recording as one standalone HTML player that plays offline in any browser.
+    Export(export::ExportArgs),
+    /// Merge the report folders of shards (`reel run --shard I/N`) into one report.
+    MergeReports(merge_reports::MergeReportsArgs),
 }
 
 /// Parses the command line, runs it and maps the result to the exit-code table.
@@ -90,6 +96,8 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Inspect(args) => inspect::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Export(args) => export::run(args),
+        Command::MergeReports(args) => merge_reports::run(args),
     }
 }
 

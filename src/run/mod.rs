@@ -2,7 +2,10 @@
 //! baseline (recapturing differing ones to tell real changes from flaky ones), diffs the console
 //! errors against the approved ones, applies the update policy, and reports per recording.
 
+mod shard;
 mod verdict;
+
+pub use shard::Shard;
 
 pub use verdict::{UpdateMode, Verdict};
 
@@ -91,6 +94,14 @@ async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> R
     };
     match run_recording(session, &recording, opts).await {
         Ok(mut report) => {
+            if report.status == RecordingStatus::Fail {
+                // Keep the events of a failing recording for the HTML report's embedded replay.
+                let path = opts.out.join(crate::report::replay_file(&recording.id));
+                let payload = crate::report::html::replay_payload(&recording);
+                if let Err(e) = crate::files::write_atomic(&path, &payload) {
+                    tracing::warn!("cannot keep the events of {}: {e}", recording.id);
+                }
+            }
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
         }

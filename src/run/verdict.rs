@@ -191,6 +191,7 @@ impl Context {
             actual: None,
             baseline: baseline_rel,
             diff: None,
+            expected: None,
             message: None,
         };
         match verdict.first {
