@@ -30,6 +30,23 @@ fn own_file(p: &str) -> bool {
     top_ok && path.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// `path` made absolute with `.` and `..` resolved by name (the baseline folder of a CI run
+/// need not exist where the reports are merged).
+fn lexical(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn same_dir(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
@@ -110,7 +127,7 @@ pub fn run(args: MergeReportsArgs) -> Result<Outcome, Failure> {
                 );
                 // The baseline lives outside the report folder: point at it from the new one.
                 if let Some(b) = &cp.baseline {
-                    cp.baseline = Some(relative_path(&dir.join(b), &args.out));
+                    cp.baseline = Some(relative_path(&lexical(&dir.join(b)), &lexical(&args.out)));
                 }
             }
             if copy {

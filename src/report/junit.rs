@@ -38,7 +38,14 @@ pub fn render(report: &RunReport) -> Vec<u8> {
             };
             let mut case = TestCase::new(name, status);
             case.set_classname(rec.id.as_str());
-            let attachments: Vec<String> = [&cp.actual, &cp.diff, &cp.baseline]
+            // The baseline as copied into the report folder (`expected/`) when there is a copy,
+            // so the attachments resolve inside an uploaded artifact.
+            let baseline = if cp.expected.is_some() {
+                &cp.expected
+            } else {
+                &cp.baseline
+            };
+            let attachments: Vec<String> = [&cp.actual, &cp.diff, baseline]
                 .into_iter()
                 .flatten()
                 .filter(|_| cp.status.is_failure())
