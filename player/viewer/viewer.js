@@ -421,6 +421,9 @@
       el("span", { class: "muted", text: r.source + (r.format ? " · " + r.format : "") + " · session " + fmtMs(r.session_duration_ms) }),
     ]));
     if (r.error) details.appendChild(el("p", { class: "error-box", text: r.error }));
+    // The replay comes first: what the user did, then what differs.
+    const replayHost = replay ? el("div", { class: "replay" }, [el("h3", { text: "replay" }), el("p", { class: "muted loading", text: "loading the replay…" })]) : null;
+    if (replayHost) details.appendChild(replayHost);
 
     const failing = r.checkpoints.filter((c) => FAILING[c.status]);
     const passing = r.checkpoints.filter((c) => !FAILING[c.status]);
@@ -431,14 +434,15 @@
       else pending.push([t, w]);
     };
 
+    let shown = 0;
     if (failing.length) {
       details.appendChild(el("h3", { text: failing.length + " failing checkpoint" + (failing.length > 1 ? "s" : "") }));
       for (const cp of failing) {
         const numbers = [];
         if (cp.diff_pixels != null) numbers.push(cp.diff_pixels + " pixels differ (" + (cp.diff_ratio * 100).toFixed(4) + "%)");
         if (cp.message) numbers.push(cp.message);
-        const box = el("div", { class: "checkpoint", data: { name: cp.name, status: cp.status } }, [
-          el("div", null, [
+        const box = el("details", { class: "checkpoint", open: shown++ < 3, data: { name: cp.name, status: cp.status } }, [
+          el("summary", null, [
             el("span", { class: "status " + cp.status, text: cp.status }), " ",
             el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name }), " ",
             el("span", { class: "muted", text: "at " + fmtMs(cp.t_ms) + " · " + cp.viewport[0] + "×" + cp.viewport[1] + (numbers.length ? " · " + numbers.join(" · ") : "") }), " ",
@@ -462,11 +466,18 @@
       const fresh = r.console.new_errors || [];
       details.appendChild(el("h3", { text: "console errors: " + fresh.length + " new" + (r.console.accepted ? " (accepted)" : "") + ", " + (errs.length - fresh.length) + " approved" }));
       details.appendChild(consoleList(errs, fresh));
+      // Console errors read best next to the replay, above the screenshots.
+      const heading = details.lastChild.previousSibling;
+      const list = details.lastChild;
+      const anchor = replayHost ? replayHost.nextSibling : details.querySelector("h3");
+      if (anchor) {
+        details.insertBefore(heading, anchor);
+        details.insertBefore(list, anchor);
+      }
     }
 
     if (replay) {
-      const host = el("div", { class: "replay" }, [el("h3", { text: "replay" }), el("p", { class: "muted loading", text: "loading the replay…" })]);
-      details.appendChild(host);
+      const host = replayHost;
       const first = failing[0];
       const firstError = (r.console.new_errors || [])[0];
       const slot = { status: "idle", index, widget: null, error: null };
