@@ -229,7 +229,12 @@ async fn html_report() {
 
     // On CI: angular has a changed checkpoint, the hostile recording misses baselines and has a
     // new console error.
-    let o = ws.run(&["angular.json", hostile_name], true);
+    std::fs::copy(
+        recording("posthog-fixtures/recording_snapshots.jsonl"),
+        ws.path("tabs.jsonl"),
+    )
+    .unwrap();
+    let o = ws.run(&["angular.json", hostile_name, "tabs.jsonl"], true);
     assert_eq!(o.status.code(), Some(1));
     let out = ws.path("reel-report");
     let report = report_json(&out);
@@ -278,7 +283,7 @@ async fn html_report() {
     assert_eq!(
         page.eval("document.querySelectorAll('tr.rec-row').length")
             .await,
-        2
+        3
     );
     // The filter hides rows.
     page.eval("(() => { const s = document.querySelector('.filter-text'); s.value = 'angular'; s.dispatchEvent(new Event('input')); })()").await;
@@ -396,8 +401,56 @@ async fn html_report() {
         .await;
     assert_ne!(t2, t);
 
+    // A recording with two windows: the replay opens in the window of its first failing
+    // checkpoint, and switches windows to show another one.
+    let recs = report["recordings"].as_array().unwrap();
+    let tabs = recs
+        .iter()
+        .position(|r| r["id"] != "angular" && r["source"] == "tabs.jsonl")
+        .unwrap();
+    page.eval(&format!(
+        "document.querySelector('#rec-{tabs} .replay').scrollIntoView()"
+    ))
+    .await;
+    page.eval(&format!(
+        "window.reelViewer.widgets[{tabs}].load().then(() => true)"
+    ))
+    .await;
+    let w = format!("window.reelViewer.widgets[{tabs}].widget");
+    assert_eq!(page.eval(&format!("{w}.payload.windows.length")).await, 2);
+    let cps = recs[tabs]["checkpoints"].as_array().unwrap();
+    let first = &cps[0];
+    assert_eq!(
+        page.eval(&format!("{w}.payload.windows[{w}.windowIndex].id"))
+            .await,
+        first["window"]
+    );
+    assert_eq!(
+        page.eval(&format!("{w}.current()")).await.as_i64(),
+        first["t_ms"].as_i64()
+    );
+    let other = cps.iter().find(|c| c["window"] != first["window"]).unwrap();
+    let name = other["name"].as_str().unwrap();
+    let window = other["window"].as_str().unwrap();
+    page.eval(&format!(
+        "document.querySelector('#rec-{tabs} .checkpoint[data-name=\"{name}\"][data-window=\"{window}\"] button.goto').click()"
+    ))
+    .await;
+    assert_eq!(
+        page.eval(&format!("{w}.payload.windows[{w}.windowIndex].id"))
+            .await,
+        other["window"]
+    );
+    assert_eq!(
+        page.eval(&format!("{w}.current()")).await.as_i64(),
+        other["t_ms"].as_i64()
+    );
+
     // The hostile recording: its replay loads too, and nothing of it ran.
-    let hostile = 1 - angular;
+    let hostile = recs
+        .iter()
+        .position(|r| r["source"] == hostile_name)
+        .unwrap();
     page.eval(&format!(
         "document.querySelector('#rec-{hostile} .replay').scrollIntoView()"
     ))

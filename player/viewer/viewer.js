@@ -441,7 +441,7 @@
         const numbers = [];
         if (cp.diff_pixels != null) numbers.push(cp.diff_pixels + " pixels differ (" + (cp.diff_ratio * 100).toFixed(4) + "%)");
         if (cp.message) numbers.push(cp.message);
-        const box = el("details", { class: "checkpoint", open: shown++ < 3, data: { name: cp.name, status: cp.status } }, [
+        const box = el("details", { class: "checkpoint", open: shown++ < 3, data: { name: cp.name, window: cp.window || "", status: cp.status } }, [
           el("summary", null, [
             el("span", { class: "status " + cp.status, text: cp.status }), " ",
             el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name }), " ",
