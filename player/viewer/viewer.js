@@ -141,7 +141,7 @@
       if (self.playing && t >= self.total) self.setPlaying(false);
     }, 150);
     window.addEventListener("resize", () => self.fit());
-    this.mount(this.windowIndex, opts.at || 0, false);
+    this.mount(this.windowIndex, opts.at || 0, !!opts.fromFirstSnapshot);
   }
 
   ReplayWidget.prototype.current = function () {
@@ -492,10 +492,12 @@
             return i < 0 ? 0 : i;
           };
           const startWin = first ? winIdx(first.window) : firstError ? winIdx(firstError.window) : 0;
-          const at = first ? first.t_ms : firstError ? firstError.t_ms : 0;
+          // Nothing failed at a moment (a replay error): open just after the first snapshot.
+          const at = first ? first.t_ms : firstError ? firstError.t_ms : null;
           widget = new ReplayWidget(host, payload, {
             window: startWin,
-            at,
+            at: at === null ? 0 : at,
+            fromFirstSnapshot: at === null,
             checkpoints: r.checkpoints.map((c) => ({ t: c.t_ms, window: c.window != null ? c.window : payload.windows[0].id, name: c.name, status: c.status, failing: !!FAILING[c.status] })),
             errors: errs.map((e) => ({ t: e.t_ms, window: e.window, text: (e.source === "replay" ? "replay error: " : "console error: ") + e.message })),
           });
@@ -546,8 +548,7 @@
     slot.promise = inflate(data.replay).then((payload) => {
       host.textContent = "";
       if (!payload.windows || !payload.windows.length) throw new Error("the recording has no windows");
-      slot.widget = new ReplayWidget(host, payload, { window: 0, at: 0, checkpoints: [], errors: null });
-      slot.widget.mount(0, 0, true);
+      slot.widget = new ReplayWidget(host, payload, { window: 0, fromFirstSnapshot: true, checkpoints: [], errors: null });
       slot.status = "ready";
     }).catch((e) => {
       slot.status = "error";

@@ -5,8 +5,9 @@
 //! only: a JSON document inside `<script type="application/json">` with `<`, `>`, `&` and U+2028/9
 //! escaped, and the events as base64 of gzip inside it. The viewer builds the DOM with
 //! `textContent`, never markup. A Content-Security-Policy allows only the page's own scripts (by
-//! hash), inline styles, and images from the report folder or `data:`/`blob:` URLs: nothing is
-//! fetched from anywhere, and the replayed document (rrweb's sandboxed iframe, which inherits the
+//! hash), inline styles, and images from the report folder (`'self'`, and `file:` because
+//! browsers other than Chromium give a `file://` page an opaque origin that `'self'` does not
+//! match) or `data:`/`blob:` URLs: nothing is fetched from the network, and the replayed document (rrweb's sandboxed iframe, which inherits the
 //! policy) stays offline as in capture.
 
 use super::RunReport;
@@ -128,7 +129,7 @@ fn page(title: &str, data_json: &str) -> Vec<u8> {
     let viewer_js = inline(VIEWER_JS);
     let viewer_css = inline(VIEWER_CSS);
     let csp = format!(
-        "default-src 'none'; script-src {} {}; style-src 'unsafe-inline'; img-src 'self' data: blob:; \
+        "default-src 'none'; script-src {} {}; style-src 'unsafe-inline'; img-src 'self' file: data: blob:; \
          font-src data:; frame-src 'self' about: blob:; base-uri 'none'; form-action 'none'",
         csp_hash(&rrweb_js),
         csp_hash(&viewer_js)

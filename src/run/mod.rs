@@ -92,16 +92,17 @@ async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> R
             );
         }
     };
-    match run_recording(session, &recording, opts).await {
+    let result = run_recording(session, &recording, opts).await;
+    if !matches!(&result, Ok(r) if r.status == RecordingStatus::Pass) {
+        // Keep the events of a failing (or failed) recording for the HTML report's replay.
+        let path = opts.out.join(crate::report::replay_file(&recording.id));
+        let payload = crate::report::html::replay_payload(&recording);
+        if let Err(e) = crate::files::write_atomic(&path, &payload) {
+            tracing::warn!("cannot keep the events of {}: {e}", recording.id);
+        }
+    }
+    match result {
         Ok(mut report) => {
-            if report.status == RecordingStatus::Fail {
-                // Keep the events of a failing recording for the HTML report's embedded replay.
-                let path = opts.out.join(crate::report::replay_file(&recording.id));
-                let payload = crate::report::html::replay_payload(&recording);
-                if let Err(e) = crate::files::write_atomic(&path, &payload) {
-                    tracing::warn!("cannot keep the events of {}: {e}", recording.id);
-                }
-            }
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
         }
