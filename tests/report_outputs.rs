@@ -93,8 +93,13 @@ fn outputs_are_stable_and_snapshotted() {
     let summary = reel::report::terminal::render(&parsed, "reel-report");
     insta::assert_snapshot!("summary", String::from_utf8(summary).unwrap());
 
-    // --quiet: only the summary.
-    let o = ws.run(true, &["--quiet"]);
+    // --quiet: only the summary. --junit-prefix: attachment paths from the project root.
+    let o = ws.run(true, &["--quiet", "--junit-prefix", "reel-report/"]);
     let quiet = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(quiet.starts_with("\n3 recordings:"), "{quiet}");
+    let junit = ws.read("reel-report/junit.xml");
+    assert!(
+        junit.contains("<system-out>[[ATTACHMENT|reel-report/diff/changed/0001100-click.png]]"),
+        "{junit}"
+    );
 }

@@ -16,6 +16,11 @@ pub struct MergeReportsArgs {
     /// The merged report folder.
     #[arg(long, value_name = "DIR", default_value = "reel-report")]
     pub out: PathBuf,
+    /// Put PREFIX before the image paths of junit.xml's [[ATTACHMENT|…]] lines (they are relative
+    /// to the report folder; GitLab resolves them from the project root: pass the report folder,
+    /// e.g. `reel-report/`).
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub junit_prefix: String,
     /// Print only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -148,7 +153,7 @@ pub fn run(args: MergeReportsArgs) -> Result<Outcome, Failure> {
         }
     }
     let merged = RunReport::new(settings, recordings, complete, duration_ms);
-    report::write_reports(&args.out, &merged).map_err(|e| {
+    report::write_reports_with(&args.out, &merged, &args.junit_prefix).map_err(|e| {
         Failure::infra(anyhow::anyhow!(
             "writing the report to {}: {e}",
             args.out.display()

@@ -67,6 +67,11 @@ pub struct RunArgs {
     /// No progress and no line per recording: only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Put PREFIX before the image paths of junit.xml's [[ATTACHMENT|…]] lines (they are relative
+    /// to the report folder; GitLab resolves them from the project root: pass the report folder,
+    /// e.g. `reel-report/`).
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub junit_prefix: String,
     #[command(flatten)]
     pub plan: PlanArgs,
     #[command(flatten)]
@@ -184,7 +189,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         !interrupted,
         started.elapsed().as_millis() as u64,
     );
-    report::write_reports(&args.out, &report).map_err(|e| {
+    report::write_reports_with(&args.out, &report, &args.junit_prefix).map_err(|e| {
         Failure::infra(anyhow::anyhow!(
             "writing the report to {}: {e}",
             args.out.display()

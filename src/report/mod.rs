@@ -248,6 +248,15 @@ pub fn expected_path(cp: &CheckpointReport) -> Option<String> {
 /// Writes `report.json`, `junit.xml` and `index.html` into `dir` (each atomically), copying the
 /// baselines of failing checkpoints into `expected/` and embedding the events kept in `replays/`.
 pub fn write_reports(dir: &Path, report: &RunReport) -> std::io::Result<()> {
+    write_reports_with(dir, report, "")
+}
+
+/// [`write_reports`] with a prefix for the attachment paths in `junit.xml`.
+pub fn write_reports_with(
+    dir: &Path,
+    report: &RunReport,
+    junit_prefix: &str,
+) -> std::io::Result<()> {
     let mut replays = std::collections::BTreeMap::new();
     for r in &report.recordings {
         for cp in &r.checkpoints {
@@ -264,7 +273,10 @@ pub fn write_reports(dir: &Path, report: &RunReport) -> std::io::Result<()> {
         }
     }
     crate::files::write_atomic(&dir.join("report.json"), &json::render(report))?;
-    crate::files::write_atomic(&dir.join("junit.xml"), &junit::render(report))?;
+    crate::files::write_atomic(
+        &dir.join("junit.xml"),
+        &junit::render_with_prefix(report, junit_prefix),
+    )?;
     crate::files::write_atomic(&dir.join("index.html"), &html::render(report, &replays))?;
     Ok(())
 }
