@@ -61,41 +61,44 @@
     return new Promise((resolve) => requestAnimationFrame(() => resolve()));
   }
 
-  function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-
   // Resolves when the replayed document's stylesheets, images and fonts have loaded or failed,
-  // or when `budgetMs` has passed; reports which.
+  // or when `budgetMs` has passed, then after two animation frames; reports which.
   async function settle(budgetMs) {
-    const deadline = performance.now() + budgetMs;
+    const started = performance.now();
     const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
-    if (!doc) return { settled: true, pending: 0 };
-    const pendingNow = () => {
-      let pending = 0;
+    const waits = [];
+    if (doc) {
+      const done = (el, isReady) =>
+        new Promise((resolve) => {
+          if (isReady()) return resolve();
+          el.addEventListener("load", () => resolve(), { once: true });
+          el.addEventListener("error", () => resolve(), { once: true });
+        });
       for (const link of doc.querySelectorAll('link[rel~="stylesheet"]')) {
-        if (!link.sheet && !link.__reelFailed) pending += 1;
+        if (!link.sheet) waits.push(done(link, () => !!link.sheet));
       }
       for (const img of doc.images) {
-        if (!img.complete) pending += 1;
+        if (!img.complete) waits.push(done(img, () => img.complete));
       }
-      if (doc.fonts && doc.fonts.status === "loading") pending += 1;
-      return pending;
+      if (doc.fonts && doc.fonts.status === "loading") waits.push(doc.fonts.ready);
+    }
+    let settled = true;
+    if (waits.length) {
+      let timer;
+      const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(false), budgetMs)));
+      settled = await Promise.race([Promise.all(waits).then(() => true), timeout]);
+      clearTimeout(timer);
+    }
+    const settledAt = performance.now();
+    await nextFrame();
+    await nextFrame();
+    return {
+      settled: settled,
+      waited_for: waits.length,
+      pending: settled ? 0 : waits.length,
+      settle_ms: settledAt - started,
+      frames_ms: performance.now() - settledAt,
     };
-    for (const link of doc.querySelectorAll('link[rel~="stylesheet"]')) {
-      if (!link.__reelWatched) {
-        link.__reelWatched = true;
-        link.addEventListener("error", () => (link.__reelFailed = true));
-      }
-    }
-    let pending = pendingNow();
-    while (pending > 0 && performance.now() < deadline) {
-      await sleep(10);
-      pending = pendingNow();
-    }
-    await nextFrame();
-    await nextFrame();
-    return { settled: pending === 0, pending: pending };
   }
 
   function viewport() {
@@ -221,6 +224,7 @@
     async seek(t, budgetMs, maskSelectors) {
       if (!replayer) throw new Error("no recording loaded");
       const before = appliedEvents;
+      const t0 = performance.now();
       if (freshSeeks) {
         // Forget what was played, so the seek rebuilds from the last Meta + full snapshot.
         replayer.play(0);
@@ -228,12 +232,16 @@
       }
       replayer.pause(t);
       normalizeHover(t);
+      const t1 = performance.now();
       const ready = await settle(budgetMs === undefined ? 2000 : budgetMs);
       const s = state();
       s.settled = ready.settled;
       s.pending = ready.pending;
       s.events_applied = appliedEvents - before;
       s.mask_rects = maskRects(maskSelectors || []);
+      s.apply_ms = t1 - t0;
+      s.settle_ms = ready.settle_ms;
+      s.frames_ms = ready.frames_ms;
       return s;
     },
 

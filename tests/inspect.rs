@@ -143,3 +143,25 @@ fn bad_inputs_fail_with_one_line_naming_the_file() {
     }
     insta::assert_snapshot!("bad_inputs", report);
 }
+
+#[test]
+fn unreadable_paths_fail_with_one_line() {
+    for (path, want) in [
+        ("tests/fixtures/missing.json", "cannot read: No such file"),
+        ("tests/fixtures", "is a directory"),
+    ] {
+        let out = reel(&[path]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("error: {path}: ")) && err.contains(want),
+            "{err}"
+        );
+        assert_eq!(
+            err.matches("os error").count(),
+            err.contains("os error") as usize,
+            "{err}"
+        );
+    }
+}

@@ -9,8 +9,9 @@ const { chromium } = require("playwright-core");
 async function main() {
   const [eventsPath, outDir, ...points] = process.argv.slice(2);
   const events = fs.readFileSync(eventsPath, "utf8");
-  const rrwebJs = fs.readFileSync(require.resolve("rrweb/dist/rrweb.umd.min.cjs"), "utf8");
-  const rrwebCss = fs.readFileSync(require.resolve("rrweb/dist/style.css"), "utf8");
+  const dist = path.join(__dirname, "node_modules", "rrweb", "dist");
+  const rrwebJs = fs.readFileSync(path.join(dist, "rrweb.umd.min.cjs"), "utf8");
+  const rrwebCss = fs.readFileSync(path.join(dist, "style.css"), "utf8");
   fs.mkdirSync(outDir, { recursive: true });
   const browser = await chromium.launch({
     executablePath: process.env.CHROME || "/usr/bin/chromium",

@@ -1,7 +1,7 @@
 //! Flags shared by every command that drives a browser, and the signal-aware way to run work in one.
 
 use crate::exit::Failure;
-use crate::replay::{BrowserOptions, BrowserSession, ReplayOptions};
+use crate::replay::{BrowserOptions, BrowserPool, ReplayOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,9 +11,18 @@ pub struct BrowserArgs {
     /// google-chrome, chrome on PATH).
     #[arg(long, value_name = "PATH")]
     pub chrome: Option<PathBuf>,
-    /// Attach to a running browser's DevTools websocket instead of launching one.
-    #[arg(long, value_name = "URL", env = "REEL_BROWSER_WS")]
-    pub browser_ws: Option<String>,
+    /// Attach to running browsers' DevTools websockets instead of launching one (a comma-separated
+    /// list or repeated flag spreads pages over all of them).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REEL_BROWSER_WS",
+        value_delimiter = ','
+    )]
+    pub browser_ws: Vec<String>,
+    /// Browsers to launch (pages are spread over them).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub browsers: usize,
     /// Extra flag for the launched browser (repeatable), e.g. --chrome-arg=--lang=de.
     #[arg(long = "chrome-arg", value_name = "FLAG", allow_hyphen_values = true)]
     pub chrome_args: Vec<String>,
@@ -46,6 +55,7 @@ impl BrowserArgs {
         Ok(BrowserOptions {
             chrome: self.chrome.clone(),
             browser_ws: self.browser_ws.clone(),
+            browsers: self.browsers.clamp(1, 64),
             extra_args: self.chrome_args.clone(),
             allow_network: self.allow_network,
             timeout: Duration::from_secs_f64(self.timeout),
@@ -63,21 +73,21 @@ impl BrowserArgs {
     }
 }
 
-/// Starts a browser, runs `work` with it, and always closes it: on success, on error, and on
-/// Ctrl-C / SIGTERM (which end the command with the interrupted exit code).
-pub async fn with_browser<T, F>(opts: &BrowserOptions, work: F) -> Result<T, Failure>
+/// Starts the browsers, runs `work` with them, and always closes them: on success, on error, and
+/// on Ctrl-C / SIGTERM (which end the command with the interrupted exit code).
+pub async fn with_browsers<T, F>(opts: &BrowserOptions, work: F) -> Result<T, Failure>
 where
-    F: AsyncFnOnce(&BrowserSession) -> Result<T, Failure>,
+    F: AsyncFnOnce(&BrowserPool) -> Result<T, Failure>,
 {
-    let session = tokio::select! {
-        s = BrowserSession::start(opts) => s.map_err(Failure::from)?,
+    let pool = tokio::select! {
+        p = BrowserPool::start(opts) => p.map_err(Failure::from)?,
         _ = interrupted() => return Err(Failure::interrupted()),
     };
     let result = tokio::select! {
-        r = work(&session) => r,
+        r = work(&pool) => r,
         _ = interrupted() => Err(Failure::interrupted()),
     };
-    session.close().await;
+    pool.close().await;
     result
 }
 

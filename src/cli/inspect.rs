@@ -121,6 +121,9 @@ fn json(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> Result<Str
     Ok(text)
 }
 
+/// The human table lists this many checkpoint names; `--json` has them all.
+const MAX_LISTED_CHECKPOINTS: usize = 16;
+
 fn seconds(ms: i64) -> String {
     format!("{}.{:03} s", ms / 1000, (ms % 1000).abs())
 }
@@ -225,10 +228,19 @@ fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {
                 ),
             );
         }
-        let names: Vec<&str> = plan.iter().map(|c| c.name.as_str()).collect();
+        let mut names: Vec<&str> = plan
+            .iter()
+            .take(MAX_LISTED_CHECKPOINTS)
+            .map(|c| c.name.as_str())
+            .collect();
+        let more = plan.len().saturating_sub(MAX_LISTED_CHECKPOINTS);
+        let more_text = format!("… {more} more (see --json)");
+        if more > 0 {
+            names.push(&more_text);
+        }
         row(
             "checkpoints",
-            format!("{}: {}", names.len(), names.join(" ")),
+            format!("{}: {}", plan.len(), names.join(" ")),
         );
     }
     for w in &rec.warnings {

@@ -1,11 +1,11 @@
 //! `reel replay RECORDING [--out DIR] [--at ...] [--window ID|all]`: screenshots of every
 //! checkpoint plus `capture.json`, one folder per window when there are several.
 
-use super::browser_args::{BrowserArgs, with_browser};
+use super::browser_args::{BrowserArgs, with_browsers};
 use crate::exit::{Failure, Outcome};
 use crate::plan::{self, Mode, PlanOptions};
 use crate::recording::{self, Limits, Recording, sanitize_id};
-use crate::replay::{self, BrowserSession, ConsoleEntry, ReplayOptions, WindowCapture};
+use crate::replay::{self, BrowserPool, ConsoleEntry, ReplayOptions, WindowCapture};
 use anyhow::Context;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -152,11 +152,12 @@ pub async fn replay_into(
         }
     }
     let several = recording.windows.len() > 1;
-    let captures = with_browser(browser, async |session: &BrowserSession| {
+    let captures = with_browsers(browser, async |pool: &BrowserPool| {
+        let session = pool.lease(0).await.session;
         let mut captures = Vec::new();
         for w in &windows {
             let plan = plan::plan(w, plan_opts);
-            let capture = replay::capture_window(session, &recording.id, w, &plan, replay_opts)
+            let capture = replay::capture_window(&session, &recording.id, w, &plan, replay_opts)
                 .await
                 .map_err(Failure::from)?;
             captures.push(capture);

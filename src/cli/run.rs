@@ -1,12 +1,12 @@
 //! `reel run RECORDING...`: the main command — replay, capture, compare with baselines, report.
 
-use super::browser_args::{BrowserArgs, with_browser};
+use super::browser_args::{BrowserArgs, with_browsers};
 use super::replay::PlanArgs;
 use crate::compare::baseline::BaselineStore;
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
 use crate::exit::{ErrorClass, Failure, Outcome};
 use crate::recording::{self, Limits};
-use crate::replay::BrowserSession;
+use crate::replay::BrowserPool;
 use crate::report::{self, RecordingReport, RecordingStatus, RunReport, Settings};
 use crate::run::{self, Finished, Input, RunOptions, Shard, UpdateMode};
 use std::collections::HashMap;
@@ -143,8 +143,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let finished: Finished = Arc::new(Mutex::new(Default::default()));
     let sink = finished.clone();
     let progress = report::terminal::Progress::new(inputs.len(), args.quiet);
-    let result = with_browser(&browser, async |session: &BrowserSession| {
-        run::run_all(session, inputs, &opts, sink, |r| progress.done(r)).await;
+    let result = with_browsers(&browser, async |pool: &BrowserPool| {
+        run::run_all(pool, inputs, &opts, sink, |r| progress.done(r)).await;
         Ok(())
     })
     .await;

@@ -9,21 +9,24 @@ pub(crate) fn exceeds(text: &[u8], limit: usize) -> bool {
         return false;
     }
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in text {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'"' => {
+                // Skip the string: to the next unescaped quote.
+                i += 1;
+                loop {
+                    let rest = text.get(i..).unwrap_or_default();
+                    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
+                        Some(n) if text[i + n] == b'\\' => i += n + 2,
+                        Some(n) => {
+                            i += n;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
@@ -33,6 +36,7 @@ pub(crate) fn exceeds(text: &[u8], limit: usize) -> bool {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     false
 }
@@ -48,5 +52,8 @@ mod tests {
         assert!(!exceeds(deep.as_bytes(), 50));
         let in_string = format!("[\"{}\\\"\"]", "[".repeat(100));
         assert!(!exceeds(in_string.as_bytes(), 2));
+        // Broken text never panics.
+        assert!(!exceeds(b"[\"abc\\", 2));
+        assert!(!exceeds(b"[[[\"\\\\\\", 5));
     }
 }

@@ -4,12 +4,10 @@
 /// What went wrong reading a recording. Every message names the input.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// (The I/O error is part of the one-line message, deliberately not a `source`, so printing
+    /// the error chain does not repeat it.)
+    #[error("{path}: cannot read: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
     #[error("{path}: line {line}: {message}")]

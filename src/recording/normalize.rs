@@ -48,10 +48,10 @@ pub(crate) fn drop_duplicates(events: &mut Vec<Event>) -> usize {
             .position(|e| e.timestamp != ts)
             .map_or(events.len(), |n| start + n);
         if end - start > 1 {
-            let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+            let mut seen: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
             for i in start..end {
                 let text = events[i].json.get();
-                let bucket = seen.entry(fnv1a(text.as_bytes())).or_default();
+                let bucket = seen.entry(quick_key(text.as_bytes())).or_default();
                 if bucket.iter().any(|j| events[*j].json.get() == text) {
                     keep[i] = false;
                     dropped += 1;
@@ -82,6 +82,14 @@ struct MetaData {
     href: String,
     width: u32,
     height: u32,
+}
+
+/// A cheap bucket key for exact-duplicate detection: the length and a hash of both ends (full
+/// texts are compared within a bucket, so collisions only cost time).
+fn quick_key(text: &[u8]) -> (usize, u64) {
+    let head = &text[..text.len().min(256)];
+    let tail = &text[text.len().saturating_sub(256)..];
+    (text.len(), fnv1a(head) ^ fnv1a(tail).rotate_left(1))
 }
 
 /// Inserts a Meta right before the first FullSnapshot when none precedes it. Returns a note.

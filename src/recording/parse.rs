@@ -20,9 +20,9 @@ pub fn load(path: &Path, limits: &Limits) -> Result<Recording, RecordingError> {
 /// [`load`], plus what parsing saw.
 pub fn load_with_stats(path: &Path, limits: &Limits) -> Result<(Recording, Stats), RecordingError> {
     let shown = path.display().to_string();
-    let io = |source| RecordingError::Io {
+    let io = |error| RecordingError::Io {
         path: shown.clone(),
-        source,
+        error,
     };
     let file = std::fs::File::open(path).map_err(io)?;
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
@@ -47,9 +47,9 @@ pub fn parse_bytes_with_stats(
     path: &Path,
     limits: &Limits,
 ) -> Result<(Recording, Stats), RecordingError> {
-    let opened = open(bytes, limits.max_recording_bytes).map_err(|source| RecordingError::Io {
+    let opened = open(bytes, limits.max_recording_bytes).map_err(|error| RecordingError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     read(opened, path, limits)
 }
@@ -132,6 +132,9 @@ fn read(
                 .at(&shown, Pos::Line(line_no)));
             }
         },
+        Err(e) if line_no == 1 => {
+            return Err(Problem::invalid("not UTF-8").at(&shown, Pos::Offset(e.valid_up_to())));
+        }
         Err(e) => {
             return Err(Problem::invalid(format!(
                 "not UTF-8 (at byte {} of the line)",

@@ -305,3 +305,180 @@ fn crlf_and_rrweb_jsonl_with_window_ids() {
     let blob = parse_bytes(&bytes, Path::new("b.jsonl"), &Limits::default()).unwrap();
     assert_eq!(sequences(&jsonl), sequences(&blob));
 }
+
+#[test]
+fn packed_events_unpack_to_the_same_stream() {
+    let bytes = std::fs::read(shared("rrweb-todomvc-angularjs/rrweb-events.json")).unwrap();
+    let events: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
+    // What @rrweb/packer's `pack` does to every event: add `v: "v1"`, zlib, latin-1 string.
+    let packed: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e["v"] = Value::from("v1");
+            Value::from(super::packer::tests::pack(&e.to_string()))
+        })
+        .collect();
+    let text = serde_json::to_vec(&packed).unwrap();
+    let (rec, stats) =
+        parse_bytes_with_stats(&text, Path::new("p.json"), &Limits::default()).unwrap();
+    let plain = parse_bytes(&bytes, Path::new("p.json"), &Limits::default()).unwrap();
+    assert_eq!(rec.format, Format::RrwebJson);
+    assert_eq!(stats.packed_events, 172);
+    assert_eq!(sequences(&rec), sequences(&plain));
+}
+
+#[test]
+fn export_2022_12_02_and_numeric_window_ids() {
+    let legacy: Value = serde_json::from_slice(
+        &std::fs::read(shared("posthog-fixtures/recording_snapshots.json")).unwrap(),
+    )
+    .unwrap();
+    let old = serde_json::json!({
+        "version": "2022-12-02",
+        "data": {"person": null, "snapshotsByWindowId": legacy["snapshot_data_by_window_id"]}
+    });
+    let a = parse_bytes(
+        old.to_string().as_bytes(),
+        Path::new("old.json"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let b = load(
+        &shared("posthog-fixtures/recording_snapshots.json"),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(a.format, Format::PosthogExport);
+    assert_eq!(sequences(&a), sequences(&b));
+
+    // Newer exports number the windows.
+    let mut snapshots = Vec::new();
+    for (n, (_, events)) in legacy["snapshot_data_by_window_id"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        for e in events.as_array().unwrap() {
+            let mut e = e.clone();
+            e["windowId"] = Value::from(n + 1);
+            snapshots.push(e);
+        }
+    }
+    let new =
+        serde_json::json!({"version": "2023-04-28", "data": {"id": "s/1", "snapshots": snapshots}});
+    let c = parse_bytes(
+        new.to_string().as_bytes(),
+        Path::new("new.json"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let ids: Vec<_> = c.windows.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2"]);
+    assert!(!c.id.contains('/'), "session id is sanitized: {}", c.id);
+    let strip = |s: Sequences| s.into_iter().map(|(_, e)| e).collect::<Vec<_>>();
+    assert_eq!(strip(sequences(&c)), strip(sequences(&b)));
+}
+
+#[test]
+fn unknown_cv_warns_and_missing_meta_is_synthesized() {
+    let text = concat!(
+        r#"["w",{"type":2,"data":{"node":{"type":0,"childNodes":[],"id":1}},"timestamp":10}]"#,
+        "\n",
+        r#"["w",{"type":3,"data":{"source":4,"width":390,"height":844},"timestamp":20}]"#,
+        "\n",
+        r#"["w",{"type":3,"data":{"source":0,"adds":"??","removes":[],"texts":[],"attributes":[]},"timestamp":30,"cv":"2099-01"}]"#,
+        "\n",
+    );
+    let (rec, stats) =
+        parse_bytes_with_stats(text.as_bytes(), Path::new("w.jsonl"), &Limits::default()).unwrap();
+    assert_eq!(stats.synthesized_meta, 1);
+    assert_eq!(rec.windows[0].events[0].kind, EventType::Meta);
+    assert_eq!(rec.windows[0].events.len(), 4);
+    assert!(
+        rec.warnings.iter().any(|w| w.contains("390x844")),
+        "{:?}",
+        rec.warnings
+    );
+    assert!(
+        rec.warnings.iter().any(|w| w.contains("2099-01")),
+        "{:?}",
+        rec.warnings
+    );
+}
+
+/// Cut and corrupted versions of real files (deterministic pseudo-random): an error or a
+/// recording, never a panic.
+#[test]
+fn mangled_inputs_never_panic() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for rel in [
+        "testbed-errors/posthog-blob.jsonl",
+        "posthog-fixtures/recording_snapshots.json",
+        "posthog-fixtures/recording_snapshots.jsonl",
+    ] {
+        let bytes = std::fs::read(shared(rel)).unwrap();
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(&bytes).unwrap();
+        let gz = enc.finish().unwrap();
+        for round in 0..60 {
+            let base = if round % 3 == 0 { &gz } else { &bytes };
+            let mut b = base.clone();
+            match round % 4 {
+                0 | 1 => b.truncate(next() as usize % b.len()),
+                _ => {
+                    for _ in 0..1 + next() % 8 {
+                        let i = next() as usize % b.len();
+                        b[i] = next() as u8;
+                    }
+                }
+            }
+            let _ = parse_bytes(&b, Path::new("m.json"), &Limits::default());
+        }
+    }
+}
+
+#[test]
+fn limits_are_enforced() {
+    let few = Limits {
+        max_events: 100,
+        ..Limits::default()
+    };
+    let err = load(&shared("swagger-ui/posthog-blob.jsonl"), &few).unwrap_err();
+    assert!(
+        err.to_string().contains("line 101: more than 100 events"),
+        "{err}"
+    );
+    let small = Limits {
+        max_event_bytes: 10_000,
+        ..Limits::default()
+    };
+    let err = load(&shared("swagger-ui/posthog-blob.jsonl"), &small).unwrap_err();
+    assert!(
+        matches!(err, RecordingError::TooLarge { limit: 10_000, .. }),
+        "{err}"
+    );
+    let tiny = Limits {
+        max_recording_bytes: 100_000,
+        ..Limits::default()
+    };
+    let err = load(&shared("swagger-ui/posthog-export.json"), &tiny).unwrap_err();
+    assert!(matches!(err, RecordingError::TooLarge { .. }), "{err}");
+}
+
+#[test]
+fn byte_order_mark_and_blank_lines_are_tolerated() {
+    let bytes = std::fs::read(shared("rrweb-todomvc-angularjs/rrweb-events.json")).unwrap();
+    let mut with_bom = b"\xEF\xBB\xBF\n\n".to_vec();
+    with_bom.extend_from_slice(&bytes);
+    let a = parse_bytes(&with_bom, Path::new("a.json"), &Limits::default()).unwrap();
+    let b = parse_bytes(&bytes, Path::new("b.json"), &Limits::default()).unwrap();
+    assert_eq!(sequences(&a), sequences(&b));
+}

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -53,8 +54,10 @@ fn executable(p: &Path) -> Option<PathBuf> {
 #[derive(Debug, Clone, Default)]
 pub struct BrowserOptions {
     pub chrome: Option<PathBuf>,
-    /// Attach to a running browser instead of launching one.
-    pub browser_ws: Option<String>,
+    /// Attach to running browsers (a pool) instead of launching them.
+    pub browser_ws: Vec<String>,
+    /// How many browsers to launch when not attaching.
+    pub browsers: usize,
     /// Extra flags for a launched browser (`--chrome-arg`).
     pub extra_args: Vec<String>,
     /// Let replayed pages reach the network (off: a dead proxy catches anything interception misses).
@@ -75,6 +78,10 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
         "--disable-lcd-text",
         "--force-device-scale-factor=1",
         "--disable-gpu",
+        // Frames as fast as they can be produced, not at 60 Hz: animation-frame waits and
+        // screenshots take a few ms instead of a vsync interval each.
+        "--disable-gpu-vsync",
+        "--disable-frame-rate-limit",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
@@ -90,7 +97,9 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
         "--disable-client-side-phishing-detection",
         "--disable-domain-reliability",
         "--disable-site-isolation-trials",
-        "--disable-features=Translate,PaintHolding,OptimizationHints,MediaRouter,IsolateOrigins,site-per-process,AutofillServerCommunication",
+        // LocalNetworkAccessChecks: with --allow-network, a recording of an app on localhost or
+        // an intranet must load its assets although the player's origin is not local.
+        "--disable-features=Translate,PaintHolding,OptimizationHints,MediaRouter,IsolateOrigins,site-per-process,AutofillServerCommunication,LocalNetworkAccessChecks",
         "--no-first-run",
         "--no-default-browser-check",
         "--disable-quic",
@@ -119,34 +128,40 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
 /// its temporary profile.
 pub struct BrowserSession {
     pub browser: Browser,
-    handler: JoinHandle<()>,
-    child: Option<Child>,
-    profile: Option<tempfile::TempDir>,
+    handler: Mutex<Option<JoinHandle<()>>>,
+    child: Mutex<Option<Child>>,
+    profile: Mutex<Option<tempfile::TempDir>>,
+    /// Where it runs: the executable path or the websocket it was attached through.
+    pub label: String,
     pub timeout: Duration,
     pub allow_network: bool,
 }
 
 impl BrowserSession {
-    /// Launches Chromium (or attaches to `browser_ws`).
-    pub async fn start(opts: &BrowserOptions) -> Result<BrowserSession, ReplayError> {
+    /// Launches Chromium, or attaches to `ws` when given.
+    pub async fn start(
+        opts: &BrowserOptions,
+        ws: Option<&str>,
+    ) -> Result<BrowserSession, ReplayError> {
         let config = HandlerConfig {
             request_timeout: opts.timeout,
             viewport: None,
             ..HandlerConfig::default()
         };
-        if let Some(url) = &opts.browser_ws {
+        if let Some(url) = ws {
             let (browser, handler) = tokio::time::timeout(
                 opts.timeout,
-                Browser::connect_with_config(url.clone(), config),
+                Browser::connect_with_config(url.to_string(), config),
             )
             .await
             .map_err(|_| ReplayError::Browser(format!("attaching to {url} timed out")))?
             .map_err(|e| ReplayError::Browser(format!("cannot attach to {url}: {e}")))?;
             return Ok(BrowserSession {
                 browser,
-                handler: spawn_handler(handler),
-                child: None,
-                profile: None,
+                handler: Mutex::new(Some(spawn_handler(handler))),
+                child: Mutex::new(None),
+                profile: Mutex::new(None),
+                label: url.to_string(),
                 timeout: opts.timeout,
                 allow_network: opts.allow_network,
             });
@@ -168,9 +183,10 @@ impl BrowserSession {
             Ok(Ok((browser, handler))) => {
                 return Ok(BrowserSession {
                     browser,
-                    handler: spawn_handler(handler),
-                    child: Some(child),
-                    profile: Some(profile),
+                    handler: Mutex::new(Some(spawn_handler(handler))),
+                    child: Mutex::new(Some(child)),
+                    profile: Mutex::new(Some(profile)),
+                    label: exe.display().to_string(),
                     timeout: opts.timeout,
                     allow_network: opts.allow_network,
                 });
@@ -183,21 +199,53 @@ impl BrowserSession {
         Err(ReplayError::Browser(failure))
     }
 
-    /// Closes the browser (gracefully, then by force) and removes its profile.
-    pub async fn close(mut self) {
-        if self.child.is_some() {
-            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
-            self.kill();
+    /// The process id of a browser reel launched.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.lock().ok()?.as_ref().map(|c| c.id())
+    }
+
+    /// Whether the browser still answers (and, when launched, its process still runs).
+    pub async fn is_healthy(&self) -> bool {
+        if let Ok(mut child) = self.child.lock()
+            && let Some(c) = child.as_mut()
+            && !matches!(c.try_wait(), Ok(None))
+        {
+            return false;
         }
-        self.handler.abort();
-        if let Some(p) = self.profile.take() {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), self.browser.version()).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Closes the browser (gracefully, then by force) and removes its profile. Attached browsers
+    /// are left running; only the connection is dropped.
+    pub async fn close(&self) {
+        let launched = self.child.lock().map(|c| c.is_some()).unwrap_or(false);
+        if launched {
+            let close = chromiumoxide::cdp::browser_protocol::browser::CloseParams::default();
+            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.execute(close)).await;
+        }
+        self.kill();
+        if let Ok(mut h) = self.handler.lock()
+            && let Some(h) = h.take()
+        {
+            h.abort();
+        }
+        if let Ok(mut p) = self.profile.lock()
+            && let Some(p) = p.take()
+        {
             let _ = p.close();
         }
     }
 
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    /// Ends a launched browser process now (after a short grace period if it is already exiting).
+    pub fn kill(&self) {
+        let Ok(mut guard) = self.child.lock() else {
+            return;
+        };
+        if let Some(mut child) = guard.take() {
+            let deadline = std::time::Instant::now() + Duration::from_millis(500);
             loop {
                 match child.try_wait() {
                     Ok(Some(_)) => break,
@@ -217,11 +265,17 @@ impl BrowserSession {
 
 impl Drop for BrowserSession {
     fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
+        if let Ok(mut guard) = self.child.lock()
+            && let Some(child) = guard.as_mut()
+        {
             let _ = child.kill();
             let _ = child.wait();
         }
-        self.handler.abort();
+        if let Ok(mut h) = self.handler.lock()
+            && let Some(h) = h.take()
+        {
+            h.abort();
+        }
     }
 }
 

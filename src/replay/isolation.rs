@@ -96,6 +96,7 @@ pub async fn isolate(
                 }
             } else if allow_network {
                 seen.allowed.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("allowed {url}");
                 page.execute(ContinueRequestParams::new(event.request_id.clone()))
                     .await
                     .map(|_| ())

@@ -6,8 +6,10 @@ pub mod assets;
 pub mod chrome;
 pub mod isolation;
 pub mod player;
+pub mod pool;
 
 pub use chrome::{BrowserOptions, BrowserSession};
+pub use pool::{BrowserPool, Lease};
 
 use crate::plan::Checkpoint;
 use crate::recording::{EventFacts, EventType, WindowStream};
@@ -216,6 +218,7 @@ async fn drive(
     for cp in ordered {
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
+        let t_viewport = t0.elapsed();
         let state = page
             .seek(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
             .await?;
@@ -231,14 +234,21 @@ async fn drive(
                 cp.viewport.1
             );
         }
+        let t_seek = t0.elapsed();
         let png = page.screenshot(cp.viewport).await?;
         tracing::debug!(
-            "{}: {} events applied ({} rebuilds so far), settled {}, {:?}",
+            "{}: {} events applied ({} rebuilds so far), settled {}, {:?} (viewport {:?}, seek {:?} = apply {:.1} ms + assets {:.1} ms + frames {:.1} ms, screenshot {:?})",
             cp.name,
             state.events_applied,
             state.rebuilds,
             state.settled,
-            t0.elapsed()
+            t0.elapsed(),
+            t_viewport,
+            t_seek - t_viewport,
+            state.apply_ms,
+            state.settle_ms,
+            state.frames_ms,
+            t0.elapsed() - t_seek
         );
         warnings = state
             .warnings

@@ -38,6 +38,13 @@ pub struct SeekState {
     pub warnings: Vec<PlayerWarning>,
     #[serde(default)]
     pub dropped_warnings: u64,
+    /// Time spent applying events, waiting for assets, and waiting for two frames, in ms.
+    #[serde(default)]
+    pub apply_ms: f64,
+    #[serde(default)]
+    pub settle_ms: f64,
+    #[serde(default)]
+    pub frames_ms: f64,
     /// Boxes of the elements matching the mask selectors: (x, y, w, h) in viewport pixels.
     #[serde(default)]
     pub mask_rects: Vec<(u32, u32, u32, u32)>,

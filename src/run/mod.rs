@@ -13,7 +13,7 @@ use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
 use crate::plan::{self, Checkpoint, PlanOptions};
 use crate::recording::{Recording, sanitize_id};
-use crate::replay::{self, BrowserSession, ReplayOptions, Shot};
+use crate::replay::{self, BrowserPool, BrowserSession, ReplayOptions, Shot};
 use crate::report::{ConsoleError, ConsoleReport, RecordingReport, RecordingStatus};
 use futures::StreamExt;
 use std::collections::BTreeMap;
@@ -55,7 +55,7 @@ pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
 /// Runs every input (at most `opts.jobs` at once) and records each report in `finished` as soon
 /// as it is done; `on_done` sees each one too (in input order).
 pub async fn run_all(
-    session: &BrowserSession,
+    pool: &BrowserPool,
     inputs: Vec<Input>,
     opts: &RunOptions,
     finished: Finished,
@@ -63,7 +63,7 @@ pub async fn run_all(
 ) {
     let jobs = opts.jobs.max(1);
     let mut stream = futures::stream::iter(inputs.into_iter().enumerate())
-        .map(|(i, input)| async move { (i, run_one(session, input, opts).await) })
+        .map(|(i, input)| async move { (i, run_one(pool, i, input, opts).await) })
         .buffered(jobs);
     while let Some((i, report)) = stream.next().await {
         on_done(&report);
@@ -73,7 +73,7 @@ pub async fn run_all(
     }
 }
 
-async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> RecordingReport {
+async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) -> RecordingReport {
     let started = Instant::now();
     let recording = match input {
         Input::Ready(r) => r,
@@ -92,8 +92,32 @@ async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> R
             );
         }
     };
-    let result = run_recording(session, &recording, opts).await;
-    if !matches!(&result, Ok(r) if r.status == RecordingStatus::Pass) {
+    let mut lease = pool.lease(n).await;
+    let mut outcome = run_recording(&lease.session, &recording, opts).await;
+    // A browser that crashed or hangs is replaced and the recording tried once more.
+    if let Err(e) = &outcome
+        && !e.is_input_error()
+    {
+        let hung = matches!(e, RunError::Replay(replay::ReplayError::Timeout { .. }));
+        if hung || !pool.healthy(&lease).await {
+            let first = e.to_string();
+            tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
+            outcome = match pool.replace(&lease).await {
+                Ok(()) => {
+                    lease = pool.lease(n).await;
+                    run_recording(&lease.session, &recording, opts)
+                        .await
+                        .map_err(|e| {
+                            RunError::Output(format!("{e} (after a retry; first attempt: {first})"))
+                        })
+                }
+                Err(e) => Err(RunError::Output(format!(
+                    "{first}; the browser could not be restarted: {e}"
+                ))),
+            };
+        }
+    }
+    if !matches!(&outcome, Ok(r) if r.status == RecordingStatus::Pass) {
         // Keep the events of a failing (or failed) recording for the HTML report's replay.
         let path = opts.out.join(crate::report::replay_file(&recording.id));
         let payload = crate::report::html::replay_payload(&recording);
@@ -101,7 +125,7 @@ async fn run_one(session: &BrowserSession, input: Input, opts: &RunOptions) -> R
             tracing::warn!("cannot keep the events of {}: {e}", recording.id);
         }
     }
-    match result {
+    match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
