@@ -618,3 +618,54 @@ fn export_rejects_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!ws.path("out.html").exists());
 }
+
+#[test]
+fn exported_hostile_recording_is_inert() {
+    one_page_at_a_time(async {
+        let ws = Workspace::new();
+        std::fs::write(ws.path("hostile.json"), hostile_recording()).unwrap();
+        let o = ws.reel(
+            &[
+                "export",
+                ws.path("hostile.json").to_str().unwrap(),
+                "--html",
+                ws.path("hostile.html").to_str().unwrap(),
+            ],
+            false,
+        );
+        assert_eq!(o.status.code(), Some(0));
+        let page = Opened::open(&ws.path("hostile.html")).await;
+        page.wait_for("window.reelViewer.player && window.reelViewer.player.status !== 'loading'")
+            .await;
+        assert_eq!(page.eval("window.reelViewer.player.status").await, "ready");
+        // Through the whole session: the error marker, the end.
+        for t in [0, 600, 1500, 2000] {
+            page.eval(&format!("window.reelViewer.player.widget.seekTo({t})"))
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(page.eval("document.title").await, "reel player");
+        assert_eq!(
+            page.eval("document.querySelectorAll('script').length")
+                .await,
+            3
+        );
+        assert_eq!(
+            page.eval("document.querySelectorAll('[onerror], [onload]').length")
+                .await,
+            0
+        );
+        // The console error is on the timeline, as text.
+        let timeline = page
+            .eval("document.querySelector('.timeline').textContent")
+            .await;
+        assert!(timeline.as_str().unwrap().contains(HOSTILE), "{timeline}");
+        // The replayed document got the recorded DOM, inert: the sandbox has no allow-scripts.
+        assert_eq!(
+            page.eval("document.querySelector('.replay iframe').contentDocument.querySelector('h1').textContent")
+                .await,
+            HOSTILE
+        );
+        assert!(page.errors().is_empty(), "{:?}", page.errors());
+    });
+}

@@ -21,7 +21,19 @@ pub fn recording_line(r: &RecordingReport) -> String {
         line.push_str(&format!(": {e}"));
     }
     if !failing.is_empty() {
-        line.push_str(&format!(": {}", failing.join(", ")));
+        const SHOWN: usize = 5;
+        line.push_str(&format!(
+            ": {}",
+            failing
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if failing.len() > SHOWN {
+            line.push_str(&format!(" and {} more", failing.len() - SHOWN));
+        }
     }
     if !r.console.new_errors.is_empty() && !r.console.accepted {
         line.push_str(&format!(
