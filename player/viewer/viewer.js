@@ -1,5 +1,5 @@
 // reel's viewer: renders the HTML report (mode "report") and the standalone player of
-// `reel export` (mode "player") from the inert JSON in <script id="reel-data">.
+// `reel export` (mode "player") from the inert JSON in the page's #reel-data element.
 // Recorded content is only ever put into the page as text (textContent, title, value), never as
 // markup; image paths are used only when they are plain relative paths.
 (function () {

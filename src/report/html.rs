@@ -43,7 +43,7 @@ pub fn replay_payload(recording: &Recording) -> Vec<u8> {
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(bytes);
     enc.finish().unwrap_or_default()
@@ -160,6 +160,124 @@ fn page(title: &str, data_json: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{
+        CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, RecordingReport,
+        RecordingStatus, Settings,
+    };
+
+    const HOSTILE: &str =
+        "</script><script>alert(1)</script><img src=x onerror=alert(2)> <!-- &amp; \u{2028}";
+
+    fn hostile_report() -> RunReport {
+        let error = ConsoleError {
+            window: HOSTILE.into(),
+            source: "recorded".into(),
+            t_ms: 5,
+            message: HOSTILE.into(),
+        };
+        RunReport::new(
+            Settings {
+                threshold: 0.1,
+                include_aa: false,
+                max_diff_pixels: None,
+                max_diff_ratio: None,
+                update: "none".into(),
+                baselines: HOSTILE.into(),
+            },
+            vec![RecordingReport {
+                id: "x".into(),
+                source: HOSTILE.into(),
+                status: RecordingStatus::Fail,
+                error: Some(HOSTILE.into()),
+                error_kind: None,
+                format: Some(HOSTILE.into()),
+                duration_ms: 1,
+                session_duration_ms: 1,
+                checkpoints: vec![CheckpointReport {
+                    name: HOSTILE.into(),
+                    window: Some(HOSTILE.into()),
+                    t_ms: 1,
+                    reason: HOSTILE.into(),
+                    viewport: [1, 1],
+                    status: CheckpointStatus::Changed,
+                    diff_pixels: Some(1),
+                    diff_ratio: Some(1.0),
+                    actual: Some(format!("actual/{HOSTILE}")),
+                    baseline: Some(HOSTILE.into()),
+                    diff: Some(HOSTILE.into()),
+                    expected: None,
+                    message: Some(HOSTILE.into()),
+                }],
+                console: ConsoleReport {
+                    errors: vec![error.clone()],
+                    new_errors: vec![error],
+                    accepted: false,
+                },
+                blocked_requests: 0,
+            }],
+            true,
+            1,
+        )
+    }
+
+    fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+        let a = page.find(start).map(|i| i + start.len()).unwrap_or(0);
+        let b = page[a..].find(end).map(|i| a + i).unwrap_or(page.len());
+        &page[a..b]
+    }
+
+    #[test]
+    fn recorded_strings_never_become_markup() {
+        let mut replays = BTreeMap::new();
+        replays.insert("x".to_string(), gzip(HOSTILE.as_bytes()));
+        let page = String::from_utf8(render(&hostile_report(), &replays)).unwrap();
+        // The data is one inert JSON document: no `<` in it at all.
+        let data = between(&page, "id=\"reel-data\">", "</script>");
+        assert!(data.len() > 100);
+        assert!(!data.contains('<') && !data.contains('>') && !data.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(data).unwrap();
+        assert_eq!(back["report"]["recordings"][0]["source"], HOSTILE);
+        // Exactly three script elements: the data and our two scripts.
+        assert_eq!(page.matches("<script").count(), 3);
+        assert!(!page.contains("<img"));
+    }
+
+    #[test]
+    fn csp_hashes_match_the_inline_scripts() {
+        let page = String::from_utf8(render(&hostile_report(), &BTreeMap::new())).unwrap();
+        let csp = between(&page, "Content-Security-Policy\" content=\"", "\"");
+        let mut scripts = page.split("<script>").skip(1);
+        for _ in 0..2 {
+            let code = scripts.next().unwrap().split("</script>").next().unwrap();
+            assert!(csp.contains(&csp_hash(code)), "a script without its hash");
+        }
+        assert!(csp.contains("default-src 'none'"));
+        assert!(!csp.contains("script-src 'unsafe-inline'"));
+    }
+
+    #[test]
+    fn player_page_embeds_gzip() {
+        let rec = crate::recording::parse_bytes(
+            br#"[{"type":4,"timestamp":1,"data":{"href":"</script>","width":10,"height":10}},{"type":2,"timestamp":2,"data":{"node":{"type":0,"id":1,"childNodes":[]},"initialOffset":{"left":0,"top":0}}}]"#,
+            std::path::Path::new("a.json"),
+            &crate::recording::Limits::default(),
+        )
+        .unwrap();
+        let page = String::from_utf8(render_player(&rec)).unwrap();
+        let data: serde_json::Value =
+            serde_json::from_str(between(&page, "id=\"reel-data\">", "</script>")).unwrap();
+        let gz = base64::engine::general_purpose::STANDARD
+            .decode(data["replay"].as_str().unwrap())
+            .unwrap();
+        let mut json = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut json)
+            .unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            payload["windows"][0]["events"][0]["data"]["href"],
+            "</script>"
+        );
+    }
 
     #[test]
     fn script_json_is_inert() {
