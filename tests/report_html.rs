@@ -389,6 +389,29 @@ async fn html_report() {
         .unwrap()
             > 0
     );
+    // "The 5 s before": plays up to the checkpoint and stops there (at 8× here).
+    page.eval(&format!(
+        "(() => {{ const s = document.querySelector('#rec-{angular} select.speed'); s.value = '8'; s.dispatchEvent(new Event('change')); document.querySelector('{cp_sel} button.before').click(); }})()"
+    ))
+    .await;
+    assert_eq!(
+        page.eval(&format!(
+            "window.reelViewer.widgets[{angular}].widget.playing"
+        ))
+        .await,
+        true
+    );
+    page.wait_for(&format!(
+        "!window.reelViewer.widgets[{angular}].widget.playing"
+    ))
+    .await;
+    assert_eq!(
+        page.eval(&format!(
+            "window.reelViewer.widgets[{angular}].widget.current()"
+        ))
+        .await,
+        t
+    );
     // The timeline seeks.
     page.eval(&format!(
         "document.querySelector('#rec-{angular} .timeline button').click()"

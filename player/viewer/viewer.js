@@ -68,7 +68,18 @@
 
   function consoleMessage(payload) {
     const parts = Array.isArray(payload.payload) ? payload.payload : [];
-    return parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(" ");
+    // rrweb's console plugin stores each argument JSON-encoded: show strings without the quotes.
+    const unquote = (p) => {
+      if (typeof p !== "string") return JSON.stringify(p);
+      if (p.length >= 2 && p[0] === '"' && p[p.length - 1] === '"') {
+        try {
+          const v = JSON.parse(p);
+          if (typeof v === "string") return v;
+        } catch (_) { /* not JSON: as recorded */ }
+      }
+      return p;
+    };
+    return parts.map(unquote).join(" ");
   }
 
   // Items {t, kind, text}: page loads, navigations, clicks, resizes, (recorded) console errors.
@@ -109,6 +120,7 @@
     this.playing = false;
     this.total = 0;
     this.speed = 1;
+    this.stopAt = null;
 
     const play = el("button", { text: "Play", class: "play", on: { click: () => self.toggle() } });
     const speed = el("select", { class: "speed", title: "speed", on: { change: () => self.setSpeed(Number(speed.value)) } },
@@ -139,6 +151,13 @@
       self.seek.value = String(t);
       self.showTime(t);
       if (self.playing && t >= self.total) self.setPlaying(false);
+      if (self.playing && self.stopAt !== null && t >= self.stopAt) {
+        self.replayer.pause(self.stopAt);
+        self.setPlaying(false);
+        self.seek.value = String(self.stopAt);
+        self.showTime(self.stopAt);
+        self.stopAt = null;
+      }
     }, 150);
     window.addEventListener("resize", () => self.fit());
     this.mount(this.windowIndex, opts.at || 0, !!opts.fromFirstSnapshot);
@@ -231,6 +250,7 @@
 
   ReplayWidget.prototype.seekTo = function (t) {
     if (!this.replayer) return;
+    this.stopAt = null;
     t = Math.min(Math.max(0, Number(t) || 0), this.total);
     if (this.playing) this.replayer.play(t);
     else this.replayer.pause(t);
@@ -238,8 +258,20 @@
     this.showTime(t);
   };
 
+  // Plays from `from` and stops at `to`: "what happened in the seconds before this".
+  ReplayWidget.prototype.playBetween = function (from, to) {
+    if (!this.replayer) return;
+    from = Math.max(0, from);
+    this.stopAt = Math.min(to, this.total);
+    this.replayer.play(from);
+    this.setPlaying(true);
+    this.seek.value = String(from);
+    this.showTime(from);
+  };
+
   ReplayWidget.prototype.toggle = function () {
     if (!this.replayer) return;
+    this.stopAt = null;
     if (this.playing) {
       this.replayer.pause();
       this.setPlaying(false);
@@ -429,9 +461,10 @@
     const passing = r.checkpoints.filter((c) => !FAILING[c.status]);
     let widget = null;
     const pending = [];
-    const seekReplay = (t, w) => {
-      if (widget) widget.goto(t, w);
-      else pending.push([t, w]);
+    const seekReplay = (t, w, before) => {
+      if (widget) widget.goto(t, w, before);
+      else pending.push([t, w, before]);
+      if (api.widgets[index]) api.widgets[index].load();
     };
 
     let shown = 0;
@@ -447,6 +480,7 @@
             el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name }), " ",
             el("span", { class: "muted", text: "at " + fmtMs(cp.t_ms) + " · " + cp.viewport[0] + "×" + cp.viewport[1] + (numbers.length ? " · " + numbers.join(" · ") : "") }), " ",
             replay ? el("button", { text: "show in replay", class: "goto", on: { click: () => seekReplay(cp.t_ms, cp.window) } }) : null,
+            replay ? el("button", { text: "▶ the 5 s before", class: "before", title: "play the 5 seconds before this checkpoint", on: { click: () => seekReplay(cp.t_ms, cp.window, 5000) } }) : null,
           ]),
           compareWidget(cp),
         ]);
@@ -501,15 +535,16 @@
             checkpoints: r.checkpoints.map((c) => ({ t: c.t_ms, window: c.window != null ? c.window : payload.windows[0].id, name: c.name, status: c.status, failing: !!FAILING[c.status] })),
             errors: errs.map((e) => ({ t: e.t_ms, window: e.window, text: (e.source === "replay" ? "replay error: " : "console error: ") + e.message })),
           });
-          widget.goto = (t, w) => {
+          widget.goto = (t, w, before) => {
             const i = w != null ? winIdx(w) : widget.windowIndex;
             if (i !== widget.windowIndex) widget.mount(i, t, false);
+            if (before) widget.playBetween(t - before, t);
             else widget.seekTo(t);
             host.scrollIntoView({ block: "nearest" });
           };
           slot.widget = widget;
           slot.status = "ready";
-          for (const [t, w] of pending.splice(0)) widget.goto(t, w);
+          for (const [t, w, before] of pending.splice(0)) widget.goto(t, w, before);
           return widget;
         }).catch((e) => {
           slot.status = "error";

@@ -82,10 +82,15 @@ pub fn render(report: &RunReport, replays: &BTreeMap<String, Vec<u8>>) -> Vec<u8
 
 /// The standalone player of `reel export`: one file that plays `recording` offline.
 pub fn render_player(recording: &Recording) -> Vec<u8> {
+    // Only the file name: the page is meant to be attached to bug reports, without local paths.
+    let source = std::path::Path::new(&recording.source)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let data = PlayerData {
         mode: "player",
         id: &recording.id,
-        source: &recording.source,
+        source: &source,
         replay: base64::engine::general_purpose::STANDARD.encode(replay_payload(recording)),
     };
     page("reel player", &script_json(&data))
