@@ -151,6 +151,24 @@ fn shards_partition_and_merge_like_one_run() {
     if !shard_ids[0].is_empty() {
         assert_eq!(dup.status.code(), Some(2));
     }
+    // Not a report: exit 2, nothing merged.
+    std::fs::create_dir(ws.path("bad")).unwrap();
+    std::fs::write(ws.path("bad/report.json"), b"{\"version\": 1").unwrap();
+    assert_eq!(
+        ws.reel(&["merge-reports", "s1", "bad", "--out", "nope"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert!(!ws.path("nope/report.json").exists());
+    // Merging into one of the inputs works too (its own files are left in place).
+    ws.reel(&["merge-reports", "s1", "s2", "s3", "--out", "s1"]);
+    assert_eq!(
+        without_timings(ws.report("s1")),
+        without_timings(ws.report("full"))
+    );
+    assert_eq!(files(&ws.path("s1")), files(&ws.path("full")));
+
     // Bad shard specs are usage errors.
     for bad in ["0/3", "4/3", "x"] {
         let o = ws.run(&inputs[..1], &["--shard", bad]);
