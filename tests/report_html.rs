@@ -309,6 +309,11 @@ async fn html_report() {
         .await,
         "slider"
     );
+    // Images load lazily: bring the checkpoint into view.
+    page.eval(&format!(
+        "document.querySelector('{cp_sel}').scrollIntoView()"
+    ))
+    .await;
     page.wait_for(&format!(
         "[...document.querySelectorAll('{cp_sel} .compare img')].every(i => i.complete && i.naturalWidth > 0)"
     ))

@@ -325,7 +325,7 @@
       view.textContent = "";
       box.dataset.mode = mode;
       if (mode === "slider") {
-        const over = el("img", { class: "over", src: actual, alt: "actual" });
+        const over = el("img", { loading: "lazy", class: "over", src: actual, alt: "actual" });
         const handle = el("div", { class: "handle" });
         const range = el("input", { type: "range", min: "0", max: "100", value: "50", class: "slider", title: "expected ← → actual" });
         const apply = () => {
@@ -334,18 +334,18 @@
           handle.style.left = v + "%";
         };
         range.addEventListener("input", apply);
-        view.appendChild(el("div", { class: "compare" }, [el("img", { class: "under", src: expected, alt: "expected" }), over, handle]));
+        view.appendChild(el("div", { class: "compare" }, [el("img", { loading: "lazy", class: "under", src: expected, alt: "expected" }), over, handle]));
         view.appendChild(range);
         view.appendChild(el("div", { class: "muted", text: "left: expected · right: actual" }));
         apply();
       } else if (mode === "side by side") {
         view.appendChild(el("div", { class: "side" }, [
-          el("figure", null, [el("img", { src: expected, alt: "expected" }), el("figcaption", { text: "expected" })]),
-          el("figure", null, [el("img", { src: actual, alt: "actual" }), el("figcaption", { text: "actual" })]),
+          el("figure", null, [el("img", { loading: "lazy", src: expected, alt: "expected" }), el("figcaption", { text: "expected" })]),
+          el("figure", null, [el("img", { loading: "lazy", src: actual, alt: "actual" }), el("figcaption", { text: "actual" })]),
         ]));
       } else {
         const src = mode === "diff" ? diff : mode === "actual" ? actual : expected;
-        view.appendChild(el("div", { class: "compare" }, [el("img", { src, alt: mode })]));
+        view.appendChild(el("div", { class: "compare" }, [el("img", { loading: "lazy", src, alt: mode })]));
       }
     }
     for (const m of available) {
