@@ -17,6 +17,12 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", player.join(f).display());
     }
+    for f in ["viewer.js", "viewer.css"] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            player.join("viewer").join(f).display()
+        );
+    }
     let rrweb_dist = player.join("node_modules/rrweb/dist");
     let rrweb_js = rrweb_dist.join("rrweb.umd.min.cjs");
     let rrweb_css = rrweb_dist.join("style.css");

@@ -15,6 +15,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(".reel-tmp-")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    // Temp files are private (0600); what reel writes is meant to be read by others too (report
+    // artifacts, baselines in a repository).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_data()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -245,10 +245,11 @@ fn duplicate_ids_and_bad_inputs() {
     let o = ws.run(&[&a, &bad], &[], false);
     assert_eq!(o.status.code(), Some(2));
     let report = ws.report();
-    assert_eq!(report["recordings"][0]["status"], "pass");
-    assert_eq!(report["recordings"][1]["status"], "error");
+    // Recordings are listed by id: "broken" before "same".
+    assert_eq!(report["recordings"][1]["status"], "pass");
+    assert_eq!(report["recordings"][0]["status"], "error");
     assert!(
-        report["recordings"][1]["error"]
+        report["recordings"][0]["error"]
             .as_str()
             .unwrap()
             .contains("broken.json")

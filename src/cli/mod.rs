@@ -5,8 +5,10 @@ mod approve;
 mod browser_args;
 mod demo;
 mod diff;
+mod export;
 mod fetch;
 mod inspect;
+mod merge_reports;
 mod replay;
 mod run;
 
@@ -45,6 +47,10 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Fetch recordings from PostHog or object storage (s3://, gs://, az://, file://) into a directory.
     Fetch(fetch::FetchArgs),
+    /// Write a recording as one standalone HTML player that plays offline in any browser.
+    Export(export::ExportArgs),
+    /// Merge the report folders of shards (`reel run --shard I/N`) into one report.
+    MergeReports(merge_reports::MergeReportsArgs),
 }
 
 /// Parses the command line, runs it and maps the result to the exit-code table.
@@ -95,6 +101,8 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Inspect(args) => inspect::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Fetch(args) => block_on(fetch::run(args)),
+        Command::Export(args) => export::run(args),
+        Command::MergeReports(args) => merge_reports::run(args),
     }
 }
 

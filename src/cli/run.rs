@@ -8,7 +8,7 @@ use crate::exit::{ErrorClass, Failure, Outcome};
 use crate::recording::{self, Limits};
 use crate::replay::BrowserPool;
 use crate::report::{self, RecordingReport, RecordingStatus, RunReport, Settings};
-use crate::run::{self, Finished, Input, RunOptions, UpdateMode};
+use crate::run::{self, Finished, Input, RunOptions, Shard, UpdateMode};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,19 @@ pub struct RunArgs {
     /// Mask colour, #RRGGBB or #RRGGBBAA.
     #[arg(long, value_name = "COLOR", default_value = "#FF00FF")]
     pub mask_color: MaskColor,
+    /// Run only shard I of N (1-based, e.g. 2/4): recordings are split by a stable hash of their
+    /// id, so each lands on the same shard every time. Merge the shards' reports with
+    /// `reel merge-reports`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// No progress and no line per recording: only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Put PREFIX before the image paths of junit.xml's [[ATTACHMENT|…]] lines (they are relative
+    /// to the report folder; GitLab resolves them from the project root: pass the report folder,
+    /// e.g. `reel-report/`).
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub junit_prefix: String,
     #[command(flatten)]
     pub plan: PlanArgs,
     #[command(flatten)]
@@ -119,7 +132,10 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     };
     let browser = args.browser.browser_options()?;
 
-    let inputs = load_inputs(&args.recordings)?;
+    let mut inputs = load_inputs(&args.recordings)?;
+    if let Some(shard) = args.shard {
+        inputs.retain(|i| shard.contains(&input_id(i)));
+    }
     let sources: Vec<String> = inputs
         .iter()
         .map(|i| match i {
@@ -131,14 +147,13 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
 
     let finished: Finished = Arc::new(Mutex::new(Default::default()));
     let sink = finished.clone();
+    let progress = report::terminal::Progress::new(inputs.len(), args.quiet);
     let result = with_browsers(&browser, async |pool: &BrowserPool| {
-        run::run_all(pool, inputs, &opts, sink, |r| {
-            println!("{}", report::terminal::recording_line(r))
-        })
-        .await;
+        run::run_all(pool, inputs, &opts, sink, |r| progress.done(r)).await;
         Ok(())
     })
     .await;
+    progress.finish();
     let interrupted = match result {
         Ok(()) => false,
         Err(f) if f.class == ErrorClass::Interrupted => true,
@@ -179,7 +194,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         !interrupted,
         started.elapsed().as_millis() as u64,
     );
-    report::write_reports(&args.out, &report).map_err(|e| {
+    report::write_reports_with(&args.out, &report, &args.junit_prefix).map_err(|e| {
         Failure::infra(anyhow::anyhow!(
             "writing the report to {}: {e}",
             args.out.display()
@@ -195,7 +210,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
 
 /// 3 when any recording hit an infrastructure error, else 2 for input errors, else 1 for
 /// regressions, else 0.
-fn exit_for(report: &RunReport) -> Result<Outcome, Failure> {
+pub(super) fn exit_for(report: &RunReport) -> Result<Outcome, Failure> {
     let errors: Vec<&RecordingReport> = report
         .recordings
         .iter()
@@ -222,6 +237,16 @@ fn exit_for(report: &RunReport) -> Result<Outcome, Failure> {
     } else {
         Outcome::Pass
     })
+}
+
+/// The id an input is known by (for an unreadable one: from its file name).
+fn input_id(input: &Input) -> String {
+    match input {
+        Input::Ready(r) => r.id.clone(),
+        Input::Unreadable { source, .. } => {
+            recording::sanitize_id(&recording::stem_of_path(source))
+        }
+    }
 }
 
 /// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.
@@ -255,7 +280,7 @@ fn load_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
 /// Removes the images of a previous run from a report folder (only when it holds a reel report).
 fn prepare_out_dir(out: &std::path::Path) -> Result<(), Failure> {
     if out.join("report.json").is_file() {
-        for sub in ["actual", "diff"] {
+        for sub in ["actual", "diff", "expected", "replays"] {
             let p = out.join(sub);
             if p.is_dir() {
                 std::fs::remove_dir_all(&p).map_err(|e| {

@@ -7,6 +7,12 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
 pub fn render(report: &RunReport) -> Vec<u8> {
+    render_with_prefix(report, "")
+}
+
+/// [`render`] with `prefix` put before every attachment path (the paths are relative to the report
+/// folder; GitLab resolves them from the project root, so it wants e.g. `reel-report/`).
+pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
     let mut junit = Report::new("reel");
     for rec in &report.recordings {
         let mut suite = TestSuite::new(rec.id.as_str());
@@ -38,11 +44,19 @@ pub fn render(report: &RunReport) -> Vec<u8> {
             };
             let mut case = TestCase::new(name, status);
             case.set_classname(rec.id.as_str());
-            let attachments: Vec<String> = [&cp.actual, &cp.diff, &cp.baseline]
+            // The baseline as copied into the report folder (`expected/`) when there is a copy,
+            // so the attachments resolve inside an uploaded artifact.
+            let baseline = if cp.expected.is_some() {
+                &cp.expected
+            } else {
+                &cp.baseline
+            };
+            // The diff first: GitLab links only the first attachment.
+            let attachments: Vec<String> = [&cp.diff, &cp.actual, baseline]
                 .into_iter()
                 .flatten()
                 .filter(|_| cp.status.is_failure())
-                .map(|p| format!("[[ATTACHMENT|{p}]]"))
+                .map(|p| format!("[[ATTACHMENT|{prefix}{p}]]"))
                 .collect();
             if !attachments.is_empty() {
                 case.set_system_out(attachments.join("\n"));

@@ -2,6 +2,7 @@
 //! file with a pure `render(&RunReport) -> Vec<u8>`; [`write_reports`] is the one place that
 //! writes them (atomically).
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod terminal;
@@ -100,6 +101,10 @@ pub struct CheckpointReport {
     pub actual: Option<String>,
     pub baseline: Option<String>,
     pub diff: Option<String>,
+    /// A copy of the baseline inside the report folder (`expected/…`), for checkpoints that
+    /// differ from an existing baseline (changed, size-changed, flaky).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub message: Option<String>,
     /// With `--repeat`: pixels that varied between repeated captures, and where ([x, y, w, h]).
@@ -178,9 +183,10 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// Builds the report: summary counts, and `expected` paths of differing checkpoints.
     pub fn new(
         settings: Settings,
-        recordings: Vec<RecordingReport>,
+        mut recordings: Vec<RecordingReport>,
         complete: bool,
         duration_ms: u64,
     ) -> Self {
@@ -191,6 +197,13 @@ impl RunReport {
         };
         for s in CheckpointStatus::ALL {
             summary.by_status.insert(s.as_str().to_string(), 0);
+        }
+        // By id (then source): the same whatever the order of the inputs or the shards.
+        recordings.sort_by(|a, b| (&a.id, &a.source).cmp(&(&b.id, &b.source)));
+        for r in &mut recordings {
+            for c in &mut r.checkpoints {
+                c.expected = expected_path(c);
+            }
         }
         for r in &recordings {
             match r.status {
@@ -217,9 +230,58 @@ impl RunReport {
     }
 }
 
-/// Writes `report.json` and `junit.xml` into `dir`.
+/// Where the events of a failing recording are kept in a report folder (for the embedded replay
+/// and for `merge-reports`).
+pub fn replay_file(id: &str) -> String {
+    format!("replays/{id}.json.gz")
+}
+
+/// Where a failing checkpoint's baseline is copied inside the report folder, so the folder is
+/// self-contained as a CI artifact: `expected/…` mirroring `actual/…`.
+pub fn expected_path(cp: &CheckpointReport) -> Option<String> {
+    if !matches!(
+        cp.status,
+        CheckpointStatus::Changed | CheckpointStatus::SizeChanged | CheckpointStatus::Flaky
+    ) {
+        return None;
+    }
+    cp.baseline.as_ref()?;
+    let actual = cp.actual.as_deref()?;
+    Some(format!("expected/{}", actual.strip_prefix("actual/")?))
+}
+
+/// Writes `report.json`, `junit.xml` and `index.html` into `dir` (each atomically), copying the
+/// baselines of failing checkpoints into `expected/` and embedding the events kept in `replays/`.
 pub fn write_reports(dir: &Path, report: &RunReport) -> std::io::Result<()> {
+    write_reports_with(dir, report, "")
+}
+
+/// [`write_reports`] with a prefix for the attachment paths in `junit.xml`.
+pub fn write_reports_with(
+    dir: &Path,
+    report: &RunReport,
+    junit_prefix: &str,
+) -> std::io::Result<()> {
+    let mut replays = std::collections::BTreeMap::new();
+    for r in &report.recordings {
+        for cp in &r.checkpoints {
+            if let (Some(exp), Some(base)) = (cp.expected.as_deref(), cp.baseline.as_deref())
+                && let Ok(bytes) = std::fs::read(dir.join(base))
+            {
+                crate::files::write_if_changed(&dir.join(exp), &bytes)?;
+            }
+        }
+        if r.status != RecordingStatus::Pass
+            && let Ok(bytes) = std::fs::read(dir.join(replay_file(&r.id)))
+        {
+            replays.insert(r.id.clone(), bytes);
+        }
+    }
     crate::files::write_atomic(&dir.join("report.json"), &json::render(report))?;
-    crate::files::write_atomic(&dir.join("junit.xml"), &junit::render(report))?;
+    crate::files::write_atomic(
+        &dir.join("junit.xml"),
+        &junit::render_with_prefix(report, junit_prefix),
+    )?;
+    crate::files::write_atomic(&dir.join("index.html"), &html::render(report, &replays))?;
     Ok(())
 }

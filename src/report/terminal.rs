@@ -21,7 +21,19 @@ pub fn recording_line(r: &RecordingReport) -> String {
         line.push_str(&format!(": {e}"));
     }
     if !failing.is_empty() {
-        line.push_str(&format!(": {}", failing.join(", ")));
+        const SHOWN: usize = 5;
+        line.push_str(&format!(
+            ": {}",
+            failing
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if failing.len() > SHOWN {
+            line.push_str(&format!(" and {} more", failing.len() - SHOWN));
+        }
     }
     if !r.console.new_errors.is_empty() && !r.console.accepted {
         line.push_str(&format!(
@@ -32,7 +44,8 @@ pub fn recording_line(r: &RecordingReport) -> String {
     line
 }
 
-/// The summary table printed at the end of a run.
+/// The summary printed at the end of a run: totals, a table of the recordings that did not pass,
+/// and where the report is.
 pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     let s = &report.summary;
     let mut out = String::new();
@@ -67,13 +80,150 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     if s.new_console_errors > 0 {
         out.push_str(&format!("{} new console errors\n", s.new_console_errors));
     }
-    for r in &report.recordings {
-        if r.status != RecordingStatus::Pass {
-            out.push_str(&format!("  {}\n", recording_line(r)));
+    let rows: Vec<[String; 5]> = report
+        .recordings
+        .iter()
+        .filter(|r| r.status != RecordingStatus::Pass)
+        .map(|r| {
+            let failing = r
+                .checkpoints
+                .iter()
+                .filter(|c| c.status.is_failure())
+                .count();
+            let new_errors = if r.console.accepted {
+                0
+            } else {
+                r.console.new_errors.len()
+            };
+            [
+                r.status.as_str().to_string(),
+                r.id.clone(),
+                format!("{failing}/{}", r.checkpoints.len()),
+                new_errors.to_string(),
+                format!("{} ms", r.duration_ms),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let header = [
+            "status".to_string(),
+            "recording".into(),
+            "failing".into(),
+            "new errors".into(),
+            "duration".into(),
+        ];
+        let mut widths = header.clone().map(|h| h.chars().count());
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        out.push('\n');
+        for row in std::iter::once(&header).chain(&rows) {
+            let mut line = String::from(" ");
+            for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+                let pad = w - cell.chars().count();
+                // Text columns left-aligned, numbers right-aligned.
+                if i < 2 {
+                    line.push_str(&format!(" {cell}{}", " ".repeat(pad)));
+                } else {
+                    line.push_str(&format!(" {}{cell}", " ".repeat(pad)));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        for r in report
+            .recordings
+            .iter()
+            .filter(|r| r.status == RecordingStatus::Error)
+        {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                r.id,
+                r.error.as_deref().unwrap_or("error")
+            ));
         }
     }
     out.push_str(&format!(
-        "report: {report_dir}/report.json, {report_dir}/junit.xml\n"
+        "\nreport: {report_dir}/index.html (and report.json, junit.xml)\n"
     ));
     out.into_bytes()
+}
+
+/// Whether to colour what goes to a stream: only a terminal, and never with `NO_COLOR` set.
+pub fn colors_for(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// [`recording_line`] with the status word coloured (green pass, red fail, yellow error).
+pub fn colored_line(r: &RecordingReport, color: bool) -> String {
+    let line = recording_line(r);
+    if !color {
+        return line;
+    }
+    let code = match r.status {
+        RecordingStatus::Pass => "32",
+        RecordingStatus::Fail => "31",
+        RecordingStatus::Error => "33",
+    };
+    let word = r.status.as_str().to_uppercase();
+    match line.strip_prefix(&word) {
+        Some(rest) => format!("\x1b[1;{code}m{word}\x1b[0m{rest}"),
+        None => line,
+    }
+}
+
+/// Progress of a run on the terminal: a progress bar on stderr when it is a terminal (and not
+/// `--quiet`), with one line per finished recording above it on stdout; plain lines without a
+/// terminal (CI logs); nothing but the summary with `--quiet`.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    color: bool,
+}
+
+impl Progress {
+    pub fn new(total: usize, quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template(if colors_for(true) {
+                "{spinner} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {wide_msg}"
+            } else {
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}"
+            })
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            bar,
+            quiet,
+            color: colors_for(std::io::stdout().is_terminal()),
+        }
+    }
+
+    /// A recording finished.
+    pub fn done(&self, r: &RecordingReport) {
+        if self.quiet {
+            return;
+        }
+        let line = colored_line(r, self.color);
+        match &self.bar {
+            Some(bar) => {
+                bar.suspend(|| println!("{line}"));
+                bar.inc(1);
+                bar.set_message(r.id.clone());
+            }
+            None => println!("{line}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -2,7 +2,10 @@
 //! baseline (recapturing differing ones to tell real changes from flaky ones), diffs the console
 //! errors against the approved ones, applies the update policy, and reports per recording.
 
+mod shard;
 mod verdict;
+
+pub use shard::Shard;
 
 pub use verdict::{UpdateMode, Variation, Verdict};
 
@@ -114,6 +117,14 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
                     "{first}; the browser could not be restarted: {e}"
                 ))),
             };
+        }
+    }
+    if !matches!(&outcome, Ok(r) if r.status == RecordingStatus::Pass) {
+        // Keep the events of a failing (or failed) recording for the HTML report's replay.
+        let path = opts.out.join(crate::report::replay_file(&recording.id));
+        let payload = crate::report::html::replay_payload(&recording);
+        if let Err(e) = crate::files::write_atomic(&path, &payload) {
+            tracing::warn!("cannot keep the events of {}: {e}", recording.id);
         }
     }
     match outcome {

@@ -217,6 +217,7 @@ impl Context {
             actual: None,
             baseline: baseline_rel,
             diff: None,
+            expected: None,
             message: None,
             varying_pixels: None,
             varying_regions: None,
