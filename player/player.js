@@ -188,12 +188,18 @@
 
   window.reel = {
     // Fetches the events (served from memory by the harness) and builds the Replayer.
-    async load(url, options) {
+    // `urls`: the events as JSON arrays in chunks (so no single transfer is huge), in order.
+    async load(urls, options) {
       options = options || {};
-      const response = await fetch(url);
-      if (!response.ok) throw new Error("events request failed: " + response.status);
-      events = await response.json();
-      if (!Array.isArray(events) || events.length < 2) {
+      events = [];
+      for (const url of urls) {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error("events request failed: " + response.status);
+        const chunk = await response.json();
+        if (!Array.isArray(chunk)) throw new Error("events chunk is not an array");
+        for (let i = 0; i < chunk.length; i++) events.push(chunk[i]);
+      }
+      if (events.length < 2) {
         throw new Error("a replay needs at least 2 events, got " + (Array.isArray(events) ? events.length : typeof events));
       }
       document.body.classList.toggle("reel-hide-cursor", !options.showCursor);

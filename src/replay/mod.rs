@@ -135,6 +135,32 @@ pub fn recorded_console(window: &WindowStream) -> Vec<ConsoleEntry> {
         .collect()
 }
 
+/// Largest chunk of events served to the player in one response.
+pub const EVENT_CHUNK_BYTES: usize = 8 << 20;
+
+/// The events of a window as JSON arrays of at most about `max_bytes` each (an event larger than
+/// that gets a chunk of its own), so that no single transfer to the browser is huge and the
+/// events are held once, not once more as one big string.
+pub fn event_chunks(window: &WindowStream, max_bytes: usize) -> Vec<Vec<u8>> {
+    let mut chunks = Vec::new();
+    let mut current: Vec<u8> = Vec::new();
+    for e in &window.events {
+        let json = e.json.get().as_bytes();
+        if !current.is_empty() && current.len() + json.len() + 2 > max_bytes {
+            current.push(b']');
+            chunks.push(std::mem::take(&mut current));
+        }
+        current.push(if current.is_empty() { b'[' } else { b',' });
+        current.extend_from_slice(json);
+    }
+    if current.is_empty() {
+        current.push(b'[');
+    }
+    current.push(b']');
+    chunks.push(current);
+    chunks
+}
+
 /// The events of a window as the JSON array the player loads.
 pub fn events_json(window: &WindowStream) -> Vec<u8> {
     let size: usize = window.events.iter().map(|e| e.json.get().len() + 1).sum();
@@ -165,7 +191,7 @@ pub async fn capture_window(
         });
     }
     let started = Instant::now();
-    let page = player::PlayerPage::open(session, events_json(window)).await?;
+    let page = player::PlayerPage::open(session, event_chunks(window, EVENT_CHUNK_BYTES)).await?;
     let result = drive(&page, window, plan, opts, started).await;
     let page_console = page.console();
     let blocked = page.traffic.blocked.load(Ordering::Relaxed);
@@ -194,6 +220,48 @@ pub async fn capture_window(
 }
 
 type Driven = (Vec<Shot>, Vec<ConsoleEntry>, Duration);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::{Event, EventType};
+    use serde_json::value::RawValue;
+
+    fn window(n: usize) -> WindowStream {
+        WindowStream {
+            id: "w".into(),
+            events: (0..n)
+                .map(|i| Event {
+                    kind: EventType::IncrementalSnapshot,
+                    timestamp: i as i64,
+                    source: Some(1),
+                    json: RawValue::from_string(format!("{{\"timestamp\":{i}}}")).unwrap(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chunks_concatenate_to_the_whole_array() {
+        let w = window(100);
+        let whole: Vec<serde_json::Value> = serde_json::from_slice(&events_json(&w)).unwrap();
+        let chunks = event_chunks(&w, 64);
+        assert!(chunks.len() > 5);
+        let mut joined = Vec::new();
+        for c in &chunks {
+            assert!(
+                c.len() <= 64
+                    || serde_json::from_slice::<Vec<serde_json::Value>>(c)
+                        .unwrap()
+                        .len()
+                        == 1
+            );
+            joined.extend(serde_json::from_slice::<Vec<serde_json::Value>>(c).unwrap());
+        }
+        assert_eq!(joined, whole);
+        assert_eq!(event_chunks(&window(0), 64), vec![b"[]".to_vec()]);
+    }
+}
 
 async fn drive(
     page: &player::PlayerPage,

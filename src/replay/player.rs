@@ -73,6 +73,7 @@ pub struct PlayerPage {
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
     now_ms: Arc<AtomicI64>,
     tasks: Vec<JoinHandle<()>>,
+    chunk_urls: Vec<String>,
 }
 
 /// Runs `fut` with the step timeout, naming the step when it runs out.
@@ -92,10 +93,10 @@ async fn step<T, E: std::fmt::Display>(
 }
 
 impl PlayerPage {
-    /// Opens a page that serves the player and `events_json` (a JSON array) from memory.
+    /// Opens a page that serves the player and the events (JSON arrays, in order) from memory.
     pub async fn open(
         session: &BrowserSession,
-        events_json: Vec<u8>,
+        event_chunks: Vec<Vec<u8>>,
     ) -> Result<PlayerPage, ReplayError> {
         let timeout = session.timeout;
         let page = step(
@@ -105,7 +106,12 @@ impl PlayerPage {
         )
         .await?;
         let mut assets = Assets::with_player();
-        assets.insert("/events.json", "application/json", events_json);
+        let chunk_urls: Vec<String> = (0..event_chunks.len())
+            .map(|i| format!("/events/{i}.json"))
+            .collect();
+        for (url, chunk) in chunk_urls.iter().zip(event_chunks) {
+            assets.insert(url, "application/json", chunk);
+        }
         let (traffic, interceptor) = step(
             "isolating the page",
             timeout,
@@ -126,6 +132,7 @@ impl PlayerPage {
             console,
             now_ms,
             tasks,
+            chunk_urls,
         })
     }
 
@@ -161,7 +168,10 @@ impl PlayerPage {
         let v = self
             .call(
                 "loading events into the player",
-                format!("reel.load('/events.json', {options})"),
+                format!(
+                    "reel.load({}, {options})",
+                    serde_json::to_string(&self.chunk_urls).unwrap_or_else(|_| "[]".into())
+                ),
             )
             .await?;
         serde_json::from_value(v).map_err(|e| ReplayError::Player {
