@@ -221,48 +221,6 @@ pub async fn capture_window(
 
 type Driven = (Vec<Shot>, Vec<ConsoleEntry>, Duration);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::recording::{Event, EventType};
-    use serde_json::value::RawValue;
-
-    fn window(n: usize) -> WindowStream {
-        WindowStream {
-            id: "w".into(),
-            events: (0..n)
-                .map(|i| Event {
-                    kind: EventType::IncrementalSnapshot,
-                    timestamp: i as i64,
-                    source: Some(1),
-                    json: RawValue::from_string(format!("{{\"timestamp\":{i}}}")).unwrap(),
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn chunks_concatenate_to_the_whole_array() {
-        let w = window(100);
-        let whole: Vec<serde_json::Value> = serde_json::from_slice(&events_json(&w)).unwrap();
-        let chunks = event_chunks(&w, 64);
-        assert!(chunks.len() > 5);
-        let mut joined = Vec::new();
-        for c in &chunks {
-            assert!(
-                c.len() <= 64
-                    || serde_json::from_slice::<Vec<serde_json::Value>>(c)
-                        .unwrap()
-                        .len()
-                        == 1
-            );
-            joined.extend(serde_json::from_slice::<Vec<serde_json::Value>>(c).unwrap());
-        }
-        assert_eq!(joined, whole);
-        assert_eq!(event_chunks(&window(0), 64), vec![b"[]".to_vec()]);
-    }
-}
-
 async fn drive(
     page: &player::PlayerPage,
     window: &WindowStream,
@@ -339,4 +297,46 @@ async fn drive(
         });
     }
     Ok((shots, warnings, load_time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::{Event, EventType};
+    use serde_json::value::RawValue;
+
+    fn window(n: usize) -> WindowStream {
+        WindowStream {
+            id: "w".into(),
+            events: (0..n)
+                .map(|i| Event {
+                    kind: EventType::IncrementalSnapshot,
+                    timestamp: i as i64,
+                    source: Some(1),
+                    json: RawValue::from_string(format!("{{\"timestamp\":{i}}}")).unwrap(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chunks_concatenate_to_the_whole_array() {
+        let w = window(100);
+        let whole: Vec<serde_json::Value> = serde_json::from_slice(&events_json(&w)).unwrap();
+        let chunks = event_chunks(&w, 64);
+        assert!(chunks.len() > 5);
+        let mut joined = Vec::new();
+        for c in &chunks {
+            assert!(
+                c.len() <= 64
+                    || serde_json::from_slice::<Vec<serde_json::Value>>(c)
+                        .unwrap()
+                        .len()
+                        == 1
+            );
+            joined.extend(serde_json::from_slice::<Vec<serde_json::Value>>(c).unwrap());
+        }
+        assert_eq!(joined, whole);
+        assert_eq!(event_chunks(&window(0), 64), vec![b"[]".to_vec()]);
+    }
 }
