@@ -218,13 +218,14 @@ impl BrowserSession {
         )
     }
 
-    /// Closes the browser (gracefully, then by force) and removes its profile. Attached browsers
-    /// are left running; only the connection is dropped.
+    /// Closes the browser and removes its profile: a launched browser is asked to shut down (so it
+    /// reaps its own helper processes) and killed if it has not exited shortly after. Attached
+    /// browsers are left running; only the connection is dropped.
     pub async fn close(&self) {
         let launched = self.child.lock().map(|c| c.is_some()).unwrap_or(false);
         if launched {
             let close = chromiumoxide::cdp::browser_protocol::browser::CloseParams::default();
-            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.execute(close)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.browser.execute(close)).await;
         }
         self.kill();
         if let Ok(mut h) = self.handler.lock()
@@ -245,12 +246,12 @@ impl BrowserSession {
             return;
         };
         if let Some(mut child) = guard.take() {
-            let deadline = std::time::Instant::now() + Duration::from_millis(500);
+            let deadline = std::time::Instant::now() + Duration::from_millis(1000);
             loop {
                 match child.try_wait() {
                     Ok(Some(_)) => break,
                     Ok(None) if std::time::Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(20))
+                        std::thread::sleep(Duration::from_millis(5))
                     }
                     _ => {
                         let _ = child.kill();

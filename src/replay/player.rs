@@ -99,6 +99,7 @@ impl PlayerPage {
         event_chunks: Vec<Vec<u8>>,
     ) -> Result<PlayerPage, ReplayError> {
         let timeout = session.timeout;
+        let t0 = std::time::Instant::now();
         let page = step(
             "opening a page",
             timeout,
@@ -123,8 +124,10 @@ impl PlayerPage {
         let mut tasks = vec![interceptor];
         tasks.push(listen_console(&page, console.clone(), now_ms.clone(), timeout).await?);
         tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), timeout).await?);
+        tracing::debug!("page isolated in {:?}", t0.elapsed());
         let url = format!("{ORIGIN}/player.html");
         step("loading the player page", timeout, page.goto(url)).await?;
+        tracing::debug!("player page loaded in {:?}", t0.elapsed());
         Ok(PlayerPage {
             page,
             timeout,
