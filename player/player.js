@@ -220,7 +220,13 @@
       replayer.on("event-cast", noteEvent);
       replayer.on("fullsnapshot-rebuilded", () => (rebuilds += 1));
       const meta = replayer.getMetaData();
-      return { start_time: meta.startTime, end_time: meta.endTime, total_time: meta.totalTime, events: events.length };
+      return {
+        start_time: meta.startTime,
+        end_time: meta.endTime,
+        total_time: meta.totalTime,
+        events: events.length,
+        sandbox: replayer.iframe.getAttribute("sandbox") || "",
+      };
     },
 
     // Shows the replay as it was `t` ms after the first event (every event strictly before it

@@ -102,6 +102,8 @@ fn testbed_errors_checkpoints_viewports_console_and_determinism() {
     assert_eq!(recorded_errors.len(), 6);
     // The recorded page's assets (logo, stylesheet on 127.0.0.1:8700) were blocked, not fetched.
     assert!(cap["blocked_requests"].as_u64().unwrap() > 0);
+    // Recorded scripts can never run: the replay iframe is sandboxed without allow-scripts.
+    assert_eq!(cap["replay_sandbox"], "allow-same-origin");
 }
 
 #[test]
@@ -313,4 +315,42 @@ fn forward_seeks_paint_what_rebuilds_paint() {
             assert!(x == y, "{rel} {file}: forward seek and rebuild differ");
         }
     }
+}
+
+/// Recorded markup that would run script (inline handlers, script elements, javascript: URLs)
+/// stays inert in the replay.
+#[test]
+fn recorded_scripts_never_run() {
+    let node = serde_json::json!({
+        "type": 0, "id": 1, "childNodes": [
+            {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": 2},
+            {"type": 2, "tagName": "html", "attributes": {}, "id": 3, "childNodes": [
+                {"type": 2, "tagName": "head", "attributes": {}, "id": 4, "childNodes": [
+                    {"type": 2, "tagName": "script", "attributes": {}, "id": 5, "childNodes": [
+                        {"type": 3, "textContent": "console.error('pwned by script')", "id": 6}
+                    ]}
+                ]},
+                {"type": 2, "tagName": "body", "attributes": {"onload": "console.error('pwned by onload')"}, "id": 7, "childNodes": [
+                    {"type": 2, "tagName": "img", "attributes": {"src": "data:,x", "onerror": "console.error('pwned by onerror')"}, "id": 8, "childNodes": []},
+                    {"type": 2, "tagName": "iframe", "attributes": {"srcdoc": "<script>console.error('pwned by srcdoc')</script>"}, "id": 9, "childNodes": []},
+                    {"type": 3, "textContent": "hello", "id": 10}
+                ]}
+            ]}
+        ]
+    });
+    let events = serde_json::json!([
+        {"type": 4, "data": {"href": "http://example.test/", "width": 640, "height": 480}, "timestamp": 1000},
+        {"type": 2, "data": {"node": node, "initialOffset": {"left": 0, "top": 0}}, "timestamp": 1001},
+        {"type": 3, "data": {"source": 0, "texts": [], "attributes": [{"id": 8, "attributes": {"src": "data:,y"}}], "removes": [], "adds": []}, "timestamp": 1500},
+        {"type": 3, "data": {"source": 1, "positions": [{"x": 1, "y": 1, "id": 10, "timeOffset": 0}]}, "timestamp": 2000}
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("hostile.json");
+    std::fs::write(&rec, events.to_string()).unwrap();
+    let out = dir.path().join("out");
+    assert!(replay(&rec, &out, &[]).status.success());
+    let cap = capture(&out);
+    let text = cap["console"].to_string();
+    assert!(!text.contains("pwned"), "recorded script ran: {text}");
+    assert_eq!(cap["replay_sandbox"], "allow-same-origin");
 }

@@ -75,6 +75,8 @@ pub struct CaptureDoc<'a> {
     pub console: &'a [ConsoleEntry],
     pub blocked_requests: u64,
     pub blocked_urls: &'a [String],
+    /// The replay iframe's sandbox: without `allow-scripts`, recorded scripts never run.
+    pub replay_sandbox: &'a str,
     pub warnings: Vec<String>,
 }
 
@@ -215,6 +217,7 @@ fn write_capture(
         console: &capture.console,
         blocked_requests: capture.blocked_requests,
         blocked_urls: &capture.blocked_urls,
+        replay_sandbox: &capture.sandbox,
         warnings,
     };
     let mut json = serde_json::to_vec_pretty(&doc).map_err(Failure::infra)?;

@@ -114,6 +114,8 @@ pub struct WindowCapture {
     pub blocked_urls: Vec<String>,
     pub warnings: Vec<String>,
     pub load_time: Duration,
+    /// The replay iframe's `sandbox` attribute (`allow-same-origin`: recorded scripts never run).
+    pub sandbox: String,
 }
 
 /// Console messages recorded in the session (rrweb console plugin), with offsets from the window start.
@@ -202,7 +204,7 @@ pub async fn capture_window(
         .map(|u| u.clone())
         .unwrap_or_default();
     page.close().await;
-    let (shots, player_warnings, load_time) = result?;
+    let (shots, player_warnings, load_time, sandbox) = result?;
 
     let mut console = recorded_console(window);
     console.extend(page_console);
@@ -216,10 +218,11 @@ pub async fn capture_window(
         blocked_urls,
         warnings: Vec::new(),
         load_time,
+        sandbox,
     })
 }
 
-type Driven = (Vec<Shot>, Vec<ConsoleEntry>, Duration);
+type Driven = (Vec<Shot>, Vec<ConsoleEntry>, Duration, String);
 
 async fn drive(
     page: &player::PlayerPage,
@@ -296,7 +299,7 @@ async fn drive(
             elapsed: t0.elapsed(),
         });
     }
-    Ok((shots, warnings, load_time))
+    Ok((shots, warnings, load_time, info.sandbox))
 }
 
 #[cfg(test)]

@@ -63,6 +63,9 @@ pub struct LoadInfo {
     pub end_time: f64,
     pub total_time: f64,
     pub events: u64,
+    /// The replay iframe's `sandbox` attribute.
+    #[serde(default)]
+    pub sandbox: String,
 }
 
 /// One open player page.
