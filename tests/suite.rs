@@ -1,0 +1,66 @@
+//! reel's own replay suite: the shared recordings replayed and compared with the baselines
+//! committed under `snapshots/suite/`, exactly as a user's CI would run it (CI mode: nothing is
+//! written, missing baselines fail). A change that blanks a frame, breaks a viewport or shifts a
+//! layout fails here. Regenerate after an intended change with
+//! `REEL_UPDATE_SUITE=1 cargo test --test suite`.
+
+mod common;
+
+use common::*;
+
+const RECORDINGS: [&str; 5] = [
+    "testbed-errors/posthog-blob.jsonl",
+    "swagger-ui/posthog-blob.jsonl",
+    "todomvc-backbone/posthog-blob.jsonl",
+    "rrweb-todomvc-angularjs/rrweb-events.json",
+    "posthog-fixtures/recording_snapshots.jsonl",
+];
+
+#[test]
+fn shared_recordings_match_the_committed_baselines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let baselines = root.join("snapshots/suite");
+    let out = tempfile::tempdir().unwrap();
+    // The recording id is the file stem: name each copy after its folder.
+    let inputs: Vec<std::path::PathBuf> = RECORDINGS
+        .iter()
+        .map(|r| {
+            let (folder, file) = r.split_once('/').unwrap();
+            let ext = if file.ends_with(".jsonl") {
+                "jsonl"
+            } else {
+                "json"
+            };
+            let p = out.path().join(format!("{folder}.{ext}"));
+            std::fs::copy(recording(r), &p).unwrap();
+            p
+        })
+        .collect();
+    let update = std::env::var_os("REEL_UPDATE_SUITE").is_some();
+    let mut cmd = reel();
+    cmd.arg("run")
+        .args(&inputs)
+        .arg("--baselines")
+        .arg(&baselines)
+        .arg("--out")
+        .arg(out.path().join("report"))
+        // Absorbs anti-aliasing drift between Chromium builds; a real regression is far larger.
+        .args([
+            "--max-diff-ratio",
+            "0.01",
+            "--browser-ws",
+            &browser_ws(),
+            "-q",
+        ]);
+    if update {
+        cmd.arg("--update=all");
+    } else {
+        cmd.env("CI", "true");
+    }
+    let o = run(&mut cmd);
+    let report = std::fs::read_to_string(out.path().join("report/report.json")).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{report}");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["summary"]["recordings"], 5);
+    assert!(report["summary"]["checkpoints"].as_u64().unwrap() >= 80);
+}
