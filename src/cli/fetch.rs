@@ -456,7 +456,7 @@ pub(super) async fn fetch_posthog_source(
             s.fetched
                 .iter()
                 .chain(&s.cached)
-                .map(|id| out.join(format!("{id}.jsonl")))
+                .map(|id| crate::source::cache::recording_paths(&out, id).0)
                 .collect()
         },
         "recordings",

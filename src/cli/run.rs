@@ -1,4 +1,5 @@
-//! `reel run RECORDING...`: the main command — replay, capture, compare with baselines, report.
+//! `reel run [RECORDING...]`: the main command — replay, capture, compare with baselines, report;
+//! without RECORDING arguments, the `[[sources]]` of `reel.toml` (see [`crate::config`]).
 
 use super::browser_args::{BrowserArgs, with_browsers};
 use super::fetch;
