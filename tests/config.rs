@@ -405,3 +405,44 @@ posthog = {{ host = "{}", project = "{PROJECT}", since = "7d", limit = 5 }}
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("POSTHOG_API_KEY"));
 }
+
+#[test]
+fn an_object_store_source_is_copied_into_the_cache_and_replayed() {
+    let bucket = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(bucket.path().join("sessions")).unwrap();
+    std::fs::copy(
+        recording("rrweb-todomvc-angularjs/rrweb-events.json"),
+        bucket.path().join("sessions/angular.json"),
+    )
+    .unwrap();
+    std::fs::write(bucket.path().join("sessions/notes.txt"), "not a recording").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ci.toml"),
+        format!(
+            "cache = \"c\"\n[plan]\ncheckpoints = \"none\"\nat = [\"1s\"]\n[[sources]]\nobject_store = \"file://{}/sessions/\"\n",
+            bucket.path().display()
+        ),
+    )
+    .unwrap();
+    let out = run(reel_in(dir.path()).args([
+        "run",
+        "--config",
+        "ci.toml",
+        "--browser-ws",
+        &browser_ws(),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let r = report(&dir.path().join("reel-report/report.json"));
+    let recs = r["recordings"].as_array().unwrap();
+    assert_eq!(recs.len(), 1, "{r}");
+    assert_eq!(recs[0]["id"], json!("angular"));
+    let store = dir.path().join("c/store");
+    let copied: Vec<PathBuf> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("angular.json"))
+        .collect();
+    assert_eq!(copied.len(), 1);
+    assert!(copied[0].is_file(), "{}", copied[0].display());
+}
