@@ -168,7 +168,14 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let mut inputs = if !args.recordings.is_empty() {
         load_inputs(&args.recordings)?
     } else if !config.sources.is_empty() {
-        inputs_from_sources(&config, &settings.cache, args.refresh).await?
+        let inputs = inputs_from_sources(&config, &settings.cache, args.refresh).await?;
+        if inputs.is_empty() {
+            eprintln!(
+                "note: the sources of {} gave no recordings (see their filters)",
+                config_name(&config)
+            );
+        }
+        inputs
     } else {
         return Err(Failure::input(anyhow::anyhow!(
             "no recordings: name recording files, or list [[sources]] in reel.toml (or the file \
