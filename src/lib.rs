@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod exit;
 pub mod files;
 pub mod plan;

@@ -5,6 +5,7 @@
 //! missing key, bad flags, nothing found, or when some recordings were missing (404/410) — the
 //! others are still saved; 3 when the server or store could not be reached or kept failing.
 
+use crate::config::PosthogSource;
 use crate::exit::{Failure, Outcome};
 use crate::source::object_store::{self as store, StoreFetch};
 use crate::source::posthog::api::ListFilter;
@@ -12,7 +13,7 @@ use crate::source::posthog::client::RetryPolicy;
 use crate::source::posthog::{self, PosthogFetch, Selection};
 use crate::source::{ApiKey, FetchEvent, FetchSummary, Observer, SourceError};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -253,24 +254,7 @@ fn finish(
     for (id, why) in &summary.skipped {
         tracing::debug!("skipped {id}: {why}");
     }
-    let mut line = format!(
-        "fetched {} {what} ({}) into {}",
-        summary.fetched.len(),
-        human_bytes(summary.bytes),
-        args.out.display()
-    );
-    if !summary.cached.is_empty() {
-        line.push_str(&format!(
-            ", {} already there (--refresh fetches them again)",
-            summary.cached.len()
-        ));
-    }
-    if !summary.skipped.is_empty() {
-        line.push_str(&format!(", {} skipped", summary.skipped.len()));
-    }
-    if !summary.failed.is_empty() {
-        line.push_str(&format!(", {} failed", summary.failed.len()));
-    }
+    let line = summary_line(&summary, what, &args.out);
     println!("{}", scrub(line));
     if summary.fetched.is_empty()
         && summary.cached.is_empty()
@@ -293,6 +277,244 @@ fn finish(
             n + summary.fetched.len() + summary.cached.len()
         ),
     ))
+}
+
+/// `fetched N recordings (… KB) into DIR, M already there, …`.
+fn summary_line(summary: &FetchSummary, what: &str, out: &Path) -> String {
+    let mut line = format!(
+        "fetched {} {what} ({}) into {}",
+        summary.fetched.len(),
+        human_bytes(summary.bytes),
+        out.display()
+    );
+    if !summary.cached.is_empty() {
+        line.push_str(&format!(
+            ", {} already there (--refresh fetches them again)",
+            summary.cached.len()
+        ));
+    }
+    if !summary.skipped.is_empty() {
+        line.push_str(&format!(", {} skipped", summary.skipped.len()));
+    }
+    if !summary.failed.is_empty() {
+        line.push_str(&format!(", {} failed", summary.failed.len()));
+    }
+    line
+}
+
+/// What fetching one `reel.toml` source for `reel run` gave: the recording files to replay, and
+/// the recordings that could not be fetched (reported as errors of the run).
+pub(super) struct Fetched {
+    pub files: Vec<PathBuf>,
+    pub failed: Vec<(String, SourceError)>,
+}
+
+/// The API key for a `reel.toml` PostHog source: its `api_key_file`, else `$POSTHOG_API_KEY`.
+fn source_key(file: Option<&Path>) -> Result<ApiKey, Failure> {
+    let raw = match file {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| {
+            Failure::input(anyhow::anyhow!(
+                "cannot read the API key file {}: {e}",
+                path.display()
+            ))
+        })?,
+        None => std::env::var("POSTHOG_API_KEY").unwrap_or_default(),
+    };
+    ApiKey::new(&raw).ok_or_else(|| {
+        Failure::input(anyhow::anyhow!(
+            "reel.toml names a PostHog source but there is no API key: set POSTHOG_API_KEY or \
+             api_key_file (a personal API key with the `session_recording:read` scope)"
+        ))
+    })
+}
+
+fn retry_base() -> Duration {
+    let ms = std::env::var("REEL_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1000);
+    Duration::from_millis(ms)
+}
+
+/// Turns a fetch result into the files to replay; a failure that stops everything (bad key,
+/// unreachable host, nothing listed) is an error of the command.
+fn into_fetched(
+    result: Result<FetchSummary, SourceError>,
+    key: Option<&ApiKey>,
+    files: impl FnOnce(&FetchSummary) -> Vec<PathBuf>,
+    what: &str,
+    out: &Path,
+) -> Result<Fetched, Failure> {
+    let scrub = |s: String| key.map_or(s.clone(), |k| k.redact(&s));
+    let classed = |e: &SourceError| {
+        let error = anyhow::anyhow!(scrub(e.to_string()));
+        if e.is_input_error() {
+            Failure::input(error)
+        } else {
+            Failure::infra(error)
+        }
+    };
+    let summary = result.map_err(|e| classed(&e))?;
+    if let Some(worst) = summary.worst()
+        && worst.is_fatal()
+    {
+        return Err(classed(worst));
+    }
+    eprintln!("{}", scrub(summary_line(&summary, what, out)));
+    let files = files(&summary);
+    Ok(Fetched {
+        files,
+        failed: summary.failed,
+    })
+}
+
+/// Fetches a `reel.toml` PostHog source into `cache` (a folder per host and project). What is
+/// already there and finished is not fetched again unless `refresh`.
+pub(super) async fn fetch_posthog_source(
+    spec: &PosthogSource,
+    cache: &Path,
+    refresh: bool,
+) -> Result<Fetched, Failure> {
+    let bad =
+        |field: &str, e: String| Failure::input(anyhow::anyhow!("reel.toml posthog.{field}: {e}"));
+    let host = spec
+        .host
+        .clone()
+        .or_else(|| std::env::var("POSTHOG_HOST").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "https://us.posthog.com".into());
+    let project = spec
+        .project
+        .clone()
+        .or_else(|| {
+            std::env::var("POSTHOG_PROJECT_ID")
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .ok_or_else(|| {
+            Failure::input(anyhow::anyhow!(
+                "reel.toml names a PostHog source without a project: add project = \"ID\" or set \
+                 POSTHOG_PROJECT_ID"
+            ))
+        })?;
+    let key = source_key(spec.api_key_file.as_deref())?;
+    let selection = match &spec.recordings {
+        Some(ids) if !ids.is_empty() => Selection::Ids(ids.clone()),
+        _ => Selection::List(ListFilter {
+            date_from: Some(
+                parse_when(spec.since.as_deref().unwrap_or("7d")).map_err(|e| bad("since", e))?,
+            ),
+            date_to: spec
+                .until
+                .as_deref()
+                .map(parse_when)
+                .transpose()
+                .map_err(|e| bad("until", e))?,
+            limit: spec.limit.unwrap_or(100).max(1) as usize,
+            min_duration_s: spec
+                .min_duration
+                .as_deref()
+                .map(parse_seconds)
+                .transpose()
+                .map_err(|e| bad("min_duration", e))?,
+            url_contains: spec.url.clone(),
+            person: spec.person.clone(),
+            with_console_errors: spec.with_console_errors.unwrap_or(false),
+        }),
+    };
+    let host_dir = host
+        .split_once("://")
+        .map_or(host.as_str(), |(_, rest)| rest)
+        .trim_end_matches('/');
+    let out = cache
+        .join("posthog")
+        .join(crate::recording::sanitize_id(&format!(
+            "{host_dir}-{project}"
+        )));
+    let cfg = PosthogFetch {
+        host,
+        project,
+        key: key.clone(),
+        out: out.clone(),
+        selection,
+        refresh,
+        concurrency: 4,
+        retry: RetryPolicy {
+            base: retry_base(),
+            ..RetryPolicy::default()
+        },
+    };
+    let progress = Arc::new(Progress::new(
+        std::io::stderr().is_terminal(),
+        Some(key.clone()),
+    ));
+    let result = until_interrupted(posthog::fetch(&cfg, progress.clone())).await;
+    progress.finish();
+    into_fetched(
+        result?,
+        Some(&key),
+        |s| {
+            s.fetched
+                .iter()
+                .chain(&s.cached)
+                .map(|id| crate::source::cache::recording_paths(&out, id).0)
+                .collect()
+        },
+        "recordings",
+        &out,
+    )
+}
+
+/// Copies a `reel.toml` object-store source into `cache` (a folder per URL); replays every
+/// recording file under that folder.
+pub(super) async fn fetch_store_source(
+    url: &str,
+    cache: &Path,
+    refresh: bool,
+) -> Result<Fetched, Failure> {
+    if !store::is_store_url(url) {
+        return Err(Failure::input(anyhow::anyhow!(
+            "reel.toml object_store {url:?}: use an s3://, gs://, az:// or file:// URL"
+        )));
+    }
+    let out = cache
+        .join("store")
+        .join(crate::recording::sanitize_id(url.trim_end_matches('/')));
+    let cfg = StoreFetch {
+        url: url.to_string(),
+        out: out.clone(),
+        refresh,
+        concurrency: 4,
+        validate: true,
+        retries: 5,
+        retry_base: retry_base(),
+        timeout: Duration::from_secs(120),
+    };
+    let progress = Arc::new(Progress::new(std::io::stderr().is_terminal(), None));
+    let result = until_interrupted(store::fetch(&cfg, progress.clone())).await;
+    progress.finish();
+    into_fetched(result?, None, |_| recording_files(&out), "objects", &out)
+}
+
+/// Recording files under `dir`, recursively, sorted (not PostHog's `.meta.json` side files).
+fn recording_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
+            if p.is_dir() {
+                stack.push(p);
+            } else if store::is_recording_name(&name)
+                && !name.ends_with(".meta.json")
+                && !name.starts_with(".reel-tmp-")
+            {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 fn human_bytes(n: u64) -> String {

@@ -32,35 +32,58 @@ pub struct PlanArgs {
     /// Extra checkpoints at these offsets from the window start, e.g. --at 1.5s,12s,500ms.
     #[arg(long, value_delimiter = ',', value_name = "TIME")]
     pub at: Vec<String>,
-    /// `auto`: derive checkpoints from the recording; `none`: only --at.
-    #[arg(long, value_enum, default_value_t = Mode::Auto)]
-    pub checkpoints: Mode,
+    /// `auto` (default): derive checkpoints from the recording; `none`: only --at.
+    #[arg(long, value_enum)]
+    pub checkpoints: Option<Mode>,
     /// Keep at most N automatic checkpoints per window (spread evenly, first and last kept).
     #[arg(long, value_name = "N")]
     pub max_checkpoints: Option<usize>,
-    /// How long after a click, resize or page load to look, in ms (cut short by the next action).
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub settle_ms: i64,
+    /// How long after a click, resize or page load to look, in ms (cut short by the next action;
+    /// default 500).
+    #[arg(long, value_name = "MS")]
+    pub settle_ms: Option<i64>,
+    /// Capture at this viewport (e.g. 1280x800) instead of the recorded one.
+    #[arg(long, value_name = "WxH", value_parser = crate::config::parse_viewport)]
+    pub viewport: Option<(u32, u32)>,
 }
 
 impl PlanArgs {
     pub fn options(&self) -> Result<PlanOptions, Failure> {
-        let at = self
-            .at
+        plan_options(
+            &self.at,
+            self.checkpoints.unwrap_or_default(),
+            self.max_checkpoints,
+            self.settle_ms.unwrap_or(500),
+            self.viewport,
+        )
+    }
+}
+
+/// Checks and converts checkpoint settings (from flags, or from every layer for `reel run`).
+pub fn plan_options(
+    at: &[String],
+    checkpoints: Mode,
+    max_checkpoints: Option<usize>,
+    settle_ms: i64,
+    viewport_override: Option<(u32, u32)>,
+) -> Result<PlanOptions, Failure> {
+    {
+        let at = at
             .iter()
             .map(|t| plan::parse_offset(t))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Failure::input(anyhow::anyhow!("--at: {e}")))?;
-        if self.checkpoints == Mode::None && at.is_empty() {
+        if checkpoints == Mode::None && at.is_empty() {
             return Err(Failure::input(anyhow::anyhow!(
                 "--checkpoints none needs at least one --at time"
             )));
         }
         Ok(PlanOptions {
-            mode: self.checkpoints,
+            mode: checkpoints,
             at,
-            max_checkpoints: self.max_checkpoints,
-            settle_ms: self.settle_ms.max(0),
+            max_checkpoints,
+            settle_ms: settle_ms.max(0),
+            viewport_override,
         })
     }
 }

@@ -1,35 +1,43 @@
-//! `reel run RECORDING...`: the main command — replay, capture, compare with baselines, report.
+//! `reel run [RECORDING...]`: the main command — replay, capture, compare with baselines, report;
+//! without RECORDING arguments, the `[[sources]]` of `reel.toml` (see [`crate::config`]).
 
 use super::browser_args::{BrowserArgs, with_browsers};
-use super::replay::PlanArgs;
+use super::fetch;
+use super::replay::{PlanArgs, plan_options};
 use crate::compare::baseline::BaselineStore;
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
+use crate::config::{self, Config, Layer, Resolved, Source};
 use crate::exit::{ErrorClass, Failure, Outcome};
 use crate::recording::{self, Limits};
 use crate::replay::BrowserPool;
 use crate::report::{self, RecordingReport, RecordingStatus, RunReport, Settings};
 use crate::run::{self, Finished, Input, RunOptions, Shard, UpdateMode};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Recording files (any supported format, gzip or not).
-    #[arg(required = true)]
+    /// Recording files (any supported format, gzip or not). None: the `[[sources]]` of reel.toml.
     pub recordings: Vec<PathBuf>,
-    /// Where approved screenshots and console errors live.
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = "snapshots",
-        env = "REEL_BASELINES"
-    )]
-    pub baselines: PathBuf,
-    /// Report folder: report.json, junit.xml, actual/ and diff/ images.
-    #[arg(long, value_name = "DIR", default_value = "reel-report")]
-    pub out: PathBuf,
+    /// Settings file (default: ./reel.toml when it exists). Settings layer as: defaults <
+    /// reel.toml < REEL_* environment variables < flags.
+    #[arg(long, value_name = "PATH", env = "REEL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where approved screenshots and console errors live (default `snapshots`; $REEL_BASELINES).
+    #[arg(long, value_name = "DIR")]
+    pub baselines: Option<PathBuf>,
+    /// Report folder: report.json, junit.xml, actual/ and diff/ images (default `reel-report`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Where recordings of reel.toml's PostHog and object-store sources are fetched to (default
+    /// `.reel/cache`).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Fetch the sources' recordings again even when already in the cache.
+    #[arg(long)]
+    pub refresh: bool,
     /// Which baselines to write: `missing` (default; `none` when $CI is set), `changed` (what
     /// `--update` alone means: also accept changed ones), `all`, `none`.
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "changed", value_name = "WHICH")]
@@ -41,9 +49,9 @@ pub struct RunArgs {
     /// (status `flaky`, with the regions), so flaky areas can be found and masked.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub repeat: usize,
-    /// Per-pixel colour threshold, 0..1 (pixelmatch semantics).
-    #[arg(long, default_value_t = 0.1)]
-    pub threshold: f64,
+    /// Per-pixel colour threshold, 0..1 (pixelmatch semantics; default 0.1).
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Count anti-aliased pixels as differences too.
     #[arg(long)]
     pub include_aa: bool,
@@ -53,16 +61,17 @@ pub struct RunArgs {
     /// Pass when at most this fraction (0..1) of pixels differ.
     #[arg(long, value_name = "RATIO")]
     pub max_diff_ratio: Option<f64>,
-    /// Rectangle painted over both images before comparing: x,y,w,h (repeatable).
+    /// Rectangle painted over both images before comparing: x,y,w,h (repeatable; replaces the
+    /// masks of reel.toml and $REEL_MASKS).
     #[arg(long = "mask", value_name = "X,Y,W,H")]
     pub masks: Vec<Rect>,
     /// CSS selector whose elements are painted over in both images (resolved in the replayed DOM
     /// at each checkpoint; repeatable).
     #[arg(long = "mask-selector", value_name = "CSS")]
     pub mask_selectors: Vec<String>,
-    /// Mask colour, #RRGGBB or #RRGGBBAA.
-    #[arg(long, value_name = "COLOR", default_value = "#FF00FF")]
-    pub mask_color: MaskColor,
+    /// Mask colour, #RRGGBB or #RRGGBBAA (default #FF00FF).
+    #[arg(long, value_name = "COLOR")]
+    pub mask_color: Option<MaskColor>,
     /// Run only shard I of N (1-based, e.g. 2/4): recordings are split by a stable hash of their
     /// id, so each lands on the same shard every time. Merge the shards' reports with
     /// `reel merge-reports`.
@@ -82,57 +91,97 @@ pub struct RunArgs {
     pub browser: BrowserArgs,
 }
 
+impl RunArgs {
+    /// The flags' layer: only what was given on the command line.
+    fn layer(&self) -> Layer {
+        let some_vec = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        Layer {
+            baselines: self.baselines.clone(),
+            out: self.out.clone(),
+            cache: self.cache.clone(),
+            jobs: self.jobs,
+            update: self.update,
+            threshold: self.threshold,
+            include_aa: self.include_aa.then_some(true),
+            max_diff_pixels: self.max_diff_pixels,
+            max_diff_ratio: self.max_diff_ratio,
+            masks: (!self.masks.is_empty()).then(|| self.masks.clone()),
+            mask_selectors: some_vec(&self.mask_selectors),
+            mask_color: self.mask_color,
+            at: some_vec(&self.plan.at),
+            checkpoints: self.plan.checkpoints,
+            max_checkpoints: self.plan.max_checkpoints,
+            settle_ms: self.plan.settle_ms,
+            viewport: self.plan.viewport,
+        }
+    }
+}
+
 fn on_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let started = Instant::now();
-    if !(0.0..=1.0).contains(&args.threshold) {
-        return Err(Failure::input(anyhow::anyhow!(
-            "--threshold must be between 0 and 1, got {}",
-            args.threshold
-        )));
-    }
-    if let Some(r) = args.max_diff_ratio
-        && !(0.0..=1.0).contains(&r)
-    {
-        return Err(Failure::input(anyhow::anyhow!(
-            "--max-diff-ratio must be between 0 and 1, got {r}"
-        )));
-    }
-    let update = args.update.unwrap_or(if on_ci() {
+    let input = |e: String| Failure::input(anyhow::anyhow!(e));
+    let config = Config::load(args.config.as_deref()).map_err(input)?;
+    let env = Layer::from_env(|name| std::env::var(name).ok()).map_err(input)?;
+    let settings =
+        Resolved::from_layer(args.layer().over(env).over(config.layer.clone())).map_err(input)?;
+    let update = settings.update.unwrap_or(if on_ci() {
         UpdateMode::None
     } else {
         UpdateMode::Missing
     });
     let mut replay_opts = args.browser.replay_options();
-    replay_opts.mask_selectors = args.mask_selectors.clone();
+    replay_opts.mask_selectors = settings.mask_selectors.clone();
     let opts = RunOptions {
-        baselines: BaselineStore::new(&args.baselines),
-        out: args.out.clone(),
+        baselines: BaselineStore::new(&settings.baselines),
+        out: settings.out.clone(),
         update,
         diff: DiffOptions {
-            threshold: args.threshold,
-            include_aa: args.include_aa,
+            threshold: settings.threshold,
+            include_aa: settings.include_aa,
             ..DiffOptions::default()
         },
         tolerance: Tolerance {
-            max_diff_pixels: args.max_diff_pixels,
-            max_diff_ratio: args.max_diff_ratio,
+            max_diff_pixels: settings.max_diff_pixels,
+            max_diff_ratio: settings.max_diff_ratio,
         },
-        masks: args.masks.clone(),
-        mask_color: args.mask_color,
-        plan: args.plan.options()?,
+        masks: settings.masks.clone(),
+        mask_color: settings.mask_color,
+        plan: plan_options(
+            &settings.at,
+            settings.checkpoints,
+            settings.max_checkpoints,
+            settings.settle_ms,
+            settings.viewport,
+        )?,
         replay: replay_opts,
-        jobs: args
+        jobs: settings
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         repeat: args.repeat.clamp(1, 100),
     };
     let browser = args.browser.browser_options()?;
 
-    let mut inputs = load_inputs(&args.recordings)?;
+    let mut inputs = if !args.recordings.is_empty() {
+        load_inputs(&args.recordings)?
+    } else if !config.sources.is_empty() {
+        let inputs = inputs_from_sources(&config, &settings.cache, args.refresh).await?;
+        if inputs.is_empty() {
+            eprintln!(
+                "note: the sources of {} gave no recordings (see their filters)",
+                config_name(&config)
+            );
+        }
+        inputs
+    } else {
+        return Err(Failure::input(anyhow::anyhow!(
+            "no recordings: name recording files, or list [[sources]] in reel.toml (or the file \
+             given with --config); see `reel run --help`"
+        )));
+    };
     if let Some(shard) = args.shard {
         inputs.retain(|i| shard.contains(&input_id(i)));
     }
@@ -143,7 +192,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
             Input::Unreadable { source, .. } => source.clone(),
         })
         .collect();
-    prepare_out_dir(&args.out)?;
+    prepare_out_dir(&settings.out)?;
 
     let finished: Finished = Arc::new(Mutex::new(Default::default()));
     let sink = finished.clone();
@@ -180,27 +229,27 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
             })
         })
         .collect();
-    let settings = Settings {
-        threshold: args.threshold,
-        include_aa: args.include_aa,
-        max_diff_pixels: args.max_diff_pixels,
-        max_diff_ratio: args.max_diff_ratio,
+    let report_settings = Settings {
+        threshold: settings.threshold,
+        include_aa: settings.include_aa,
+        max_diff_pixels: settings.max_diff_pixels,
+        max_diff_ratio: settings.max_diff_ratio,
         update: update.as_str().into(),
-        baselines: args.baselines.display().to_string(),
+        baselines: settings.baselines.display().to_string(),
     };
     let report = RunReport::new(
-        settings,
+        report_settings,
         recordings,
         !interrupted,
         started.elapsed().as_millis() as u64,
     );
-    report::write_reports_with(&args.out, &report, &args.junit_prefix).map_err(|e| {
+    report::write_reports_with(&settings.out, &report, &args.junit_prefix).map_err(|e| {
         Failure::infra(anyhow::anyhow!(
             "writing the report to {}: {e}",
-            args.out.display()
+            settings.out.display()
         ))
     })?;
-    let summary = report::terminal::render(&report, &args.out.display().to_string());
+    let summary = report::terminal::render(&report, &settings.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
     if interrupted {
         return Err(Failure::interrupted());
@@ -247,6 +296,57 @@ fn input_id(input: &Input) -> String {
             recording::sanitize_id(&recording::stem_of_path(source))
         }
     }
+}
+
+/// The recordings of reel.toml's `[[sources]]`: files and globs expanded, PostHog queries and
+/// object-store prefixes fetched into `cache` first. Recordings that could not be fetched become
+/// error entries of the run (so its exit code says so); the others are replayed.
+async fn inputs_from_sources(
+    config: &Config,
+    cache: &Path,
+    refresh: bool,
+) -> Result<Vec<Input>, Failure> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut failed = Vec::new();
+    for source in &config.sources {
+        match source {
+            Source::Files(patterns) => {
+                for p in patterns {
+                    let found = config::expand(&config.dir, p).map_err(|e| {
+                        Failure::input(anyhow::anyhow!("{}: files: {e}", config_name(config)))
+                    })?;
+                    paths.extend(found);
+                }
+            }
+            Source::Posthog(spec) => {
+                let got = fetch::fetch_posthog_source(spec, cache, refresh).await?;
+                paths.extend(got.files);
+                failed.extend(got.failed);
+            }
+            Source::ObjectStore(url) => {
+                let got = fetch::fetch_store_source(url, cache, refresh).await?;
+                paths.extend(got.files);
+                failed.extend(got.failed);
+            }
+        }
+    }
+    // The same file named by two patterns is replayed once.
+    let mut seen = std::collections::HashSet::new();
+    paths.retain(|p| seen.insert(p.clone()));
+    let mut inputs = load_inputs(&paths)?;
+    inputs.extend(failed.into_iter().map(|(id, e)| Input::Unreadable {
+        source: id,
+        error: format!("not fetched: {e}"),
+        input_error: e.is_input_error(),
+    }));
+    Ok(inputs)
+}
+
+fn config_name(config: &Config) -> String {
+    config.path.as_ref().map_or_else(
+        || config::DEFAULT_FILE.to_string(),
+        |p| p.display().to_string(),
+    )
 }
 
 /// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.

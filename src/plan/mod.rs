@@ -62,6 +62,8 @@ pub struct PlanOptions {
     pub max_checkpoints: Option<usize>,
     /// How long after a click, resize or page load to look (capped before the next user action).
     pub settle_ms: i64,
+    /// Capture every checkpoint at this size (width, height) instead of the recorded viewport.
+    pub viewport_override: Option<(u32, u32)>,
 }
 
 impl Default for PlanOptions {
@@ -71,6 +73,7 @@ impl Default for PlanOptions {
             at: Vec::new(),
             max_checkpoints: None,
             settle_ms: 500,
+            viewport_override: None,
         }
     }
 }
@@ -153,7 +156,9 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
             name: checkpoint_name(t_ms, reason),
             t_ms,
             reason,
-            viewport: viewport_at(window, t_ms),
+            viewport: opts
+                .viewport_override
+                .unwrap_or_else(|| viewport_at(window, t_ms)),
         })
         .collect()
 }
@@ -346,6 +351,20 @@ mod tests {
         for c in &a {
             assert!(b.contains(c));
         }
+    }
+
+    #[test]
+    fn viewport_override_sizes_every_checkpoint() {
+        let opts = PlanOptions {
+            viewport_override: Some((800, 600)),
+            ..Default::default()
+        };
+        let p = plan(&window(), &opts);
+        assert!(p.len() > 2);
+        assert!(p.iter().all(|c| c.viewport == (800, 600)));
+        // The checkpoints themselves (times, names) are the same as without the override.
+        let names = |p: &[Checkpoint]| p.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&p), names(&plan(&window(), &PlanOptions::default())));
     }
 
     #[test]
