@@ -109,6 +109,7 @@ impl PlayerPage {
             session.browser.new_page("about:blank"),
         )
         .await?;
+        tracing::debug!("page opened in {:?}", t0.elapsed());
         let mut assets = Assets::with_player();
         let chunk_urls: Vec<String> = (0..event_chunks.len())
             .map(|i| format!("/events/{i}.json"))
