@@ -6,6 +6,7 @@ mod browser_args;
 mod demo;
 mod diff;
 mod inspect;
+mod limits;
 mod replay;
 mod run;
 

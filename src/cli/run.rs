@@ -63,6 +63,8 @@ pub struct RunArgs {
     pub plan: PlanArgs,
     #[command(flatten)]
     pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 fn on_ci() -> bool {
@@ -114,7 +116,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     };
     let browser = args.browser.browser_options()?;
 
-    let inputs = load_inputs(&args.recordings)?;
+    let inputs = load_inputs(&args.recordings, &args.limits.limits())?;
     let sources: Vec<String> = inputs
         .iter()
         .map(|i| match i {
@@ -220,12 +222,11 @@ fn exit_for(report: &RunReport) -> Result<Outcome, Failure> {
 }
 
 /// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.
-fn load_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
-    let limits = Limits::default();
+fn load_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, Failure> {
     let mut inputs = Vec::with_capacity(paths.len());
     let mut seen: HashMap<String, String> = HashMap::new();
     for path in paths {
-        match recording::load(path, &limits) {
+        match recording::load(path, limits) {
             Ok(rec) => {
                 if let Some(other) = seen.insert(rec.id.clone(), rec.source.clone()) {
                     return Err(Failure::input(anyhow::anyhow!(

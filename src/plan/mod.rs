@@ -98,11 +98,11 @@ fn is_user_action(kind: EventType, source: Option<i64>) -> bool {
 pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
     let events = &window.events;
     let start = window.start_ms();
-    let end_offset = window.duration_ms() + 1;
+    let end_offset = window.duration_ms().saturating_add(1);
     let first_snapshot = events
         .iter()
         .find(|e| e.kind == EventType::FullSnapshot)
-        .map(|e| e.timestamp - start);
+        .map(|e| e.timestamp.saturating_sub(start));
 
     let mut wanted: Vec<(i64, Reason)> = opts.at.iter().map(|t| (*t, Reason::At)).collect();
     if opts.mode == Mode::Auto {
@@ -111,16 +111,17 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
             let next_action = events[i + 1..]
                 .iter()
                 .find(|e| is_user_action(e.kind, e.source))
-                .map(|e| e.timestamp - start);
-            let settled = t + opts.settle_ms;
+                .map(|e| e.timestamp.saturating_sub(start));
+            let settled = t.saturating_add(opts.settle_ms.max(0));
+            let after = t.saturating_add(1);
             match next_action {
                 // Strictly before the next action's timestamp: that action is not applied yet.
-                Some(next) => settled.min(next).max(t + 1),
-                None => settled.min(end_offset).max(t + 1),
+                Some(next) => settled.min(next).max(after),
+                None => settled.min(end_offset).max(after),
             }
         };
         for (i, e) in events.iter().enumerate() {
-            let t = e.timestamp - start;
+            let t = e.timestamp.saturating_sub(start);
             match e.facts() {
                 EventFacts::FullSnapshot => auto.push((settle_until(i, t), Reason::Snapshot)),
                 EventFacts::Click { .. } => auto.push((settle_until(i, t), Reason::Click)),
@@ -128,7 +129,7 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
                     auto.push((settle_until(i, t), Reason::Resize))
                 }
                 EventFacts::Console { level, .. } if level == "error" || level == "assert" => {
-                    auto.push((t + 1, Reason::ConsoleError))
+                    auto.push((t.saturating_add(1), Reason::ConsoleError))
                 }
                 _ => {}
             }
@@ -142,7 +143,7 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
         wanted.extend(auto);
     }
 
-    let floor = first_snapshot.map(|f| f + 1).unwrap_or(0);
+    let floor = first_snapshot.map(|f| f.saturating_add(1)).unwrap_or(0);
     let moved: Vec<(i64, Reason)> = wanted
         .into_iter()
         .map(|(t, r)| (t.max(floor).max(0), r))
@@ -212,7 +213,7 @@ pub fn viewport_at(window: &WindowStream, t_ms: i64) -> (u32, u32) {
         };
         let Some(size) = size else { continue };
         first_seen.get_or_insert(size);
-        if e.timestamp - start < t_ms {
+        if e.timestamp.saturating_sub(start) < t_ms {
             current = Some(size);
         } else {
             break;
@@ -358,6 +359,31 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].reason, Reason::Snapshot);
         assert_eq!(p[1].reason, Reason::End);
+    }
+
+    #[test]
+    fn extreme_timestamps_and_settle_never_overflow() {
+        let w = WindowStream {
+            id: "w".into(),
+            events: vec![
+                ev(i64::MIN, r#"{"type":2,"data":{}}"#),
+                ev(0, r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#),
+                ev(
+                    i64::MAX,
+                    r#"{"type":3,"data":{"source":4,"width":9,"height":9}}"#,
+                ),
+            ],
+        };
+        assert_eq!(w.duration_ms(), i64::MAX);
+        let opts = PlanOptions {
+            at: vec![i64::MIN, i64::MAX],
+            settle_ms: i64::MAX,
+            ..Default::default()
+        };
+        let p = plan(&w, &opts);
+        assert!(p.iter().all(|c| c.t_ms >= 0), "{p:?}");
+        assert!(p.windows(2).all(|c| c[0].t_ms < c[1].t_ms), "{p:?}");
+        let _ = crate::recording::WindowSummary::of(&w);
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn ensure_meta(events: &mut Vec<Event>) -> Option<String> {
         }
     }
     let (w, h, from) = match size {
-        Some((w, h, at, what)) => (w, h, format!("{what} at +{} ms", at - ts)),
+        Some((w, h, at, what)) => (w, h, format!("{what} at +{} ms", at.saturating_sub(ts))),
         None => (
             FALLBACK_VIEWPORT.0,
             FALLBACK_VIEWPORT.1,
