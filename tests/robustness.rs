@@ -546,3 +546,69 @@ fn hostile_console_messages_and_urls_are_data() {
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(!ran.stdout.contains('\u{1b}'), "{}", ran.stdout);
 }
+
+/// `report.json` is input to `reel approve`: an `actual` path outside `--out` is refused, and no
+/// baseline is written.
+#[test]
+fn approve_refuses_actual_paths_outside_out() {
+    use reel::report::{
+        CheckpointReport, CheckpointStatus, ConsoleReport, RecordingReport, RecordingStatus,
+        RunReport, Settings, json,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.png");
+    std::fs::copy(good_png(dir.path()), &outside).unwrap();
+    for actual in [
+        "../outside.png".to_string(),
+        outside.display().to_string(),
+        "a/../../outside.png".to_string(),
+        String::new(),
+    ] {
+        let out = dir.path().join("out");
+        let baselines = dir.path().join("baselines");
+        std::fs::create_dir_all(&out).unwrap();
+        let report = RunReport::new(
+            Settings {
+                threshold: 0.1,
+                include_aa: false,
+                max_diff_pixels: None,
+                max_diff_ratio: None,
+                update: "none".into(),
+                baselines: baselines.display().to_string(),
+            },
+            vec![RecordingReport {
+                id: "rec".into(),
+                source: "rec.json".into(),
+                status: RecordingStatus::Fail,
+                error: None,
+                error_kind: None,
+                format: Some("rrweb-json".into()),
+                duration_ms: 1,
+                session_duration_ms: 1,
+                checkpoints: vec![CheckpointReport {
+                    name: "0000001-end".into(),
+                    window: None,
+                    t_ms: 1,
+                    reason: "end".into(),
+                    viewport: [4, 4],
+                    status: CheckpointStatus::Changed,
+                    diff_pixels: Some(1),
+                    diff_ratio: Some(0.1),
+                    actual: Some(actual.clone()),
+                    baseline: None,
+                    diff: None,
+                    message: None,
+                }],
+                console: ConsoleReport::default(),
+                blocked_requests: 0,
+            }],
+            true,
+            1,
+        );
+        let report_path = out.join("report.json");
+        std::fs::write(&report_path, json::render(&report)).unwrap();
+        let ran = run_limited(reel().arg("approve").arg("--out").arg(&out));
+        assert_input_error(&actual, &ran, &report_path.display().to_string());
+        assert!(!baselines.exists(), "{actual:?}: a baseline was written");
+    }
+}
