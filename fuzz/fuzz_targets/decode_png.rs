@@ -6,7 +6,10 @@ use reel::compare::{decode_png, encode_png_fast};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(img) = decode_png(data) {
-        assert_eq!(img.as_raw().len(), img.width() as usize * img.height() as usize * 4);
+        assert_eq!(
+            img.as_raw().len(),
+            img.width() as usize * img.height() as usize * 4
+        );
         // Whatever decoded must survive a round trip unchanged.
         if img.as_raw().len() <= 1 << 20 {
             let again = decode_png(&encode_png_fast(&img)).ok();

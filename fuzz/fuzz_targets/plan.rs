@@ -20,17 +20,41 @@ struct Input {
 /// A handful of event shapes the planner looks at.
 fn event(timestamp: i64, shape: u8) -> Event {
     let (kind, source, json) = match shape % 7 {
-        0 => (4, None, r#"{"type":4,"data":{"href":"http://x/","width":1280,"height":800}}"#),
-        1 => (2, None, r#"{"type":2,"data":{"node":{},"initialOffset":{"top":0,"left":0}}}"#),
-        2 => (3, Some(2), r#"{"type":3,"data":{"source":2,"type":2,"id":1,"x":1,"y":2}}"#),
-        3 => (3, Some(4), r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#),
+        0 => (
+            4,
+            None,
+            r#"{"type":4,"data":{"href":"http://x/","width":1280,"height":800}}"#,
+        ),
+        1 => (
+            2,
+            None,
+            r#"{"type":2,"data":{"node":{},"initialOffset":{"top":0,"left":0}}}"#,
+        ),
+        2 => (
+            3,
+            Some(2),
+            r#"{"type":3,"data":{"source":2,"type":2,"id":1,"x":1,"y":2}}"#,
+        ),
+        3 => (
+            3,
+            Some(4),
+            r#"{"type":3,"data":{"source":4,"width":390,"height":844}}"#,
+        ),
         4 => (
             6,
             None,
             r#"{"type":6,"data":{"plugin":"rrweb/console@1","payload":{"level":"error","payload":["\"x\""]}}}"#,
         ),
-        5 => (3, Some(1), r#"{"type":3,"data":{"source":1,"positions":[]}}"#),
-        _ => (5, None, r#"{"type":5,"data":{"tag":"$pageview","payload":{"href":"http://y/"}}}"#),
+        5 => (
+            3,
+            Some(1),
+            r#"{"type":3,"data":{"source":1,"positions":[]}}"#,
+        ),
+        _ => (
+            5,
+            None,
+            r#"{"type":5,"data":{"tag":"$pageview","payload":{"href":"http://y/"}}}"#,
+        ),
     };
     Event {
         kind: EventType::from_code(kind),
@@ -55,7 +79,11 @@ fuzz_target!(|input: Input| {
     let _ = window.duration_ms();
     let _ = WindowSummary::of(&window);
     let opts = PlanOptions {
-        mode: if input.only_at { Mode::None } else { Mode::Auto },
+        mode: if input.only_at {
+            Mode::None
+        } else {
+            Mode::Auto
+        },
         at: input.at.into_iter().take(50).collect(),
         max_checkpoints: input.max_checkpoints.map(usize::from),
         settle_ms: input.settle_ms,
