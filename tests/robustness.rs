@@ -612,3 +612,40 @@ fn approve_refuses_actual_paths_outside_out() {
         assert!(!baselines.exists(), "{actual:?}: a baseline was written");
     }
 }
+
+/// A safe id crafted to equal another id's sanitized form cannot share its baselines: `reel run`
+/// refuses two recordings with one id before starting a browser or writing anything.
+#[test]
+fn run_refuses_ids_that_collide_after_sanitizing() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = |id: &str| {
+        format!(
+            r#"{{"version":"2023-04-28","data":{{"id":{},"snapshots":[{META},{SNAPSHOT}]}}}}"#,
+            serde_json::to_string(id).unwrap()
+        )
+    };
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    std::fs::write(&a, export("../a/b")).unwrap();
+    std::fs::write(&b, export(&reel::recording::sanitize_id("../a/b"))).unwrap();
+    let out = dir.path().join("out");
+    let baselines = dir.path().join("baselines");
+    let ran = run_limited(
+        reel()
+            .arg("run")
+            .arg(&a)
+            .arg(&b)
+            .args(["--chrome", "/nonexistent/chrome"])
+            .arg("--out")
+            .arg(&out)
+            .arg("--baselines")
+            .arg(&baselines),
+    );
+    assert_input_error("run", &ran, &b.display().to_string());
+    assert!(
+        ran.stderr.contains("two recordings have the id"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!out.exists() && !baselines.exists());
+}
