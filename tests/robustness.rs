@@ -649,3 +649,43 @@ fn run_refuses_ids_that_collide_after_sanitizing() {
     );
     assert!(!out.exists() && !baselines.exists());
 }
+
+/// Valid but hostile shapes that used to be quadratic: thousands of same-time events sharing
+/// their first and last bytes (duplicate detection), and a checkpoint per click (viewport lookup).
+#[test]
+fn pathological_but_valid_recordings_stay_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let pad = "a".repeat(300);
+    let mut same_time = format!("{META}\n{SNAPSHOT}\n");
+    for i in 0..40_000 {
+        same_time.push_str(&format!(
+            "{{\"type\":5,\"timestamp\":2000,\"data\":{{\"tag\":\"x\",\"payload\":\"{pad}{i:07}{pad}\"}}}}\n"
+        ));
+    }
+    let mut clicks = format!("{META}\n{SNAPSHOT}\n");
+    for i in 0..40_000 {
+        if i % 1000 == 0 {
+            clicks.push_str(&format!(
+                "{{\"type\":3,\"timestamp\":{},\"data\":{{\"source\":4,\"width\":{},\"height\":700}}}}\n",
+                2000 + i * 10,
+                500 + i / 1000
+            ));
+        }
+        clicks.push_str(&format!(
+            "{{\"type\":3,\"timestamp\":{},\"data\":{{\"source\":2,\"type\":2,\"id\":1,\"x\":1,\"y\":1}}}}\n",
+            2001 + i * 10
+        ));
+    }
+    for (name, text) in [("same-time.jsonl", same_time), ("clicks.jsonl", clicks)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let ran = run_limited(reel().arg("inspect").arg("--json").arg(&path));
+        assert_eq!(ran.code, Some(0), "{name}: {}", ran.stderr);
+        assert!(ran.wall < MAX_WALL, "{name}: {:?}", ran.wall);
+        assert!(
+            ran.max_rss_kb <= MAX_RSS_KB,
+            "{name}: {} KB",
+            ran.max_rss_kb
+        );
+    }
+}

@@ -148,13 +148,16 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
         .into_iter()
         .map(|(t, r)| (t.max(floor).max(0), r))
         .collect();
-    dedupe(moved)
+    let moved = dedupe(moved);
+    let times: Vec<i64> = moved.iter().map(|(t, _)| *t).collect();
+    moved
         .into_iter()
-        .map(|(t_ms, reason)| Checkpoint {
+        .zip(viewports_at(window, &times))
+        .map(|((t_ms, reason), viewport)| Checkpoint {
             name: checkpoint_name(t_ms, reason),
             t_ms,
             reason,
-            viewport: viewport_at(window, t_ms),
+            viewport,
         })
         .collect()
 }
@@ -188,38 +191,54 @@ pub fn checkpoint_name(t_ms: i64, reason: Reason) -> String {
 /// The recorded viewport once every event strictly before `t_ms` has been applied; before the
 /// first size information, the first size the recording reports.
 pub fn viewport_at(window: &WindowStream, t_ms: i64) -> (u32, u32) {
+    viewports_at(window, &[t_ms])[0]
+}
+
+/// [`viewport_at`] for many ascending times in one pass over the events (a plan can have as many
+/// checkpoints as the recording has clicks; one scan per checkpoint would be quadratic).
+fn viewports_at(window: &WindowStream, times: &[i64]) -> Vec<(u32, u32)> {
     let start = window.start_ms();
-    let mut current = None;
-    let mut first_seen = None;
-    for e in &window.events {
-        let size = match e.kind {
-            EventType::Meta => match e.facts() {
-                EventFacts::Meta {
-                    width: Some(w),
-                    height: Some(h),
-                    ..
-                } => Some((w, h)),
-                _ => None,
-            },
-            EventType::IncrementalSnapshot
-                if e.source == Some(IncrementalSource::VIEWPORT_RESIZE) =>
-            {
-                match e.facts() {
-                    EventFacts::ViewportResize { width, height } => Some((width, height)),
+    let sizes: Vec<(i64, (u32, u32))> = window
+        .events
+        .iter()
+        .filter_map(|e| {
+            let size = match e.kind {
+                EventType::Meta => match e.facts() {
+                    EventFacts::Meta {
+                        width: Some(w),
+                        height: Some(h),
+                        ..
+                    } => Some((w, h)),
                     _ => None,
+                },
+                EventType::IncrementalSnapshot
+                    if e.source == Some(IncrementalSource::VIEWPORT_RESIZE) =>
+                {
+                    match e.facts() {
+                        EventFacts::ViewportResize { width, height } => Some((width, height)),
+                        _ => None,
+                    }
                 }
+                _ => None,
+            };
+            size.map(|s| (e.timestamp.saturating_sub(start), s))
+        })
+        .collect();
+    let first = sizes.first().map_or(FALLBACK_VIEWPORT, |(_, s)| *s);
+    let mut next = 0;
+    let mut current = None;
+    times
+        .iter()
+        .map(|&t| {
+            while let Some(&(offset, size)) = sizes.get(next)
+                && offset < t
+            {
+                current = Some(size);
+                next += 1;
             }
-            _ => None,
-        };
-        let Some(size) = size else { continue };
-        first_seen.get_or_insert(size);
-        if e.timestamp.saturating_sub(start) < t_ms {
-            current = Some(size);
-        } else {
-            break;
-        }
-    }
-    current.or(first_seen).unwrap_or(FALLBACK_VIEWPORT)
+            current.unwrap_or(first)
+        })
+        .collect()
 }
 
 /// Parses `1.5s`, `12s`, `500ms`, `2m`, `1m30s` or a bare number of seconds into milliseconds.
