@@ -315,6 +315,39 @@ fn hostile_recordings_are_input_errors() {
     assert!(failures.is_empty(), "{} failures", failures.len());
 }
 
+/// `reel replay` and `reel run` read (and reject) recordings before they look for a browser or
+/// touch `--out`.
+#[test]
+fn replay_and_run_reject_hostile_recordings_without_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut failures = Vec::new();
+    for (name, bytes, flags) in recordings() {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for command in ["replay", "run"] {
+            let mut cmd = reel();
+            cmd.arg(command)
+                .arg(&path)
+                .args(&flags)
+                .args(["--chrome", "/nonexistent/chrome"])
+                .arg("--out")
+                .arg(&out);
+            if command == "run" {
+                cmd.arg("--baselines").arg(dir.path().join("baselines"));
+            }
+            let ran = run_limited(&mut cmd);
+            if let Err(e) = std::panic::catch_unwind(|| {
+                assert_input_error(name, &ran, &path.display().to_string());
+                assert!(!out.exists(), "{command} {name} created --out");
+            }) {
+                failures.push(format!("{command} {name}: {e:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 #[test]
 fn existing_bad_fixtures_are_bounded_too() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");

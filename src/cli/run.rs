@@ -117,6 +117,26 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let browser = args.browser.browser_options()?;
 
     let inputs = load_inputs(&args.recordings, &args.limits.limits())?;
+    // Nothing readable: an input error, reported before a browser is started or --out touched.
+    let bad: Vec<&String> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Unreadable {
+                error,
+                input_error: true,
+                ..
+            } => Some(error),
+            _ => None,
+        })
+        .collect();
+    if bad.len() == inputs.len()
+        && let Some((last, others)) = bad.split_last()
+    {
+        for e in others {
+            eprintln!("error: {e}");
+        }
+        return Err(Failure::input(anyhow::anyhow!("{last}")));
+    }
     let sources: Vec<String> = inputs
         .iter()
         .map(|i| match i {
