@@ -462,6 +462,10 @@ fn broken_pngs_are_input_errors() {
         ("huge-dims.png", png_header(1 << 30, 1 << 30)),
         ("big-no-data.png", png_header(16384, 16384)),
         ("zero-width.png", png_header(0, 10)),
+        (
+            "fuzz-oom-wide-grey.png",
+            include_bytes!("fixtures/fuzz/decode_png-oom-wide-grey.png").to_vec(),
+        ),
         ("bad-crc.png", {
             let mut b = full.clone();
             b[20] ^= 0xff;

@@ -106,7 +106,7 @@ fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Rgba), CompareError> {
         let ra = ha.join().unwrap_or_else(|_| {
             Err(CompareError::Read {
                 path: a.to_owned(),
-                source: std::io::Error::other("decoder thread panicked"),
+                error: std::io::Error::other("decoder thread panicked"),
             })
         });
         (ra, rb)
@@ -116,9 +116,9 @@ fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Rgba), CompareError> {
 
 fn write_diff_image(path: &Path, img: &Rgba) -> Result<(), CompareError> {
     let bytes = compare::encode_png_fast(img);
-    crate::files::write_atomic(path, &bytes).map_err(|source| CompareError::Write {
+    crate::files::write_atomic(path, &bytes).map_err(|error| CompareError::Write {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 

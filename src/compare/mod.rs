@@ -15,7 +15,9 @@ pub mod tolerance;
 
 pub use kernel::{Background, DiffOptions, DiffResult, diff};
 pub use mask::{MaskColor, Rect, paint_masks};
-pub use png_io::{CompareError, decode_png, encode_png_fast, encode_png_small, load_png};
+pub use png_io::{
+    CompareError, decode_png, decode_png_limited, encode_png_fast, encode_png_small, load_png,
+};
 pub use tolerance::Tolerance;
 
 /// The image type every function here works on: 8-bit RGBA, rows top to bottom, no padding.
