@@ -82,6 +82,22 @@ pub fn run(args: ApproveArgs) -> Result<Outcome, Failure> {
             let Some(actual) = cp.actual.as_ref().filter(|_| approvable) else {
                 continue;
             };
+            // report.json is input too: an `actual` that is absolute or climbs out of --out
+            // would make approve read (and promote) a file from anywhere.
+            let inside = {
+                let p = std::path::Path::new(actual);
+                p.components().count() > 0
+                    && p.components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)))
+            };
+            if !inside {
+                return Err(Failure::input(anyhow::anyhow!(
+                    "{}: checkpoint {}/{qualified}: \"actual\" {actual:?} is not a path inside {}",
+                    report_path.display(),
+                    rec.id,
+                    args.out.display()
+                )));
+            }
             let actual_path = args.out.join(actual);
             let png = std::fs::read(&actual_path).map_err(|e| {
                 Failure::input(anyhow::anyhow!(

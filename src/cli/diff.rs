@@ -103,9 +103,9 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
 /// images). Byte-identical files are decoded once: `None` stands for "the same as A".
 fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Option<Rgba>), CompareError> {
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| CompareError::Read {
+        std::fs::read(path).map_err(|error| CompareError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })
     };
     let (bytes_a, bytes_b) = (read(a)?, read(b)?);
@@ -118,7 +118,7 @@ fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Option<Rgba>), CompareError> {
         let ra = ha.join().unwrap_or_else(|_| {
             Err(CompareError::Read {
                 path: a.to_owned(),
-                source: std::io::Error::other("decoder thread panicked"),
+                error: std::io::Error::other("decoder thread panicked"),
             })
         });
         (ra, rb)
@@ -128,9 +128,9 @@ fn load_pair(a: &Path, b: &Path) -> Result<(Rgba, Option<Rgba>), CompareError> {
 
 fn write_diff_image(path: &Path, img: &Rgba) -> Result<(), CompareError> {
     let bytes = compare::encode_png_fast(img);
-    crate::files::write_atomic(path, &bytes).map_err(|source| CompareError::Write {
+    crate::files::write_atomic(path, &bytes).map_err(|error| CompareError::Write {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 

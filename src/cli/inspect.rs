@@ -3,7 +3,7 @@
 
 use crate::exit::{Failure, Outcome};
 use crate::plan::{Checkpoint, PlanOptions, plan};
-use crate::recording::{self, Limits, Recording, Stats, WindowSummary};
+use crate::recording::{self, Recording, Stats, WindowSummary};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,12 +16,8 @@ pub struct InspectArgs {
     /// One JSON object per file instead of tables.
     #[arg(long)]
     pub json: bool,
-    /// Largest decompressed size of one compressed field or packed event, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    pub max_event_bytes: Option<usize>,
-    /// Largest decompressed size of a whole recording, in bytes.
-    #[arg(long, value_name = "BYTES")]
-    pub max_recording_bytes: Option<usize>,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 /// What `--json` prints for one window.
@@ -47,14 +43,7 @@ struct FileReport<'a> {
 }
 
 pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
-    let defaults = Limits::default();
-    let limits = Limits {
-        max_event_bytes: args.max_event_bytes.unwrap_or(defaults.max_event_bytes),
-        max_recording_bytes: args
-            .max_recording_bytes
-            .unwrap_or(defaults.max_recording_bytes),
-        ..defaults
-    };
+    let limits = args.limits.limits();
     let mut failure = None;
     let stdout = std::io::stdout();
     for (i, path) in args.recordings.iter().enumerate() {
@@ -144,10 +133,24 @@ fn tally(counts: &std::collections::BTreeMap<String, usize>) -> String {
     }
 }
 
+/// Text from a recording made safe for a terminal: control characters (newlines, escape sequences)
+/// and bidi overrides are shown escaped, never interpreted.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {
     let mut o = String::new();
     let row = |o: &mut String, key: &str, value: String| {
-        o.push_str(&format!("  {key:<15} {value}\n"));
+        o.push_str(&format!("  {key:<15} {}\n", printable(&value)));
     };
     o.push_str(&format!("{}\n", rec.source));
     let mut format = rec.format.name().to_string();
@@ -177,9 +180,9 @@ fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {
     row(&mut o, "windows", rec.windows.len().to_string());
     for (w, plan) in rec.windows.iter().zip(plans) {
         let s = WindowSummary::of(w);
-        o.push_str(&format!("  window {}\n", s.id));
+        o.push_str(&format!("  window {}\n", printable(&s.id)));
         let mut row = |key: &str, value: String| {
-            o.push_str(&format!("    {key:<15} {value}\n"));
+            o.push_str(&format!("    {key:<15} {}\n", printable(&value)));
         };
         row("events", s.events.to_string());
         row("duration", seconds(s.duration_ms));
@@ -224,7 +227,7 @@ fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {
                     "{:>9} {:<5} {}",
                     seconds(c.t_ms),
                     c.level,
-                    message.replace('\n', " ")
+                    message.replace(['\n', '\r'], " ")
                 ),
             );
         }
@@ -244,7 +247,7 @@ fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {
         );
     }
     for w in &rec.warnings {
-        o.push_str(&format!("  warning: {w}\n"));
+        o.push_str(&format!("  warning: {}\n", printable(w)));
     }
     o
 }

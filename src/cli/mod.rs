@@ -8,6 +8,7 @@ mod diff;
 mod export;
 mod fetch;
 mod inspect;
+mod limits;
 mod merge_reports;
 mod replay;
 mod run;

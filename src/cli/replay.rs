@@ -4,7 +4,7 @@
 use super::browser_args::{BrowserArgs, with_browsers};
 use crate::exit::{Failure, Outcome};
 use crate::plan::{self, Mode, PlanOptions};
-use crate::recording::{self, Limits, Recording, sanitize_id};
+use crate::recording::{self, Recording, sanitize_id};
 use crate::replay::{self, BrowserPool, ConsoleEntry, ReplayOptions, WindowCapture};
 use anyhow::Context;
 use serde::Serialize;
@@ -24,6 +24,8 @@ pub struct ReplayArgs {
     pub window: String,
     #[command(flatten)]
     pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 /// Checkpoint selection flags.
@@ -116,7 +118,7 @@ pub struct CheckpointDoc {
 }
 
 pub async fn run(args: ReplayArgs) -> Result<Outcome, Failure> {
-    let recording = recording::load(&args.recording, &Limits::default())?;
+    let recording = recording::load(&args.recording, &args.limits.limits())?;
     let out = args
         .out
         .clone()

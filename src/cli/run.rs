@@ -89,6 +89,8 @@ pub struct RunArgs {
     pub plan: PlanArgs,
     #[command(flatten)]
     pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 impl RunArgs {
@@ -165,10 +167,11 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     };
     let browser = args.browser.browser_options()?;
 
+    let limits = args.limits.limits();
     let mut inputs = if !args.recordings.is_empty() {
-        load_inputs(&args.recordings)?
+        load_inputs(&args.recordings, &limits)?
     } else if !config.sources.is_empty() {
-        let inputs = inputs_from_sources(&config, &settings.cache, args.refresh).await?;
+        let inputs = inputs_from_sources(&config, &settings.cache, args.refresh, &limits).await?;
         if inputs.is_empty() {
             eprintln!(
                 "note: the sources of {} gave no recordings (see their filters)",
@@ -184,6 +187,26 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     };
     if let Some(shard) = args.shard {
         inputs.retain(|i| shard.contains(&input_id(i)));
+    }
+    // Nothing readable: an input error, reported before a browser is started or --out touched.
+    let bad: Vec<&String> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Unreadable {
+                error,
+                input_error: true,
+                ..
+            } => Some(error),
+            _ => None,
+        })
+        .collect();
+    if bad.len() == inputs.len()
+        && let Some((last, others)) = bad.split_last()
+    {
+        for e in others {
+            eprintln!("error: {e}");
+        }
+        return Err(Failure::input(anyhow::anyhow!("{last}")));
     }
     let sources: Vec<String> = inputs
         .iter()
@@ -305,6 +328,7 @@ async fn inputs_from_sources(
     config: &Config,
     cache: &Path,
     refresh: bool,
+    limits: &Limits,
 ) -> Result<Vec<Input>, Failure> {
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut failed = Vec::new();
@@ -333,7 +357,7 @@ async fn inputs_from_sources(
     // The same file named by two patterns is replayed once.
     let mut seen = std::collections::HashSet::new();
     paths.retain(|p| seen.insert(p.clone()));
-    let mut inputs = load_inputs(&paths)?;
+    let mut inputs = load_inputs(&paths, limits)?;
     inputs.extend(failed.into_iter().map(|(id, e)| Input::Unreadable {
         source: id,
         error: format!("not fetched: {e}"),
@@ -350,12 +374,11 @@ fn config_name(config: &Config) -> String {
 }
 
 /// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.
-fn load_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
-    let limits = Limits::default();
+fn load_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, Failure> {
     let mut inputs = Vec::with_capacity(paths.len());
     let mut seen: HashMap<String, String> = HashMap::new();
     for path in paths {
-        match recording::load(path, &limits) {
+        match recording::load(path, limits) {
             Ok(rec) => {
                 if let Some(other) = seen.insert(rec.id.clone(), rec.source.clone()) {
                     return Err(Failure::input(anyhow::anyhow!(

@@ -9,15 +9,17 @@ use std::path::{Path, PathBuf};
 /// Why an image could not be read or written. Every variant names the file, on one line.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    #[error("cannot read {}: {source}", path.display())]
+    // (The cause is part of the one-line message, deliberately not a `source`, so printing the
+    // error chain does not repeat it.)
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{} is not a readable PNG: {source}", path.display())]
+    #[error("{} is not a readable PNG: {error}", path.display())]
     Decode {
         path: PathBuf,
-        source: png::DecodingError,
+        error: png::DecodingError,
     },
     #[error("{} is too large to compare ({width}x{height})", path.display())]
     TooLarge {
@@ -25,10 +27,10 @@ pub enum CompareError {
         width: u32,
         height: u32,
     },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {error}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -37,9 +39,9 @@ const MAX_DECODED_BYTES: usize = 1 << 30;
 
 /// Reads and decodes a PNG file to RGBA8.
 pub fn load_png(path: &Path) -> Result<Rgba, CompareError> {
-    let bytes = std::fs::read(path).map_err(|source| CompareError::Read {
+    let bytes = std::fs::read(path).map_err(|error| CompareError::Read {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     decode_png_file(path, &bytes)
 }
@@ -47,9 +49,9 @@ pub fn load_png(path: &Path) -> Result<Rgba, CompareError> {
 /// Decodes the already read bytes of the PNG file `path` (errors name it).
 pub fn decode_png_file(path: &Path, bytes: &[u8]) -> Result<Rgba, CompareError> {
     decode_png(bytes).map_err(|e| match e {
-        DecodeFailure::Png(source) => CompareError::Decode {
+        DecodeFailure::Png(error) => CompareError::Decode {
             path: path.to_owned(),
-            source,
+            error,
         },
         DecodeFailure::TooLarge(width, height) => CompareError::TooLarge {
             path: path.to_owned(),
@@ -75,10 +77,17 @@ impl From<png::DecodingError> for DecodeFailure {
 /// Decodes PNG bytes to RGBA8: palettes and low bit depths are expanded, 16-bit samples cut to
 /// their high byte, greyscale replicated, missing alpha made opaque (tRNS honoured).
 pub fn decode_png(bytes: &[u8]) -> Result<Rgba, DecodeFailure> {
+    decode_png_limited(bytes, MAX_DECODED_BYTES)
+}
+
+/// [`decode_png`] with a smaller cap on the decoded RGBA8 size (the fuzzer uses one, so that it
+/// explores the decoder rather than the allocator).
+pub fn decode_png_limited(bytes: &[u8], max_bytes: usize) -> Result<Rgba, DecodeFailure> {
+    let max_bytes = max_bytes.min(MAX_DECODED_BYTES);
     let mut decoder = png::Decoder::new_with_limits(
         Cursor::new(bytes),
         png::Limits {
-            bytes: MAX_DECODED_BYTES + (1 << 20),
+            bytes: max_bytes + (1 << 20),
         },
     );
     decoder.set_transformations(
@@ -94,7 +103,7 @@ pub fn decode_png(bytes: &[u8]) -> Result<Rgba, DecodeFailure> {
     let pixels = (width as usize).checked_mul(height as usize);
     let Some(rgba_len) = pixels
         .and_then(|p| p.checked_mul(4))
-        .filter(|&n| n <= MAX_DECODED_BYTES)
+        .filter(|&n| n <= max_bytes)
     else {
         return Err(DecodeFailure::TooLarge(width, height));
     };
@@ -106,11 +115,13 @@ pub fn decode_png(bytes: &[u8]) -> Result<Rgba, DecodeFailure> {
             buf
         }
         png::ColorType::GrayscaleAlpha => {
-            let mut ga = vec![0u8; rgba_len / 2];
-            reader.next_frame(&mut ga)?;
-            let mut buf = Vec::with_capacity(rgba_len);
-            for p in ga.chunks_exact(2) {
-                buf.extend_from_slice(&[p[0], p[0], p[0], p[1]]);
+            // Decoded into the front half of the final buffer, then widened in place from the
+            // back (pixel i moves from 2i to 4i, never over a pixel not yet read): one buffer.
+            let mut buf = vec![0u8; rgba_len];
+            reader.next_frame(&mut buf[..rgba_len / 2])?;
+            for i in (0..rgba_len / 4).rev() {
+                let (g, a) = (buf[2 * i], buf[2 * i + 1]);
+                buf[4 * i..4 * i + 4].copy_from_slice(&[g, g, g, a]);
             }
             buf
         }
@@ -232,6 +243,33 @@ mod tests {
         let img = decode_png(&bits).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(img.get_pixel(0, 0).0, [255, 255, 255, 255]);
         assert_eq!(img.get_pixel(1, 0).0, [0, 0, 0, 255]);
+    }
+
+    #[test]
+    fn grey_alpha_widens_in_place() {
+        let data: Vec<u8> = (0..24u8).collect();
+        let ga = encode_as(
+            4,
+            3,
+            png::ColorType::GrayscaleAlpha,
+            png::BitDepth::Eight,
+            &data,
+        );
+        let img = decode_png(&ga).unwrap_or_else(|e| panic!("{e:?}"));
+        let want: Vec<u8> = data
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect();
+        assert_eq!(img.as_raw(), &want);
+    }
+
+    #[test]
+    fn fuzzer_oom_is_refused_by_a_smaller_cap() {
+        let bytes = include_bytes!("../../tests/fixtures/fuzz/decode_png-oom-wide-grey.png");
+        assert!(matches!(
+            decode_png_limited(bytes, 64 << 20),
+            Err(DecodeFailure::TooLarge(33554686, 6))
+        ));
     }
 
     #[test]

@@ -101,11 +101,11 @@ fn is_user_action(kind: EventType, source: Option<i64>) -> bool {
 pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
     let events = &window.events;
     let start = window.start_ms();
-    let end_offset = window.duration_ms() + 1;
+    let end_offset = window.duration_ms().saturating_add(1);
     let first_snapshot = events
         .iter()
         .find(|e| e.kind == EventType::FullSnapshot)
-        .map(|e| e.timestamp - start);
+        .map(|e| e.timestamp.saturating_sub(start));
 
     let mut wanted: Vec<(i64, Reason)> = opts.at.iter().map(|t| (*t, Reason::At)).collect();
     if opts.mode == Mode::Auto {
@@ -114,16 +114,17 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
             let next_action = events[i + 1..]
                 .iter()
                 .find(|e| is_user_action(e.kind, e.source))
-                .map(|e| e.timestamp - start);
-            let settled = t + opts.settle_ms;
+                .map(|e| e.timestamp.saturating_sub(start));
+            let settled = t.saturating_add(opts.settle_ms.max(0));
+            let after = t.saturating_add(1);
             match next_action {
                 // Strictly before the next action's timestamp: that action is not applied yet.
-                Some(next) => settled.min(next).max(t + 1),
-                None => settled.min(end_offset).max(t + 1),
+                Some(next) => settled.min(next).max(after),
+                None => settled.min(end_offset).max(after),
             }
         };
         for (i, e) in events.iter().enumerate() {
-            let t = e.timestamp - start;
+            let t = e.timestamp.saturating_sub(start);
             match e.facts() {
                 EventFacts::FullSnapshot => auto.push((settle_until(i, t), Reason::Snapshot)),
                 EventFacts::Click { .. } => auto.push((settle_until(i, t), Reason::Click)),
@@ -131,7 +132,7 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
                     auto.push((settle_until(i, t), Reason::Resize))
                 }
                 EventFacts::Console { level, .. } if level == "error" || level == "assert" => {
-                    auto.push((t + 1, Reason::ConsoleError))
+                    auto.push((t.saturating_add(1), Reason::ConsoleError))
                 }
                 _ => {}
             }
@@ -145,20 +146,21 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
         wanted.extend(auto);
     }
 
-    let floor = first_snapshot.map(|f| f + 1).unwrap_or(0);
+    let floor = first_snapshot.map(|f| f.saturating_add(1)).unwrap_or(0);
     let moved: Vec<(i64, Reason)> = wanted
         .into_iter()
         .map(|(t, r)| (t.max(floor).max(0), r))
         .collect();
-    dedupe(moved)
+    let moved = dedupe(moved);
+    let times: Vec<i64> = moved.iter().map(|(t, _)| *t).collect();
+    moved
         .into_iter()
-        .map(|(t_ms, reason)| Checkpoint {
+        .zip(viewports_at(window, &times))
+        .map(|((t_ms, reason), viewport)| Checkpoint {
             name: checkpoint_name(t_ms, reason),
             t_ms,
             reason,
-            viewport: opts
-                .viewport_override
-                .unwrap_or_else(|| viewport_at(window, t_ms)),
+            viewport: opts.viewport_override.unwrap_or(viewport),
         })
         .collect()
 }
@@ -192,38 +194,54 @@ pub fn checkpoint_name(t_ms: i64, reason: Reason) -> String {
 /// The recorded viewport once every event strictly before `t_ms` has been applied; before the
 /// first size information, the first size the recording reports.
 pub fn viewport_at(window: &WindowStream, t_ms: i64) -> (u32, u32) {
+    viewports_at(window, &[t_ms])[0]
+}
+
+/// [`viewport_at`] for many ascending times in one pass over the events (a plan can have as many
+/// checkpoints as the recording has clicks; one scan per checkpoint would be quadratic).
+fn viewports_at(window: &WindowStream, times: &[i64]) -> Vec<(u32, u32)> {
     let start = window.start_ms();
-    let mut current = None;
-    let mut first_seen = None;
-    for e in &window.events {
-        let size = match e.kind {
-            EventType::Meta => match e.facts() {
-                EventFacts::Meta {
-                    width: Some(w),
-                    height: Some(h),
-                    ..
-                } => Some((w, h)),
-                _ => None,
-            },
-            EventType::IncrementalSnapshot
-                if e.source == Some(IncrementalSource::VIEWPORT_RESIZE) =>
-            {
-                match e.facts() {
-                    EventFacts::ViewportResize { width, height } => Some((width, height)),
+    let sizes: Vec<(i64, (u32, u32))> = window
+        .events
+        .iter()
+        .filter_map(|e| {
+            let size = match e.kind {
+                EventType::Meta => match e.facts() {
+                    EventFacts::Meta {
+                        width: Some(w),
+                        height: Some(h),
+                        ..
+                    } => Some((w, h)),
                     _ => None,
+                },
+                EventType::IncrementalSnapshot
+                    if e.source == Some(IncrementalSource::VIEWPORT_RESIZE) =>
+                {
+                    match e.facts() {
+                        EventFacts::ViewportResize { width, height } => Some((width, height)),
+                        _ => None,
+                    }
                 }
+                _ => None,
+            };
+            size.map(|s| (e.timestamp.saturating_sub(start), s))
+        })
+        .collect();
+    let first = sizes.first().map_or(FALLBACK_VIEWPORT, |(_, s)| *s);
+    let mut next = 0;
+    let mut current = None;
+    times
+        .iter()
+        .map(|&t| {
+            while let Some(&(offset, size)) = sizes.get(next)
+                && offset < t
+            {
+                current = Some(size);
+                next += 1;
             }
-            _ => None,
-        };
-        let Some(size) = size else { continue };
-        first_seen.get_or_insert(size);
-        if e.timestamp - start < t_ms {
-            current = Some(size);
-        } else {
-            break;
-        }
-    }
-    current.or(first_seen).unwrap_or(FALLBACK_VIEWPORT)
+            current.unwrap_or(first)
+        })
+        .collect()
 }
 
 /// Parses `1.5s`, `12s`, `500ms`, `2m`, `1m30s` or a bare number of seconds into milliseconds.
@@ -377,6 +395,31 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].reason, Reason::Snapshot);
         assert_eq!(p[1].reason, Reason::End);
+    }
+
+    #[test]
+    fn extreme_timestamps_and_settle_never_overflow() {
+        let w = WindowStream {
+            id: "w".into(),
+            events: vec![
+                ev(i64::MIN, r#"{"type":2,"data":{}}"#),
+                ev(0, r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#),
+                ev(
+                    i64::MAX,
+                    r#"{"type":3,"data":{"source":4,"width":9,"height":9}}"#,
+                ),
+            ],
+        };
+        assert_eq!(w.duration_ms(), i64::MAX);
+        let opts = PlanOptions {
+            at: vec![i64::MIN, i64::MAX],
+            settle_ms: i64::MAX,
+            ..Default::default()
+        };
+        let p = plan(&w, &opts);
+        assert!(p.iter().all(|c| c.t_ms >= 0), "{p:?}");
+        assert!(p.windows(2).all(|c| c[0].t_ms < c[1].t_ms), "{p:?}");
+        let _ = crate::recording::WindowSummary::of(&w);
     }
 
     #[test]

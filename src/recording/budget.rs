@@ -65,7 +65,7 @@ impl Budget {
         self.events += 1;
         if self.events > self.limits.max_events {
             return Err(Problem::invalid(format!(
-                "more than {} events (limit max_events)",
+                "more than {} events (raise the limit with --max-events)",
                 self.limits.max_events
             )));
         }

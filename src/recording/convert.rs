@@ -112,6 +112,37 @@ pub(crate) fn kind_of(raw: &RawValue) -> &'static str {
     }
 }
 
+/// A short, one-line rendering of input text for messages: whitespace runs (newlines included)
+/// become one space, control characters are escaped, and at most 40 chars are kept.
+pub(crate) fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::new();
+    let mut chars = 0;
+    let mut last_space = false;
+    for c in text.trim().chars() {
+        if chars == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                chars += 1;
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        chars += 1;
+    }
+    out
+}
+
 /// A window id as text: strings as they are, numbers as written, null as absent.
 pub(crate) fn window_id(raw: &RawValue, what: &str) -> Result<Option<String>, Problem> {
     match raw.get().as_bytes().first() {
@@ -196,14 +227,32 @@ fn integer(raw: &RawValue) -> Option<i64> {
     serde_json::from_str::<i64>(raw.get()).ok()
 }
 
-fn timestamp(raw: &RawValue) -> Option<i64> {
-    if let Some(i) = integer(raw) {
-        return Some(i);
+/// Timestamps are milliseconds since 1970; anything beyond about 285,000 years either side is
+/// not a time but an attack or a bug, and is rejected so that no difference of two timestamps
+/// (plus a settle delay) can come near `i64` overflow.
+pub(crate) const MAX_ABS_TIMESTAMP_MS: i64 = 9_000_000_000_000_000;
+
+/// A timestamp: an integer or a finite float (floored). `Err` says what is wrong with it.
+fn timestamp(raw: &RawValue) -> Result<i64, String> {
+    let value = match integer(raw) {
+        Some(i) => Some(i),
+        None => serde_json::from_str::<f64>(raw.get())
+            .ok()
+            .filter(|f| f.is_finite() && f.abs() <= MAX_ABS_TIMESTAMP_MS as f64)
+            .map(|f| f.floor() as i64),
+    };
+    match value {
+        Some(t) if t.unsigned_abs() <= MAX_ABS_TIMESTAMP_MS.unsigned_abs() => Ok(t),
+        Some(_) => Err(out_of_range()),
+        None if matches!(raw.get().as_bytes().first(), Some(b'-' | b'0'..=b'9')) => {
+            Err(out_of_range())
+        }
+        None => Err(format!("is not a number (found {})", kind_of(raw))),
     }
-    serde_json::from_str::<f64>(raw.get())
-        .ok()
-        .filter(|f| f.is_finite() && f.abs() < 9.0e15)
-        .map(|f| f.floor() as i64)
+}
+
+fn out_of_range() -> String {
+    format!("is out of range (more than {MAX_ABS_TIMESTAMP_MS} ms from 1970)")
 }
 
 /// `reusable`: the raw text can be kept verbatim when nothing changes (false for unpacked events,
@@ -219,18 +268,15 @@ fn convert_object(
         Some(t) => integer(t).ok_or_else(|| {
             Problem::invalid(format!(
                 "event \"type\" is not an integer (found {})",
-                t.get()
+                excerpt(t.get())
             ))
         })?,
         None => return Err(Problem::invalid("event has no \"type\"")),
     };
     let ts = match event.get("timestamp") {
-        Some(t) => timestamp(t).ok_or_else(|| {
-            Problem::invalid(format!(
-                "event \"timestamp\" is not a number (found {})",
-                kind_of(t)
-            ))
-        })?,
+        Some(t) => {
+            timestamp(t).map_err(|what| Problem::invalid(format!("event \"timestamp\" {what}")))?
+        }
         None => return Err(Problem::invalid("event has no \"timestamp\"")),
     };
     if packed {
@@ -238,7 +284,8 @@ fn convert_object(
             Some(v) if v == format!("\"{PACKER_V1}\"") => {}
             Some(v) => {
                 return Err(Problem::invalid(format!(
-                    "packed with an unknown @rrweb/packer version {v} (expected \"{PACKER_V1}\")"
+                    "packed with an unknown @rrweb/packer version {} (expected \"{PACKER_V1}\")",
+                    excerpt(v)
                 )));
             }
             None => return Err(Problem::invalid("packed event has no packer version \"v\"")),
@@ -252,8 +299,8 @@ fn convert_object(
         None => Cv::None,
         Some(v) => match serde_json::from_str::<String>(v.get()) {
             Ok(s) if s == CV_2024_10 => Cv::Expanded,
-            Ok(s) => Cv::Unknown(s),
-            Err(_) => Cv::Unknown(v.get().to_string()),
+            Ok(s) => Cv::Unknown(excerpt(&s)),
+            Err(_) => Cv::Unknown(excerpt(v.get())),
         },
     };
     let data = event.get("data");
@@ -334,7 +381,7 @@ fn convert_object(
     let limits = &budget.limits;
     if super::depth::exceeds(json.get().as_bytes(), limits.max_depth) {
         return Err(Problem::invalid(format!(
-            "event nests deeper than {} levels",
+            "event nests deeper than {} levels (raise the limit with --max-depth)",
             limits.max_depth
         )));
     }
@@ -368,6 +415,53 @@ mod tests {
         enc.write_all(json.as_bytes()).unwrap();
         let s: String = enc.finish().unwrap().iter().map(|b| *b as char).collect();
         serde_json::to_string(&s).unwrap()
+    }
+
+    fn problem(json: &str) -> String {
+        match conv(json) {
+            Ok(_) => panic!("{json} converted"),
+            Err(Problem::Invalid(m)) | Err(Problem::TooLarge { message: m, .. }) => m,
+        }
+    }
+
+    #[test]
+    fn absurd_timestamps_are_rejected() {
+        for ts in [
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9000000000000001",
+            "1e300",
+            "-1e17",
+            "18446744073709551616",
+        ] {
+            let m = problem(&format!(r#"{{"type":4,"data":{{}},"timestamp":{ts}}}"#));
+            assert!(m.contains("out of range"), "{ts}: {m}");
+        }
+        for ts in ["\"soon\"", "null", "[1]"] {
+            let m = problem(&format!(r#"{{"type":4,"data":{{}},"timestamp":{ts}}}"#));
+            assert!(m.contains("is not a number"), "{ts}: {m}");
+        }
+        for (ts, want) in [
+            ("-5", -5),
+            ("1.9", 1),
+            ("9000000000000000", MAX_ABS_TIMESTAMP_MS),
+        ] {
+            let c = conv(&format!(r#"{{"type":4,"data":{{}},"timestamp":{ts}}}"#)).unwrap();
+            assert_eq!(c.event.timestamp, want);
+        }
+    }
+
+    #[test]
+    fn messages_quote_input_on_one_short_line() {
+        let m = problem(&format!(
+            "{{\"type\":[1,\n2,\r\n{}],\"timestamp\":1}}",
+            "3,".repeat(1000) + "4"
+        ));
+        assert!(
+            !m.contains('\n') && !m.contains('\r') && m.len() < 120,
+            "{m}"
+        );
+        assert_eq!(excerpt("a\u{1}b"), "a\\u{1}b");
     }
 
     #[test]

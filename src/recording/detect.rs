@@ -1,7 +1,7 @@
 //! Names the format of an input from its first JSON value (never from the file name).
 
 use super::Format;
-use super::convert::{Members, kind_of};
+use super::convert::{Members, excerpt, kind_of};
 use super::error::Problem;
 use super::packer;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -83,8 +83,7 @@ pub(crate) fn classify(top: &Top) -> Result<Format, Problem> {
                     "this is a PostHog recordings list ({\"results\": ...}), not a recording",
                 ))
             } else {
-                let mut keys = m.keys();
-                keys.truncate(8);
+                let keys: Vec<String> = m.keys().into_iter().take(8).map(excerpt).collect();
                 Err(Problem::invalid(format!(
                     "not a recording: a JSON object with keys {keys:?} matches no known format \
                      (posthog-blob, posthog-blob-legacy, posthog-api-legacy, posthog-export, rrweb-json, rrweb-jsonl)"

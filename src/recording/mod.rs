@@ -114,7 +114,7 @@ impl WindowStream {
 
     pub fn duration_ms(&self) -> i64 {
         match (self.events.first(), self.events.last()) {
-            (Some(a), Some(b)) => b.timestamp - a.timestamp,
+            (Some(a), Some(b)) => b.timestamp.saturating_sub(a.timestamp),
             _ => 0,
         }
     }

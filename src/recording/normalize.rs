@@ -2,8 +2,8 @@
 //! the first FullSnapshot (synthesizing one from the next viewport information), and flag a
 //! window without any FullSnapshot.
 
-use super::{Event, EventFacts, EventType, IncrementalSource, Stats, WindowStream, fnv1a};
-use std::collections::HashMap;
+use super::{Event, EventFacts, EventType, IncrementalSource, Stats, WindowStream};
+use std::collections::HashSet;
 
 /// The size a synthesized Meta gets when the window reports none at all (same as the planner's).
 pub const FALLBACK_VIEWPORT: (u32, u32) = (1280, 800);
@@ -48,15 +48,14 @@ pub(crate) fn drop_duplicates(events: &mut Vec<Event>) -> usize {
             .position(|e| e.timestamp != ts)
             .map_or(events.len(), |n| start + n);
         if end - start > 1 {
-            let mut seen: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
-            for i in start..end {
-                let text = events[i].json.get();
-                let bucket = seen.entry(quick_key(text.as_bytes())).or_default();
-                if bucket.iter().any(|j| events[*j].json.get() == text) {
+            // Keyed by the whole text: linear in the bytes of the run. (Buckets keyed by a
+            // partial hash degrade to comparing every pair when a hostile recording makes
+            // thousands of same-time events that share their beginning and end.)
+            let mut seen: HashSet<&str> = HashSet::with_capacity(end - start);
+            for (i, e) in events.iter().enumerate().take(end).skip(start) {
+                if !seen.insert(e.json.get()) {
                     keep[i] = false;
                     dropped += 1;
-                } else {
-                    bucket.push(i);
                 }
             }
         }
@@ -82,14 +81,6 @@ struct MetaData {
     href: String,
     width: u32,
     height: u32,
-}
-
-/// A cheap bucket key for exact-duplicate detection: the length and a hash of both ends (full
-/// texts are compared within a bucket, so collisions only cost time).
-fn quick_key(text: &[u8]) -> (usize, u64) {
-    let head = &text[..text.len().min(256)];
-    let tail = &text[text.len().saturating_sub(256)..];
-    (text.len(), fnv1a(head) ^ fnv1a(tail).rotate_left(1))
 }
 
 /// Inserts a Meta right before the first FullSnapshot when none precedes it. Returns a note.
@@ -134,7 +125,7 @@ fn ensure_meta(events: &mut Vec<Event>) -> Option<String> {
         }
     }
     let (w, h, from) = match size {
-        Some((w, h, at, what)) => (w, h, format!("{what} at +{} ms", at - ts)),
+        Some((w, h, at, what)) => (w, h, format!("{what} at +{} ms", at.saturating_sub(ts))),
         None => (
             FALLBACK_VIEWPORT.0,
             FALLBACK_VIEWPORT.1,

@@ -88,7 +88,7 @@ impl WindowSummary {
                 }
                 EventFacts::UrlChange { href } => push_new(&mut s.urls, href),
                 EventFacts::Console { level, message, .. } => s.console.push(ConsoleLine {
-                    t_ms: e.timestamp - start,
+                    t_ms: e.timestamp.saturating_sub(start),
                     level,
                     message,
                 }),

@@ -127,7 +127,7 @@ pub fn recorded_console(window: &WindowStream) -> Vec<ConsoleEntry> {
         .filter(|e| e.kind == EventType::Plugin)
         .filter_map(|e| match e.facts() {
             EventFacts::Console { level, message, .. } => Some(ConsoleEntry {
-                t_ms: e.timestamp - start,
+                t_ms: e.timestamp.saturating_sub(start),
                 level,
                 message,
                 source: ConsoleSource::Recorded,

@@ -3,7 +3,7 @@
 //! `posthog-api-legacy` (`snapshot_data_by_window_id`). Errors name the byte offset of the event.
 
 use super::Sink;
-use crate::recording::convert::{Members, elements, kind_of, members, window_id};
+use crate::recording::convert::{Members, elements, excerpt, kind_of, members, window_id};
 use crate::recording::detect::Top;
 use crate::recording::error::{Pos, Problem};
 use crate::recording::{Format, RecordingError};
@@ -57,7 +57,7 @@ fn events(
     for (i, raw) in items.iter().enumerate() {
         sink.push(raw, window).map_err(|p| {
             let p = match window {
-                Some(w) => p.context(&format!("event {i} of window {w}")),
+                Some(w) => p.context(&format!("event {i} of window {}", excerpt(w))),
                 None => p.context(&format!("event {i}")),
             };
             p.at(path, Pos::Offset(offset(text, raw)))
@@ -74,7 +74,7 @@ fn by_window_events(
     text: &str,
 ) -> Result<(), RecordingError> {
     for (wid, list) in &by_window.0 {
-        let items = elements(list, &format!("\"{what}\".{wid:?}"))
+        let items = elements(list, &format!("\"{what}\".{:?}", excerpt(wid)))
             .map_err(|p| p.at(path, Pos::Offset(offset(text, list))))?;
         events(&items, Some(wid), sink, path, text)?;
     }
@@ -93,7 +93,8 @@ fn export(m: &Members, sink: &mut Sink, path: &str, text: &str) -> Result<(), Re
     })?;
     if !EXPORT_VERSIONS.contains(&version.as_str()) {
         sink.warnings.push(format!(
-            "unknown export version {version:?} (known: {}); read as the closest known shape",
+            "unknown export version {:?} (known: {}); read as the closest known shape",
+            excerpt(&version),
             EXPORT_VERSIONS.join(", ")
         ));
     }
