@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Replay recordings, compare every checkpoint and the console with the baselines, report.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Promote the last run's actual screenshots and new console errors to baselines.
     Approve(approve::ApproveArgs),
     /// Replay a recording and write a screenshot per checkpoint plus capture.json.
@@ -95,7 +95,7 @@ fn init_logging(verbose: u8) {
 
 fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
-        Command::Run(args) => block_on(run::run(args)),
+        Command::Run(args) => block_on(run::run(*args)),
         Command::Approve(args) => approve::run(args),
         Command::Replay(args) => block_on(replay::run(args)),
         Command::Demo(args) => block_on(demo::run(args)),
