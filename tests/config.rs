@@ -245,12 +245,24 @@ fn unknown_key_is_exit_2_naming_reel_toml() {
 fn out_folder_follows_the_layers() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("reel.toml"), "out = \"from-toml\"\n").unwrap();
-    // A recording that does not exist: the run still writes its report (exit 2), which shows
-    // where `out` resolved to.
+    std::fs::copy(
+        recording("rrweb-todomvc-angularjs/rrweb-events.json"),
+        dir.path().join("angular.json"),
+    )
+    .unwrap();
+    // One readable recording and one that does not exist: the run writes its report (exit 2),
+    // which shows where `out` resolved to.
     let go = |extra: &[&str], env_out: Option<&str>| -> Output {
         let mut c = reel_in(dir.path());
-        c.args(["run", "missing.json", "--browser-ws", &browser_ws()])
-            .args(extra);
+        c.args([
+            "run",
+            "angular.json",
+            "missing.json",
+            "--browser-ws",
+            &browser_ws(),
+        ])
+        .args(["--max-checkpoints", "1"])
+        .args(extra);
         if let Some(v) = env_out {
             c.env("REEL_OUT", v);
         }
