@@ -64,3 +64,38 @@ fn shared_recordings_match_the_committed_baselines() {
     assert_eq!(report["summary"]["recordings"], 5);
     assert!(report["summary"]["checkpoints"].as_u64().unwrap() >= 80);
 }
+
+/// The determinism audit: `--repeat 5` over every shared recording finds no pixel that varies.
+#[test]
+fn repeat_5_finds_no_varying_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs: Vec<std::path::PathBuf> = RECORDINGS
+        .iter()
+        .map(|r| {
+            let (folder, file) = r.split_once('/').unwrap();
+            let ext = if file.ends_with(".jsonl") {
+                "jsonl"
+            } else {
+                "json"
+            };
+            let p = dir.path().join(format!("{folder}.{ext}"));
+            std::fs::copy(recording(r), &p).unwrap();
+            p
+        })
+        .collect();
+    let o = run(reel()
+        .current_dir(dir.path())
+        .arg("run")
+        .args(&inputs)
+        .args(["--repeat", "5", "--browser-ws", &browser_ws(), "-q"]));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("reel-report/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{report}");
+    assert_eq!(report["summary"]["by_status"]["flaky"], 0);
+    for r in report["recordings"].as_array().unwrap() {
+        for c in r["checkpoints"].as_array().unwrap() {
+            assert!(c.get("varying_pixels").is_none(), "{c}");
+        }
+    }
+}
