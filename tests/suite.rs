@@ -16,13 +16,10 @@ const RECORDINGS: [&str; 5] = [
     "posthog-fixtures/recording_snapshots.jsonl",
 ];
 
-#[test]
-fn shared_recordings_match_the_committed_baselines() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let baselines = root.join("snapshots/suite");
-    let out = tempfile::tempdir().unwrap();
-    // The recording id is the file stem: name each copy after its folder.
-    let inputs: Vec<std::path::PathBuf> = RECORDINGS
+/// Copies of the recordings in `dir`, each named after its folder (the file stem is the
+/// recording id, and several share a file name).
+fn copies(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    RECORDINGS
         .iter()
         .map(|r| {
             let (folder, file) = r.split_once('/').unwrap();
@@ -31,11 +28,19 @@ fn shared_recordings_match_the_committed_baselines() {
             } else {
                 "json"
             };
-            let p = out.path().join(format!("{folder}.{ext}"));
+            let p = dir.join(format!("{folder}.{ext}"));
             std::fs::copy(recording(r), &p).unwrap();
             p
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn shared_recordings_match_the_committed_baselines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let baselines = root.join("snapshots/suite");
+    let out = tempfile::tempdir().unwrap();
+    let inputs = copies(out.path());
     let update = std::env::var_os("REEL_UPDATE_SUITE").is_some();
     let mut cmd = reel();
     cmd.arg("run")
@@ -69,20 +74,7 @@ fn shared_recordings_match_the_committed_baselines() {
 #[test]
 fn repeat_5_finds_no_varying_pixels() {
     let dir = tempfile::tempdir().unwrap();
-    let inputs: Vec<std::path::PathBuf> = RECORDINGS
-        .iter()
-        .map(|r| {
-            let (folder, file) = r.split_once('/').unwrap();
-            let ext = if file.ends_with(".jsonl") {
-                "jsonl"
-            } else {
-                "json"
-            };
-            let p = dir.path().join(format!("{folder}.{ext}"));
-            std::fs::copy(recording(r), &p).unwrap();
-            p
-        })
-        .collect();
+    let inputs = copies(dir.path());
     let o = run(reel()
         .current_dir(dir.path())
         .arg("run")
