@@ -106,7 +106,7 @@ impl BaselineStore {
         {
             return Ok(false);
         }
-        crate::files::write_atomic(path, &encode_png_small(img)).map_err(|source| {
+        crate::files::write_durable(path, &encode_png_small(img)).map_err(|source| {
             BaselineError::Write {
                 path: path.display().to_string(),
                 source,

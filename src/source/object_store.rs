@@ -175,7 +175,7 @@ async fn copy_one(
             message: format!("not copied: {message} (--no-validate copies it anyway)"),
         })?;
     }
-    crate::files::write_atomic(local, &bytes).map_err(|source| SourceError::Write {
+    crate::files::write_durable(local, &bytes).map_err(|source| SourceError::Write {
         path: local.display().to_string(),
         source,
     })?;

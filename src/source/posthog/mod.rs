@@ -147,7 +147,7 @@ async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64
     let (jsonl_path, meta_path) = cache::recording_paths(&cfg.out, id);
     // The metadata goes last: the cache counts a recording only when both files are there.
     for (path, bytes) in [(&jsonl_path, &jsonl), (&meta_path, &meta_raw)] {
-        crate::files::write_atomic(path, bytes).map_err(|source| SourceError::Write {
+        crate::files::write_durable(path, bytes).map_err(|source| SourceError::Write {
             path: path.display().to_string(),
             source,
         })?;
