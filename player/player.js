@@ -219,6 +219,13 @@
       });
       replayer.on("event-cast", noteEvent);
       replayer.on("fullsnapshot-rebuilded", () => (rebuilds += 1));
+      // The constructor schedules the first Meta (resize) and full snapshot on timers of 0 and 1 ms.
+      // Whether that rebuild ran before the first seek would depend on timing, and it builds
+      // asynchronously where seeks build synchronously: mark it done, so every rebuild happens
+      // inside a seek, and let the resize timer run now rather than in the middle of a seek.
+      replayer.firstFullSnapshot = true;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await nextFrame();
       const meta = replayer.getMetaData();
       return {
         start_time: meta.startTime,
