@@ -217,7 +217,15 @@ async fn until_interrupted<T>(work: impl std::future::Future<Output = T>) -> Res
 
 /// The key from `--api-key-file` or `$POSTHOG_API_KEY` (never from a flag: flags show in `ps`).
 fn read_key(args: &FetchArgs) -> Result<ApiKey, Failure> {
-    let raw = match &args.api_key_file {
+    load_key(
+        args.api_key_file.as_deref(),
+        "no PostHog API key: set POSTHOG_API_KEY or pass --api-key-file FILE",
+    )
+}
+
+/// Reads the key from `file`, else `$POSTHOG_API_KEY`; `missing` says what to do without one.
+fn load_key(file: Option<&Path>, missing: &str) -> Result<ApiKey, Failure> {
+    let raw = match file {
         Some(path) => std::fs::read_to_string(path).map_err(|e| {
             Failure::input(anyhow::anyhow!(
                 "cannot read the API key file {}: {e}",
@@ -228,8 +236,7 @@ fn read_key(args: &FetchArgs) -> Result<ApiKey, Failure> {
     };
     ApiKey::new(&raw).ok_or_else(|| {
         Failure::input(anyhow::anyhow!(
-            "no PostHog API key: set POSTHOG_API_KEY or pass --api-key-file FILE (a personal API \
-             key with the `session_recording:read` scope)"
+            "{missing} (a personal API key with the `session_recording:read` scope)"
         ))
     })
 }
@@ -311,21 +318,11 @@ pub(super) struct Fetched {
 
 /// The API key for a `reel.toml` PostHog source: its `api_key_file`, else `$POSTHOG_API_KEY`.
 fn source_key(file: Option<&Path>) -> Result<ApiKey, Failure> {
-    let raw = match file {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| {
-            Failure::input(anyhow::anyhow!(
-                "cannot read the API key file {}: {e}",
-                path.display()
-            ))
-        })?,
-        None => std::env::var("POSTHOG_API_KEY").unwrap_or_default(),
-    };
-    ApiKey::new(&raw).ok_or_else(|| {
-        Failure::input(anyhow::anyhow!(
-            "reel.toml names a PostHog source but there is no API key: set POSTHOG_API_KEY or \
-             api_key_file (a personal API key with the `session_recording:read` scope)"
-        ))
-    })
+    load_key(
+        file,
+        "reel.toml names a PostHog source but there is no API key: set POSTHOG_API_KEY or \
+         api_key_file",
+    )
 }
 
 fn retry_base() -> Duration {

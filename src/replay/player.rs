@@ -282,6 +282,18 @@ fn describe(obj: &RemoteObject) -> String {
     }
 }
 
+/// Adds one entry of the page's own console, stamped with the offset being sought.
+fn record(sink: &Mutex<Vec<ConsoleEntry>>, now_ms: &AtomicI64, level: &str, message: String) {
+    if let Ok(mut s) = sink.lock() {
+        s.push(ConsoleEntry {
+            t_ms: now_ms.load(Ordering::Relaxed),
+            level: level.into(),
+            message,
+            source: ConsoleSource::Replay,
+        });
+    }
+}
+
 async fn listen_console(
     page: &Page,
     sink: Arc<Mutex<Vec<ConsoleEntry>>>,
@@ -302,14 +314,7 @@ async fn listen_console(
                 _ => continue,
             };
             let message = ev.args.iter().map(describe).collect::<Vec<_>>().join(" ");
-            if let Ok(mut s) = sink.lock() {
-                s.push(ConsoleEntry {
-                    t_ms: now_ms.load(Ordering::Relaxed),
-                    level: level.into(),
-                    message,
-                    source: ConsoleSource::Replay,
-                });
-            }
+            record(&sink, &now_ms, level, message);
         }
     }))
 }
@@ -335,14 +340,7 @@ async fn listen_exceptions(
                 .and_then(|o| o.description.clone())
                 .map(|m| first_line(&m))
                 .unwrap_or_else(|| d.text.clone());
-            if let Ok(mut s) = sink.lock() {
-                s.push(ConsoleEntry {
-                    t_ms: now_ms.load(Ordering::Relaxed),
-                    level: "error".into(),
-                    message,
-                    source: ConsoleSource::Replay,
-                });
-            }
+            record(&sink, &now_ms, "error", message);
         }
     }))
 }

@@ -55,14 +55,6 @@ impl BrowserPool {
         })
     }
 
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// The browser of the slot that job `n` runs on.
     pub async fn lease(&self, n: usize) -> Lease {
         let slot = n % self.slots.len();
@@ -95,17 +87,6 @@ impl BrowserPool {
         let fresh = BrowserSession::start(&self.opts, slot.ws.as_deref()).await?;
         *guard = (Arc::new(fresh), guard.1 + 1);
         Ok(())
-    }
-
-    /// Process ids of the browsers reel launched.
-    pub async fn pids(&self) -> Vec<u32> {
-        let mut out = Vec::new();
-        for s in &self.slots {
-            if let Some(p) = s.current.lock().await.0.pid() {
-                out.push(p);
-            }
-        }
-        out
     }
 
     /// Closes every browser.
