@@ -134,7 +134,11 @@ impl Opened {
             }
         });
         let url = format!("file://{}", path.display());
-        page.goto(url).await.unwrap();
+        // chromiumoxide can miss the navigation's end on a loaded machine (a rare 30 s timeout):
+        // navigate once more before giving up.
+        if page.goto(url.clone()).await.is_err() {
+            page.goto(url).await.unwrap();
+        }
         page.bring_to_front().await.unwrap();
         let o = Opened {
             page,
