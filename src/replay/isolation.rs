@@ -44,6 +44,9 @@ impl Assets {
 /// What the interceptor saw.
 #[derive(Default)]
 pub struct Traffic {
+    /// Requests intercepted, and requests answered (served, failed or let through).
+    pub requested: AtomicU64,
+    pub answered: AtomicU64,
     pub blocked: AtomicU64,
     pub allowed: AtomicU64,
     pub blocked_urls: Mutex<Vec<String>>,
@@ -71,6 +74,7 @@ pub async fn isolate(
     let page = page.clone();
     let task = tokio::spawn(async move {
         while let Some(event) = paused.next().await {
+            seen.requested.fetch_add(1, Ordering::SeqCst);
             let url = event.request.url.as_str();
             let result = if let Some(path) = own_path(url) {
                 match assets.files.get(path) {
@@ -110,6 +114,7 @@ pub async fn isolate(
                 }
                 fail(&page, &event).await
             };
+            seen.answered.fetch_add(1, Ordering::SeqCst);
             if let Err(e) = result {
                 tracing::debug!("request handling for {url}: {e}");
             }

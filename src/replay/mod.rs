@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod chrome;
+mod fragments;
 pub mod isolation;
 pub mod player;
 pub mod pool;
@@ -140,14 +141,17 @@ pub fn recorded_console(window: &WindowStream) -> Vec<ConsoleEntry> {
 /// Largest chunk of events served to the player in one response.
 pub const EVENT_CHUNK_BYTES: usize = 8 << 20;
 
-/// The events of a window as JSON arrays of at most about `max_bytes` each (an event larger than
+/// The events of a window (same-document CSS references made local again, see [`fragments`]) as
+/// JSON arrays of at most about `max_bytes` each (an event larger than
 /// that gets a chunk of its own), so that no single transfer to the browser is huge and the
 /// events are held once, not once more as one big string.
 pub fn event_chunks(window: &WindowStream, max_bytes: usize) -> Vec<Vec<u8>> {
+    let pages = fragments::page_urls(window);
     let mut chunks = Vec::new();
     let mut current: Vec<u8> = Vec::new();
     for e in &window.events {
-        let json = e.json.get().as_bytes();
+        let json = fragments::localize(e.json.get(), &pages);
+        let json = json.as_bytes();
         if !current.is_empty() && current.len() + json.len() + 2 > max_bytes {
             current.push(b']');
             chunks.push(std::mem::take(&mut current));
@@ -165,6 +169,7 @@ pub fn event_chunks(window: &WindowStream, max_bytes: usize) -> Vec<Vec<u8>> {
 
 /// The events of a window as the JSON array the player loads.
 pub fn events_json(window: &WindowStream) -> Vec<u8> {
+    let pages = fragments::page_urls(window);
     let size: usize = window.events.iter().map(|e| e.json.get().len() + 1).sum();
     let mut out = Vec::with_capacity(size + 2);
     out.push(b'[');
@@ -172,7 +177,7 @@ pub fn events_json(window: &WindowStream) -> Vec<u8> {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(e.json.get().as_bytes());
+        out.extend_from_slice(fragments::localize(e.json.get(), &pages).as_bytes());
     }
     out.push(b']');
     out
@@ -248,8 +253,12 @@ async fn drive(
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
         let t_viewport = t0.elapsed();
+        let requested_before = page.requests_so_far();
         let state = page
             .seek(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
+            .await?;
+        let request_rounds = page
+            .settle_requests(requested_before, opts.settle_budget)
             .await?;
         if let Some(v) = state.viewport
             && v != cp.viewport
@@ -266,11 +275,12 @@ async fn drive(
         let t_seek = t0.elapsed();
         let png = page.screenshot(cp.viewport).await?;
         tracing::debug!(
-            "{}: {} events applied ({} rebuilds so far), settled {}, {:?} (viewport {:?}, seek {:?} = apply {:.1} ms + assets {:.1} ms + frames {:.1} ms, screenshot {:?})",
+            "{}: {} events applied ({} rebuilds so far), settled {}, request rounds {}, {:?} (viewport {:?}, seek {:?} = apply {:.1} ms + assets {:.1} ms + frames {:.1} ms, screenshot {:?})",
             cp.name,
             state.events_applied,
             state.rebuilds,
             state.settled,
+            request_rounds,
             t0.elapsed(),
             t_viewport,
             t_seek - t_viewport,

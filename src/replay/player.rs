@@ -221,6 +221,42 @@ impl PlayerPage {
         })
     }
 
+    /// Requests the page has made so far (all intercepted).
+    pub fn requests_so_far(&self) -> u64 {
+        self.traffic.requested.load(Ordering::SeqCst)
+    }
+
+    /// After a seek during which the replayed page made requests (the count went past
+    /// `requested_before`): waits (within `budget`) until each is answered, then two more frames,
+    /// so that what the answers change — a blocked resource's fallback, an external SVG
+    /// reference that failed — is painted before the screenshot, every time. Repeats while the
+    /// answers lead to new requests (at most 3 rounds). Returns the rounds taken.
+    pub async fn settle_requests(
+        &self,
+        requested_before: u64,
+        budget: Duration,
+    ) -> Result<u32, ReplayError> {
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut seen = requested_before;
+        let mut rounds = 0;
+        while rounds < 3 {
+            let requested = self.traffic.requested.load(Ordering::SeqCst);
+            if requested == seen {
+                break;
+            }
+            seen = requested;
+            while self.traffic.answered.load(Ordering::SeqCst) < seen
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            self.call("waiting for frames", "reel.frames()".into())
+                .await?;
+            rounds += 1;
+        }
+        Ok(rounds)
+    }
+
     /// A PNG of exactly `w`×`h` CSS pixels at the top left, where the replay frame sits.
     pub async fn screenshot(&self, (w, h): (u32, u32)) -> Result<Vec<u8>, ReplayError> {
         let params = CaptureScreenshotParams {
