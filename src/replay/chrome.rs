@@ -35,13 +35,54 @@ pub fn find_chrome(explicit: Option<&Path>) -> Result<PathBuf, ReplayError> {
     for name in CANDIDATES {
         for dir in std::env::split_paths(&path) {
             if let Some(found) = executable(&dir.join(name)) {
-                return Ok(found);
+                return Ok(past_launcher_script(found));
             }
         }
     }
     Err(ReplayError::BrowserNotFound {
         detail: format!("none of {} is on PATH", CANDIDATES.join(", ")),
     })
+}
+
+/// Debian's `chromium` on PATH is a shell script that runs `findmnt`, sources `/etc/chromium.d`
+/// and adds flags (GPU rasterization, extensions) before exec'ing the real binary; reel sets its
+/// own flags, so it starts the binary the script names (`LIBDIR/APPNAME`) directly, saving the
+/// script's start-up. Anything else is returned as found.
+fn past_launcher_script(found: PathBuf) -> PathBuf {
+    let small = std::fs::metadata(&found).is_ok_and(|m| m.len() <= 64 * 1024);
+    if !small || !is_script(&found) {
+        return found;
+    }
+    let Ok(text) = std::fs::read(&found) else {
+        return found;
+    };
+    let text = String::from_utf8_lossy(&text);
+    let var = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.trim().trim_matches('"').to_string())
+    };
+    let (Some(app), Some(lib)) = (var("APPNAME"), var("LIBDIR")) else {
+        return found;
+    };
+    let real = PathBuf::from(lib.replace("$APPNAME", &app)).join(&app);
+    match executable(&real) {
+        Some(real) if !is_script(&real) => {
+            tracing::debug!(
+                "{} is a launcher script; starting {}",
+                found.display(),
+                real.display()
+            );
+            real
+        }
+        _ => found,
+    }
+}
+
+fn is_script(p: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 2];
+    std::fs::File::open(p).is_ok_and(|mut f| f.read_exact(&mut head).is_ok() && &head == b"#!")
 }
 
 fn executable(p: &Path) -> Option<PathBuf> {
@@ -106,6 +147,8 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
         "--password-store=basic",
         "--use-mock-keychain",
         "--metrics-recording-only",
+        // No initial tab, hence no renderer, until reel opens its own page.
+        "--no-startup-window",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -175,7 +218,6 @@ impl BrowserSession {
             })?;
         let mut flags = launch_flags(profile.path(), opts.allow_network);
         flags.extend(opts.extra_args.iter().cloned());
-        flags.push("about:blank".into());
         let (mut child, ws) = spawn_chrome(&exe, &flags, opts.timeout)?;
         let connected =
             tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)).await;
@@ -194,8 +236,7 @@ impl BrowserSession {
             Ok(Err(e)) => format!("cannot connect to {}: {e}", exe.display()),
             Err(_) => format!("connecting to {} timed out", exe.display()),
         };
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_group(&mut child);
         Err(ReplayError::Browser(failure))
     }
 
@@ -218,15 +259,11 @@ impl BrowserSession {
         )
     }
 
-    /// Closes the browser and removes its profile: a launched browser is asked to shut down (so it
-    /// reaps its own helper processes) and killed if it has not exited shortly after. Attached
-    /// browsers are left running; only the connection is dropped.
+    /// Closes the browser and removes its profile. A launched browser runs in its own process
+    /// group, which is killed as a whole: nothing of it is worth a graceful shutdown (the profile
+    /// is thrown away), and no helper process outlives it. Attached browsers are left running;
+    /// only the connection is dropped.
     pub async fn close(&self) {
-        let launched = self.child.lock().map(|c| c.is_some()).unwrap_or(false);
-        if launched {
-            let close = chromiumoxide::cdp::browser_protocol::browser::CloseParams::default();
-            let _ = tokio::time::timeout(Duration::from_secs(2), self.browser.execute(close)).await;
-        }
         self.kill();
         if let Ok(mut h) = self.handler.lock()
             && let Some(h) = h.take()
@@ -240,28 +277,26 @@ impl BrowserSession {
         }
     }
 
-    /// Ends a launched browser process now (after a short grace period if it is already exiting).
+    /// Ends a launched browser and every process it started, now.
     pub fn kill(&self) {
-        let Ok(mut guard) = self.child.lock() else {
-            return;
-        };
-        if let Some(mut child) = guard.take() {
-            let deadline = std::time::Instant::now() + Duration::from_millis(1000);
-            loop {
-                match child.try_wait() {
-                    Ok(Some(_)) => break,
-                    Ok(None) if std::time::Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(5))
-                    }
-                    _ => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        break;
-                    }
-                }
-            }
+        if let Ok(mut guard) = self.child.lock()
+            && let Some(mut child) = guard.take()
+        {
+            kill_group(&mut child);
         }
     }
+}
+
+/// Kills the process group `child` leads (the browser and its helpers), then reaps `child`.
+fn kill_group(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY-free check: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Drop for BrowserSession {
@@ -269,8 +304,7 @@ impl Drop for BrowserSession {
         if let Ok(mut guard) = self.child.lock()
             && let Some(child) = guard.as_mut()
         {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(child);
         }
         if let Ok(mut h) = self.handler.lock()
             && let Some(h) = h.take()
@@ -302,9 +336,14 @@ fn spawn_chrome(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    // The browser dies with the thread that started it: reel's main thread.
+    // The browser leads its own process group (so closing it can kill it with all its helpers at
+    // once, and a Ctrl-C in the terminal reaches reel, not the browser), and dies with the thread
+    // that started it: reel's main thread.
     unsafe {
         cmd.pre_exec(|| {
+            if libc::setpgid(0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
@@ -342,8 +381,7 @@ fn spawn_chrome(
     match rx.recv_timeout(timeout) {
         Ok(Ok(ws)) => Ok((child, ws)),
         Ok(Err(tail)) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(&mut child);
             Err(ReplayError::Browser(format!(
                 "{} exited before it was ready: {}",
                 exe.display(),
@@ -355,8 +393,7 @@ fn spawn_chrome(
             )))
         }
         Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(&mut child);
             Err(ReplayError::Browser(format!(
                 "{} did not report a DevTools address within {:?}",
                 exe.display(),

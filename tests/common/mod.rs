@@ -47,8 +47,7 @@ pub fn browser_ws() -> String {
         std::thread::spawn(move || {
             let profile = tempfile::tempdir().expect("temp dir");
             let exe = reel::replay::chrome::find_chrome(None).expect("tests need Chromium");
-            let mut flags = reel::replay::chrome::launch_flags(profile.path(), false);
-            flags.push("about:blank".into());
+            let flags = reel::replay::chrome::launch_flags(profile.path(), false);
             let mut cmd = Command::new(exe);
             cmd.args(&flags)
                 .stdin(Stdio::null())
