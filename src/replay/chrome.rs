@@ -13,8 +13,16 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// Executable names tried on PATH, in order.
-pub const CANDIDATES: [&str; 4] = ["chromium", "chromium-browser", "google-chrome", "chrome"];
+/// Executable names tried on PATH, in order. The headless shells come first: the same engine
+/// without the browser's UI layer, which costs about a third less CPU per replay (BENCHMARKS.md).
+pub const CANDIDATES: [&str; 6] = [
+    "chromium-headless-shell",
+    "chrome-headless-shell",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "chrome",
+];
 
 pub const INSTALL_HINT: &str = "install Chromium (Debian/Ubuntu: `sudo apt-get install -y chromium`), or point reel at a browser with --chrome PATH or REEL_CHROME, or attach to a running one with --browser-ws URL";
 
@@ -47,7 +55,9 @@ pub fn find_chrome(explicit: Option<&Path>) -> Result<PathBuf, ReplayError> {
 /// Debian's `chromium` on PATH is a shell script that runs `findmnt`, sources `/etc/chromium.d`
 /// and adds flags (GPU rasterization, extensions) before exec'ing the real binary; reel sets its
 /// own flags, so it starts the binary the script names (`LIBDIR/APPNAME`) directly, saving the
-/// script's start-up. Anything else is returned as found.
+/// script's start-up. Debian's `chromium-headless-shell` is a one-line script that runs the binary
+/// as its child (which would then not die with reel): that binary is started directly too.
+/// Anything else is returned as found.
 fn past_launcher_script(found: PathBuf) -> PathBuf {
     let small = std::fs::metadata(&found).is_ok_and(|m| m.len() <= 64 * 1024);
     if !small || !is_script(&found) {
@@ -62,10 +72,26 @@ fn past_launcher_script(found: PathBuf) -> PathBuf {
             .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
             .map(|v| v.trim().trim_matches('"').to_string())
     };
-    let (Some(app), Some(lib)) = (var("APPNAME"), var("LIBDIR")) else {
-        return found;
+    let commands: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let real = match (var("APPNAME"), var("LIBDIR")) {
+        (Some(app), Some(lib)) => PathBuf::from(lib.replace("$APPNAME", &app)).join(&app),
+        _ => match commands.as_slice() {
+            [only] => {
+                let only = only.strip_prefix("exec ").unwrap_or(only);
+                match only.strip_suffix("\"$@\"").map(str::trim) {
+                    Some(path) if path.starts_with('/') && !path.contains(' ') => {
+                        PathBuf::from(path)
+                    }
+                    _ => return found,
+                }
+            }
+            _ => return found,
+        },
     };
-    let real = PathBuf::from(lib.replace("$APPNAME", &app)).join(&app);
     match executable(&real) {
         Some(real) if !is_script(&real) => {
             tracing::debug!(
@@ -400,5 +426,51 @@ fn spawn_chrome(
                 timeout
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    #[test]
+    fn launcher_scripts_are_skipped_for_the_binary_they_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("lib/chromium");
+        std::fs::create_dir_all(&lib).unwrap();
+        let real = file(&lib, "chromium", "\x7fELF not really");
+        let shell = file(&lib, "chromium-headless-shell", "\x7fELF not really");
+        let debian = file(
+            dir.path(),
+            "chromium",
+            &format!(
+                "#!/bin/sh\nAPPNAME=chromium\nLIBDIR={}/lib/$APPNAME\nexec $LIBDIR/$APPNAME $CHROMIUM_FLAGS \"$@\"\n",
+                dir.path().display()
+            ),
+        );
+        assert_eq!(past_launcher_script(debian), real);
+        let one_line = file(
+            dir.path(),
+            "chromium-headless-shell",
+            &format!("#!/bin/sh\n\n{} \"$@\"\n", shell.display()),
+        );
+        assert_eq!(past_launcher_script(one_line), shell);
+        for other in [
+            "#!/bin/sh\nset -e\n/opt/chrome/chrome \"$@\"\n",
+            "#!/bin/sh\nrelative/chrome \"$@\"\n",
+            "#!/bin/sh\n/no/such/chrome \"$@\"\n",
+        ] {
+            let script = file(dir.path(), "wrapper", other);
+            assert_eq!(past_launcher_script(script.clone()), script, "{other}");
+        }
+        assert_eq!(past_launcher_script(real.clone()), real);
     }
 }
