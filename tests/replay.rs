@@ -39,10 +39,21 @@ fn testbed_errors_checkpoints_viewports_console_and_determinism() {
     let rec = recording("testbed-errors/rrweb-events.json");
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    assert!(replay(&rec, a.path(), &[]).status.success());
-    assert!(replay(&rec, b.path(), &[]).status.success());
+    // Two pages splitting the plan, then one page visiting every checkpoint: the same output.
+    assert!(replay(&rec, a.path(), &["--jobs", "2"]).status.success());
+    assert!(replay(&rec, b.path(), &["--jobs", "1"]).status.success());
 
     let cap = capture(a.path());
+    let single = capture(b.path());
+    for key in [
+        "checkpoints",
+        "console",
+        "blocked_requests",
+        "blocked_urls",
+        "warnings",
+    ] {
+        assert_eq!(cap[key], single[key], "{key}: two lanes and one differ");
+    }
     let cps = cap["checkpoints"].as_array().unwrap();
     let names: Vec<String> = cps
         .iter()
@@ -74,7 +85,7 @@ fn testbed_errors_checkpoints_viewports_console_and_determinism() {
         if sizes.last() != Some(&vp) {
             sizes.push(vp);
         }
-        // Replaying twice paints the same pixels.
+        // Replaying twice (in two lanes, then in one) paints the same pixels.
         let (_, _, again) = decode_png(&b.path().join(c["file"].as_str().unwrap()));
         assert!(pixels == again, "{} differs between two replays", c["name"]);
     }

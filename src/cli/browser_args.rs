@@ -69,6 +69,7 @@ impl BrowserArgs {
             settle_budget: Duration::from_millis(self.settle_budget_ms),
             mask_selectors: Vec::new(),
             fresh_seeks: self.fresh_seeks,
+            lanes: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct ReplayArgs {
     /// Which window (tab) to replay: its id, or `all`.
     #[arg(long, value_name = "ID|all", default_value = "all")]
     pub window: String,
+    /// Pages replaying segments of the plan side by side (default: number of CPUs; 1 visits
+    /// every checkpoint in one page). Screenshots are the same either way.
+    #[arg(long, value_name = "N", env = "REEL_JOBS")]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     pub browser: BrowserArgs,
     #[command(flatten)]
@@ -125,7 +129,10 @@ pub async fn run(args: ReplayArgs) -> Result<Outcome, Failure> {
         .unwrap_or_else(|| Path::new("reel-replay").join(&recording.id));
     let plan_opts = args.plan.options()?;
     let browser = args.browser.browser_options()?;
-    let replay_opts = args.browser.replay_options();
+    let mut replay_opts = args.browser.replay_options();
+    if let Some(jobs) = args.jobs {
+        replay_opts.lanes = jobs.clamp(1, 64);
+    }
     let written = replay_into(
         &recording,
         &out,

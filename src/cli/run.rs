@@ -137,7 +137,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     });
     let mut replay_opts = args.browser.replay_options();
     replay_opts.mask_selectors = settings.mask_selectors.clone();
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         baselines: BaselineStore::new(&settings.baselines),
         out: settings.out.clone(),
         update,
@@ -216,6 +216,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         })
         .collect();
     prepare_out_dir(&settings.out)?;
+    // Fewer recordings than jobs: the spare jobs become lanes within each recording.
+    opts.replay.lanes = (opts.jobs / inputs.len().max(1)).max(1);
 
     let finished: Finished = Arc::new(Mutex::new(Default::default()));
     let sink = finished.clone();

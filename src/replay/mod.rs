@@ -15,6 +15,7 @@ pub use pool::{BrowserPool, Lease};
 use crate::plan::Checkpoint;
 use crate::recording::{EventFacts, EventType, WindowStream};
 use serde::Serialize;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,8 @@ pub struct ReplayOptions {
     /// Rebuild from the last full snapshot at every checkpoint instead of playing forward from
     /// the previous one (slower; shows that forward seeks paint the same frames).
     pub fresh_seeks: bool,
+    /// Pages that may replay segments of one window's plan side by side (see [`capture_window`]).
+    pub lanes: usize,
 }
 
 impl Default for ReplayOptions {
@@ -85,6 +88,7 @@ impl Default for ReplayOptions {
             settle_budget: Duration::from_secs(2),
             mask_selectors: Vec::new(),
             fresh_seeks: false,
+            lanes: 1,
         }
     }
 }
@@ -183,7 +187,31 @@ pub fn events_json(window: &WindowStream) -> Vec<u8> {
     out
 }
 
-/// Replays one window in a fresh isolated page and screenshots every checkpoint of `plan`, in time order.
+/// Fewest checkpoints worth a lane of their own: a lane costs a page, a player load and a catch-up
+/// seek (a few hundred ms), about what 5 checkpoints cost.
+pub const MIN_CHECKPOINTS_PER_LANE: usize = 6;
+
+/// Splits checkpoints (in time order) into at most `lanes` contiguous segments of at least
+/// [`MIN_CHECKPOINTS_PER_LANE`], as even as possible.
+fn segments(ordered: &[Checkpoint], lanes: usize) -> Vec<&[Checkpoint]> {
+    let lanes = lanes.min(ordered.len() / MIN_CHECKPOINTS_PER_LANE).max(1);
+    let (base, extra) = (ordered.len() / lanes, ordered.len() % lanes);
+    let mut out = Vec::with_capacity(lanes);
+    let mut at = 0;
+    for i in 0..lanes {
+        let n = base + usize::from(i < extra);
+        out.push(&ordered[at..at + n]);
+        at += n;
+    }
+    out
+}
+
+/// Replays one window and screenshots every checkpoint of `plan`. Each page visits its
+/// checkpoints in time order; with `opts.lanes` > 1 and enough checkpoints, the plan is cut into
+/// contiguous segments replayed side by side in pages of the same browser, each later segment's
+/// page first catching up (a seek, no screenshot) to where the previous segment ends. Frames do
+/// not depend on it (a seek from a rebuild paints what playing forward paints: tested), and what
+/// the catch-up logs or requests is dropped, since the previous segment reports it.
 pub async fn capture_window(
     session: &BrowserSession,
     recording_id: &str,
@@ -198,8 +226,82 @@ pub async fn capture_window(
         });
     }
     let started = Instant::now();
-    let page = player::PlayerPage::open(session, event_chunks(window, EVENT_CHUNK_BYTES)).await?;
-    let result = drive(&page, window, plan, opts, started).await;
+    let chunks: Vec<Arc<Vec<u8>>> = event_chunks(window, EVENT_CHUNK_BYTES)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let mut ordered = plan.to_vec();
+    ordered.sort_by_key(|c| c.t_ms);
+    let parts = segments(&ordered, opts.lanes);
+    let lanes = parts.iter().enumerate().map(|(i, part)| {
+        let catch_up = i
+            .checked_sub(1)
+            .and_then(|p| parts[p].last())
+            .map(|c| c.t_ms);
+        capture_segment(session, &chunks, window, part, catch_up, opts, started)
+    });
+    let mut segments_done = Vec::with_capacity(parts.len());
+    for result in futures::future::join_all(lanes).await {
+        segments_done.push(result?);
+    }
+    if parts.len() > 1 {
+        tracing::debug!(
+            "window {}: {} checkpoints in {} lanes",
+            window.id,
+            ordered.len(),
+            parts.len()
+        );
+    }
+
+    let mut console = recorded_console(window);
+    let mut capture = WindowCapture {
+        window: window.id.clone(),
+        shots: Vec::with_capacity(ordered.len()),
+        console: Vec::new(),
+        blocked_requests: 0,
+        blocked_urls: Vec::new(),
+        warnings: Vec::new(),
+        load_time: Duration::ZERO,
+        sandbox: String::new(),
+    };
+    for (i, seg) in segments_done.into_iter().enumerate() {
+        if i == 0 {
+            capture.load_time = seg.load_time;
+            capture.sandbox = seg.sandbox;
+        }
+        capture.shots.extend(seg.shots);
+        console.extend(seg.console);
+        capture.blocked_requests += seg.blocked;
+        capture.blocked_urls.extend(seg.blocked_urls);
+    }
+    console.sort_by_key(|c| (c.t_ms, c.source == ConsoleSource::Replay));
+    capture.console = console;
+    Ok(capture)
+}
+
+/// What one page captured of its segment of the plan.
+struct Segment {
+    shots: Vec<Shot>,
+    /// The page's own console entries and rrweb's warnings, past the catch-up.
+    console: Vec<ConsoleEntry>,
+    blocked: u64,
+    blocked_urls: Vec<String>,
+    load_time: Duration,
+    sandbox: String,
+}
+
+/// Opens a page, catches up to `catch_up` when given, captures `part`, closes the page.
+async fn capture_segment(
+    session: &BrowserSession,
+    chunks: &[Arc<Vec<u8>>],
+    window: &WindowStream,
+    part: &[Checkpoint],
+    catch_up: Option<i64>,
+    opts: &ReplayOptions,
+    started: Instant,
+) -> Result<Segment, ReplayError> {
+    let page = player::PlayerPage::open(session, chunks).await?;
+    let result = drive(&page, window, part, catch_up, opts, started).await;
     let page_console = page.console();
     let blocked = page.traffic.blocked.load(Ordering::Relaxed);
     let blocked_urls = page
@@ -209,30 +311,58 @@ pub async fn capture_window(
         .map(|u| u.clone())
         .unwrap_or_default();
     page.close().await;
-    let (shots, player_warnings, load_time, sandbox) = result?;
-
-    let mut console = recorded_console(window);
-    console.extend(page_console);
-    console.extend(player_warnings);
-    console.sort_by_key(|c| (c.t_ms, c.source == ConsoleSource::Replay));
-    Ok(WindowCapture {
-        window: window.id.clone(),
-        shots,
+    let driven = result?;
+    let mut console: Vec<ConsoleEntry> =
+        page_console.into_iter().skip(driven.skip.console).collect();
+    console.extend(driven.warnings.into_iter().skip(driven.skip.warnings));
+    Ok(Segment {
+        shots: driven.shots,
         console,
-        blocked_requests: blocked,
-        blocked_urls,
-        warnings: Vec::new(),
-        load_time,
-        sandbox,
+        blocked: blocked.saturating_sub(driven.skip.blocked),
+        blocked_urls: blocked_urls
+            .into_iter()
+            .skip(driven.skip.blocked_urls)
+            .collect(),
+        load_time: driven.load_time,
+        sandbox: driven.sandbox,
     })
 }
 
-type Driven = (Vec<Shot>, Vec<ConsoleEntry>, Duration, String);
+/// How much of a page's console, warnings and blocked requests came from its catch-up.
+#[derive(Default)]
+struct CatchUp {
+    console: usize,
+    warnings: usize,
+    blocked: u64,
+    blocked_urls: usize,
+}
+
+struct Driven {
+    shots: Vec<Shot>,
+    warnings: Vec<ConsoleEntry>,
+    load_time: Duration,
+    sandbox: String,
+    skip: CatchUp,
+}
+
+fn warnings_of(state: &player::SeekState) -> Vec<ConsoleEntry> {
+    state
+        .warnings
+        .iter()
+        .map(|w| ConsoleEntry {
+            t_ms: w.t_ms,
+            level: "warn".into(),
+            message: w.message.clone(),
+            source: ConsoleSource::Replay,
+        })
+        .collect()
+}
 
 async fn drive(
     page: &player::PlayerPage,
     window: &WindowStream,
-    plan: &[Checkpoint],
+    ordered: &[Checkpoint],
+    catch_up: Option<i64>,
     opts: &ReplayOptions,
     started: Instant,
 ) -> Result<Driven, ReplayError> {
@@ -245,8 +375,25 @@ async fn drive(
         load_time,
         info.total_time
     );
-    let mut ordered: Vec<&Checkpoint> = plan.iter().collect();
-    ordered.sort_by_key(|c| c.t_ms);
+    let mut skip = CatchUp::default();
+    if let Some(t) = catch_up {
+        let t0 = Instant::now();
+        let requested_before = page.requests_so_far();
+        let state = page.seek(t, opts.settle_budget, &[]).await?;
+        page.settle_requests(requested_before, opts.settle_budget)
+            .await?;
+        skip = CatchUp {
+            console: page.console().len(),
+            warnings: state.warnings.len(),
+            blocked: page.traffic.blocked.load(Ordering::Relaxed),
+            blocked_urls: page.traffic.blocked_urls.lock().map_or(0, |u| u.len()),
+        };
+        tracing::debug!(
+            "caught up to {t} ms: {} events applied in {:?}",
+            state.events_applied,
+            t0.elapsed()
+        );
+    }
     let mut shots = Vec::with_capacity(ordered.len());
     let mut warnings = Vec::new();
     for cp in ordered {
@@ -289,16 +436,7 @@ async fn drive(
             state.frames_ms,
             t0.elapsed() - t_seek
         );
-        warnings = state
-            .warnings
-            .iter()
-            .map(|w| ConsoleEntry {
-                t_ms: w.t_ms,
-                level: "warn".into(),
-                message: w.message.clone(),
-                source: ConsoleSource::Replay,
-            })
-            .collect();
+        warnings = warnings_of(&state);
         shots.push(Shot {
             checkpoint: cp.clone(),
             png,
@@ -309,7 +447,13 @@ async fn drive(
             elapsed: t0.elapsed(),
         });
     }
-    Ok((shots, warnings, load_time, info.sandbox))
+    Ok(Driven {
+        shots,
+        warnings,
+        load_time,
+        sandbox: info.sandbox,
+        skip,
+    })
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ impl PlayerPage {
     /// Opens a page that serves the player and the events (JSON arrays, in order) from memory.
     pub async fn open(
         session: &BrowserSession,
-        event_chunks: Vec<Vec<u8>>,
+        event_chunks: &[Arc<Vec<u8>>],
     ) -> Result<PlayerPage, ReplayError> {
         let timeout = session.timeout;
         let t0 = std::time::Instant::now();
@@ -115,7 +115,7 @@ impl PlayerPage {
             .map(|i| format!("/events/{i}.json"))
             .collect();
         for (url, chunk) in chunk_urls.iter().zip(event_chunks) {
-            assets.insert(url, "application/json", chunk);
+            assets.insert(url, "application/json", chunk.clone());
         }
         let (traffic, interceptor) = step(
             "isolating the page",
