@@ -365,3 +365,20 @@ fn recorded_scripts_never_run() {
     assert!(!text.contains("pwned"), "recorded script ran: {text}");
     assert_eq!(cap["replay_sandbox"], "allow-same-origin");
 }
+
+/// rrweb records an inline SVG's `clip-path: url(#id)` as `url("<page URL>#id")`; replayed as is,
+/// it made the browser request the recorded page and paint the logo depending on when that
+/// (blocked) request failed. Such references are made local again: swagger-ui's replay requests
+/// nothing at all.
+#[test]
+fn same_document_references_stay_in_the_document() {
+    let rec = recording("swagger-ui/rrweb-events.json");
+    let out = tempfile::tempdir().unwrap();
+    assert!(
+        replay(&rec, out.path(), &["--checkpoints", "none", "--at", "26s"])
+            .status
+            .success()
+    );
+    let cap = capture(out.path());
+    assert_eq!(cap["blocked_requests"], 0, "{}", cap["blocked_urls"]);
+}
