@@ -112,6 +112,7 @@ pub fn diff(a: &Rgba, b: &Rgba, opts: &DiffOptions) -> DiffResult {
         include_aa: opts.include_aa,
         alpha: opts.alpha,
         bg: opts.background,
+        #[cfg(target_arch = "x86_64")]
         avx2: has_avx2(),
     };
 
@@ -183,19 +184,14 @@ struct Kernel<'a> {
     alpha: f64,
     bg: Background,
     /// Use the AVX2 paths (same results, checked by the tests).
+    #[cfg(target_arch = "x86_64")]
     avx2: bool,
 }
 
 /// Whether this CPU runs the AVX2 paths.
+#[cfg(target_arch = "x86_64")]
 fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt")
 }
 
 const RED: [u8; 4] = [255, 0, 0, 255];
@@ -824,6 +820,7 @@ mod tests {
             include_aa: false,
             alpha: 0.1,
             bg: Background::White,
+            #[cfg(target_arch = "x86_64")]
             avx2: false,
         };
         let seq = k.band_rows(0, h as usize);
