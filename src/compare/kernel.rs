@@ -11,9 +11,14 @@
 //! Speed: rows are compared as byte slices first (identical rows cost one `memcmp`), then 8-pixel
 //! blocks, and only differing pixels do colour math. Row bands run on rayon; anti-aliasing
 //! detection reads neighbour rows from the full buffers, so band edges do not change results.
+//! On x86_64 with AVX2 (detected at run time) the counting path thresholds blocks and runs the
+//! anti-aliasing test of interior opaque pixels in vectors (module `avx2`), with identical results.
 
 use super::Rgba;
 use rayon::prelude::*;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 
 /// What semi-transparent pixels are blended over before comparing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,6 +114,8 @@ pub fn diff(a: &Rgba, b: &Rgba, opts: &DiffOptions) -> DiffResult {
         include_aa: opts.include_aa,
         alpha: opts.alpha,
         bg: opts.background,
+        #[cfg(target_arch = "x86_64")]
+        avx2: has_avx2(),
     };
 
     let rows_per_band = (BAND_PIXELS / w.max(1)).max(1);
@@ -178,6 +185,15 @@ struct Kernel<'a> {
     include_aa: bool,
     alpha: f64,
     bg: Background,
+    /// Use the AVX2 paths (same results, checked by the tests).
+    #[cfg(target_arch = "x86_64")]
+    avx2: bool,
+}
+
+/// Whether this CPU runs the AVX2 paths.
+#[cfg(target_arch = "x86_64")]
+fn has_avx2() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt")
 }
 
 const RED: [u8; 4] = [255, 0, 0, 255];
@@ -193,6 +209,84 @@ enum Verdict {
 impl Kernel<'_> {
     /// Rows `y0..y1` without a diff image.
     fn band_rows(&self, y0: usize, y1: usize) -> Counts {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 and POPCNT (checked in `has_avx2`).
+            return unsafe { self.band_rows_avx2(y0, y1) };
+        }
+        self.band_rows_portable(y0, y1)
+    }
+
+    /// [`Self::band_rows`] with AVX2: 8-pixel blocks compared and thresholded in vectors, and the
+    /// anti-aliasing test of interior opaque pixels in vectors (see [`avx2`]).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn band_rows_avx2(&self, y0: usize, y1: usize) -> Counts {
+        let row_bytes = self.w * 4;
+        let mut c = Counts::default();
+        for y in y0..y1 {
+            let start = y * row_bytes;
+            let ra = &self.a[start..start + row_bytes];
+            let rb = &self.b[start..start + row_bytes];
+            if ra == rb {
+                continue;
+            }
+            c.differing_rows += 1;
+            let mut x0 = 0;
+            for (ba, bb) in ra.chunks_exact(32).zip(rb.chunks_exact(32)) {
+                let (Ok(ba), Ok(bb)) = (<&[u8; 32]>::try_from(ba), <&[u8; 32]>::try_from(bb))
+                else {
+                    continue;
+                };
+                if !avx2::equal32(ba, bb) {
+                    match avx2::over_threshold8(ba, bb, self.max_delta) {
+                        Some(mut over) => {
+                            while over != 0 {
+                                let x = x0 + over.trailing_zeros() as usize;
+                                over &= over - 1;
+                                self.count_over_avx2(x, y, &mut c);
+                            }
+                        }
+                        None => self.pixels(y, x0, x0 + 8, &mut c),
+                    }
+                }
+                x0 += 8;
+            }
+            self.pixels(y, x0, self.w, &mut c);
+        }
+        c
+    }
+
+    /// Counts a pixel beyond the threshold as anti-aliasing or a difference, with the AVX2 test
+    /// where it applies.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn count_over_avx2(&self, x: usize, y: usize, c: &mut Counts) {
+        let aa = if self.include_aa {
+            false
+        } else if x >= 2
+            && y >= 2
+            && x + 3 <= self.w
+            && y + 3 <= self.h
+            // SAFETY: AVX2 and POPCNT are enabled here; (x, y) is 2+ pixels from every edge and
+            // both buffers hold exactly w x h pixels.
+            && let Some(aa) = unsafe {
+                avx2::anti_aliased_at(self.a.as_ptr(), self.b.as_ptr(), self.w, x, y)
+            }
+        {
+            aa
+        } else {
+            self.anti_aliased_at(x, y)
+        };
+        if aa {
+            c.aa += 1;
+        } else {
+            c.diff += 1;
+        }
+    }
+
+    /// [`Self::band_rows`] on any CPU.
+    fn band_rows_portable(&self, y0: usize, y1: usize) -> Counts {
         let row_bytes = self.w * 4;
         let mut c = Counts::default();
         for y in y0..y1 {
@@ -728,6 +822,8 @@ mod tests {
             include_aa: false,
             alpha: 0.1,
             bg: Background::White,
+            #[cfg(target_arch = "x86_64")]
+            avx2: false,
         };
         let seq = k.band_rows(0, h as usize);
         assert!(par.diff_pixels > 0);
@@ -756,5 +852,115 @@ mod tests {
         assert_eq!(js_int32(5.9), 5);
         assert_eq!(js_int32(2_147_483_648.5), i32::MIN);
         assert_eq!(js_int32(4_294_967_297.0), 1);
+    }
+
+    /// Images where anti-aliasing decisions are close calls: few colours (flat areas, equal
+    /// deltas to break ties on), one-step noise (luma deltas near zero), shifted edges, and some
+    /// translucent pixels (the fallback path).
+    #[cfg(target_arch = "x86_64")]
+    fn tricky_pair(seed: u64, w: u32, h: u32) -> (Rgba, Rgba) {
+        let mut s = seed | 1;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let palette: Vec<[u8; 4]> = (0..4)
+            .map(|_| {
+                let v = next();
+                [v as u8, (v >> 8) as u8, (v >> 16) as u8, 255]
+            })
+            .collect();
+        let mut base = Vec::with_capacity((w * h) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let r = next();
+                // Half the seeds: random pixels of three colours (ties between the darkest or
+                // brightest neighbours everywhere); half: stripes and blocks.
+                let mut p = if seed.is_multiple_of(2) {
+                    palette[(r >> 32) as usize % 3]
+                } else {
+                    palette[((x / 3 + y / 2 + x * y / 17) % 4) as usize]
+                };
+                if r % 11 == 0 {
+                    p[(r >> 8) as usize % 3] ^= 1;
+                }
+                if r % 97 == 1 {
+                    p[3] = (r >> 16) as u8;
+                }
+                base.push(p);
+            }
+        }
+        let mut other = base.clone();
+        for y in 0..h as usize {
+            for x in 0..w as usize {
+                let r = next();
+                let i = y * w as usize + x;
+                if y % 7 < 3 && x > 0 {
+                    other[i] = base[i - 1];
+                }
+                if r % 13 == 0 {
+                    other[i] = palette[(r >> 8) as usize % 4];
+                } else if r % 29 == 0 {
+                    other[i][(r >> 8) as usize % 3] ^= 2;
+                }
+            }
+        }
+        let to_img = |px: &[[u8; 4]]| img(w, h, |x, y| px[(y * w + x) as usize]);
+        (to_img(&base), to_img(&other))
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_paths_match_portable_paths() {
+        if !has_avx2() {
+            return;
+        }
+        for seed in 1..100u64 {
+            let (w, h) = (37 + (seed as u32 % 5) * 13, 23 + (seed as u32 % 3) * 7);
+            let (a, b) = tricky_pair(seed * 0x9E37_79B9, w, h);
+            for include_aa in [false, true] {
+                for bg in [Background::White, Background::Checkerboard] {
+                    let mut k = Kernel {
+                        a: a.as_raw(),
+                        b: b.as_raw(),
+                        w: w as usize,
+                        h: h as usize,
+                        max_delta: MAX_YIQ_DELTA * 0.01 * (seed % 4) as f64,
+                        include_aa,
+                        alpha: 0.1,
+                        bg,
+                        avx2: false,
+                    };
+                    let portable = k.band_rows(0, h as usize);
+                    k.avx2 = true;
+                    let fast = k.band_rows(0, h as usize);
+                    assert_eq!(
+                        (portable.diff, portable.aa, portable.differing_rows),
+                        (fast.diff, fast.aa, fast.differing_rows),
+                        "seed {seed}, include_aa {include_aa}, {bg:?}"
+                    );
+                    // Pixel by pixel: the anti-aliasing test wherever the fast path applies.
+                    let mut checked = 0;
+                    for y in 2..h as usize - 2 {
+                        for x in 2..w as usize - 2 {
+                            // SAFETY: AVX2 and POPCNT checked above; (x, y) is 2+ pixels from
+                            // every edge of two w x h buffers.
+                            let fast = unsafe {
+                                avx2::anti_aliased_at(a.as_ptr(), b.as_ptr(), w as usize, x, y)
+                            };
+                            if let Some(fast) = fast {
+                                let slow = k.antialiased(k.a, x, y, k.a, k.b)
+                                    || k.antialiased(k.b, x, y, k.b, k.a);
+                                assert_eq!(fast, slow, "seed {seed} at ({x}, {y})");
+                                checked += 1;
+                            }
+                        }
+                    }
+                    assert!(checked > 0);
+                }
+            }
+        }
     }
 }
