@@ -188,8 +188,9 @@ pub fn events_json(window: &WindowStream) -> Vec<u8> {
 }
 
 /// Fewest checkpoints worth a lane of their own: a lane costs a page, a player load and a catch-up
-/// seek (a few hundred ms), about what 5 checkpoints cost.
-pub const MIN_CHECKPOINTS_PER_LANE: usize = 6;
+/// seek, all in parallel with the first lane's; on 2 cores a lane of 4+ checkpoints paid off
+/// (rrweb-todomvc-angularjs, 11 checkpoints: 0.78 s in two lanes vs 0.86 s in one).
+pub const MIN_CHECKPOINTS_PER_LANE: usize = 4;
 
 /// Splits checkpoints (in time order) into at most `lanes` contiguous segments of at least
 /// [`MIN_CHECKPOINTS_PER_LANE`], as even as possible.
