@@ -55,7 +55,9 @@ pub enum Input {
 pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
 
 /// Runs every input (at most `opts.jobs` at once) and records each report in `finished` as soon
-/// as it is done; `on_done` sees each one too (in input order).
+/// as it is done; `on_done` sees each one as it finishes. The longest recordings (by planned
+/// checkpoints) start first, and a finished job's slot is refilled at once, so the run does not
+/// end waiting for one long recording started last.
 pub async fn run_all(
     pool: &BrowserPool,
     inputs: Vec<Input>,
@@ -64,14 +66,31 @@ pub async fn run_all(
     on_done: impl Fn(&RecordingReport),
 ) {
     let jobs = opts.jobs.max(1);
-    let mut stream = futures::stream::iter(inputs.into_iter().enumerate())
-        .map(|(i, input)| async move { (i, run_one(pool, i, input, opts).await) })
-        .buffered(jobs);
+    let mut indexed: Vec<(usize, Input)> = inputs.into_iter().enumerate().collect();
+    indexed.sort_by_key(|(i, input)| (std::cmp::Reverse(expected_cost(input, opts)), *i));
+    // The position in start order picks the browser, so jobs running together use different ones.
+    let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
+        .map(|(k, (i, input))| async move { (i, run_one(pool, k, input, opts).await) })
+        .buffer_unordered(jobs);
     while let Some((i, report)) = stream.next().await {
         on_done(&report);
         if let Ok(mut f) = finished.lock() {
             f.insert(i, report);
         }
+    }
+}
+
+/// A recording's expected replay time, in checkpoint-equivalents (a page and its player load cost
+/// about as much as 5 checkpoints).
+fn expected_cost(input: &Input, opts: &RunOptions) -> usize {
+    match input {
+        Input::Ready(r) => r
+            .windows
+            .iter()
+            .map(|w| 5 + plan::plan(w, &opts.plan).len())
+            .sum::<usize>()
+            .saturating_mul(opts.repeat.max(1)),
+        Input::Unreadable { .. } => 0,
     }
 }
 
