@@ -67,6 +67,7 @@
     const started = performance.now();
     const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
     const waits = [];
+    const awaited = [];
     if (doc) {
       const done = (el, isReady) =>
         new Promise((resolve) => {
@@ -75,10 +76,16 @@
           el.addEventListener("error", () => resolve(), { once: true });
         });
       for (const link of doc.querySelectorAll('link[rel~="stylesheet"]')) {
-        if (!link.sheet) waits.push(done(link, () => !!link.sheet));
+        if (!link.sheet) {
+          waits.push(done(link, () => !!link.sheet));
+          awaited.push(link.href);
+        }
       }
       for (const img of doc.images) {
-        if (!img.complete) waits.push(done(img, () => img.complete));
+        if (!img.complete) {
+          waits.push(done(img, () => img.complete));
+          awaited.push(img.currentSrc || img.src);
+        }
       }
       if (doc.fonts && doc.fonts.status === "loading") waits.push(doc.fonts.ready);
     }
@@ -95,6 +102,7 @@
     return {
       settled: settled,
       waited_for: waits.length,
+      awaited: awaited,
       pending: settled ? 0 : waits.length,
       settle_ms: settledAt - started,
       frames_ms: performance.now() - settledAt,
@@ -261,6 +269,8 @@
       s.apply_ms = t1 - t0;
       s.settle_ms = ready.settle_ms;
       s.frames_ms = ready.frames_ms;
+      // Awaited URLs count only when everything settled (a timed-out wait proves nothing).
+      s.awaited = ready.settled ? ready.awaited : [];
       return s;
     },
 

@@ -47,9 +47,30 @@ pub struct Traffic {
     /// Requests intercepted, and requests answered (served, failed or let through).
     pub requested: AtomicU64,
     pub answered: AtomicU64,
+    /// URLs (without fragment) requested since the last [`Traffic::mark`], up to
+    /// [`REMEMBERED_RECENT`]; `None` once more arrived.
+    pub recent: Mutex<Option<Vec<String>>>,
     pub blocked: AtomicU64,
     pub allowed: AtomicU64,
     pub blocked_urls: Mutex<Vec<String>>,
+}
+
+/// How many URLs requested since the last mark are remembered.
+const REMEMBERED_RECENT: usize = 256;
+
+impl Traffic {
+    /// Starts a new window of remembered URLs; returns the requests so far.
+    pub fn mark(&self) -> u64 {
+        if let Ok(mut recent) = self.recent.lock() {
+            *recent = Some(Vec::new());
+        }
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// The URLs requested since the last mark, if all were remembered.
+    pub fn since_mark(&self) -> Option<Vec<String>> {
+        self.recent.lock().ok()?.clone()
+    }
 }
 
 /// Serves `assets` to `page` and blocks everything else. Must run before the page navigates.
@@ -74,8 +95,17 @@ pub async fn isolate(
     let page = page.clone();
     let task = tokio::spawn(async move {
         while let Some(event) = paused.next().await {
-            seen.requested.fetch_add(1, Ordering::SeqCst);
             let url = event.request.url.as_str();
+            if let Ok(mut recent) = seen.recent.lock()
+                && let Some(list) = recent.as_mut()
+            {
+                if list.len() < REMEMBERED_RECENT {
+                    list.push(without_fragment(url).to_string());
+                } else {
+                    *recent = None;
+                }
+            }
+            seen.requested.fetch_add(1, Ordering::SeqCst);
             let result = if let Some(path) = own_path(url) {
                 match assets.files.get(path) {
                     Some((mime, body)) => {
@@ -133,6 +163,10 @@ async fn fail(
     ))
     .await
     .map(|_| ())
+}
+
+pub fn without_fragment(url: &str) -> &str {
+    url.split('#').next().unwrap_or(url)
 }
 
 fn own_path(url: &str) -> Option<&str> {

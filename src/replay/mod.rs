@@ -379,9 +379,9 @@ async fn drive(
     let mut skip = CatchUp::default();
     if let Some(t) = catch_up {
         let t0 = Instant::now();
-        let requested_before = page.requests_so_far();
+        let requested_before = page.mark_requests();
         let state = page.seek(t, opts.settle_budget, &[]).await?;
-        page.settle_requests(requested_before, opts.settle_budget)
+        page.settle_requests(requested_before, &state.awaited, opts.settle_budget)
             .await?;
         skip = CatchUp {
             console: page.console().len(),
@@ -401,12 +401,12 @@ async fn drive(
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
         let t_viewport = t0.elapsed();
-        let requested_before = page.requests_so_far();
+        let requested_before = page.mark_requests();
         let state = page
             .seek(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
             .await?;
         let request_rounds = page
-            .settle_requests(requested_before, opts.settle_budget)
+            .settle_requests(requested_before, &state.awaited, opts.settle_budget)
             .await?;
         if let Some(v) = state.viewport
             && v != cp.viewport

@@ -48,6 +48,9 @@ pub struct SeekState {
     /// Boxes of the elements matching the mask selectors: (x, y, w, h) in viewport pixels.
     #[serde(default)]
     pub mask_rects: Vec<(u32, u32, u32, u32)>,
+    /// URLs of the images and stylesheets whose load or error the seek waited for.
+    #[serde(default)]
+    pub awaited: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -221,19 +224,23 @@ impl PlayerPage {
         })
     }
 
-    /// Requests the page has made so far (all intercepted).
-    pub fn requests_so_far(&self) -> u64 {
-        self.traffic.requested.load(Ordering::SeqCst)
+    /// Starts remembering the page's requests (for [`PlayerPage::settle_requests`]); returns the
+    /// count so far.
+    pub fn mark_requests(&self) -> u64 {
+        self.traffic.mark()
     }
 
     /// After a seek during which the replayed page made requests (the count went past
-    /// `requested_before`): waits (within `budget`) until each is answered, then two more frames,
-    /// so that what the answers change — a blocked resource's fallback, an external SVG
-    /// reference that failed — is painted before the screenshot, every time. Repeats while the
-    /// answers lead to new requests (at most 3 rounds). Returns the rounds taken.
+    /// `requested_before`, from [`PlayerPage::mark_requests`]): waits (within `budget`) until each
+    /// is answered, then two more frames, so that what the answers change — a blocked resource's
+    /// fallback, an external SVG reference that failed — is painted before the screenshot, every
+    /// time. Skipped when every request was for an image or stylesheet whose outcome the seek
+    /// itself waited for (`awaited`). Repeats while the answers lead to new requests (at most 3
+    /// rounds). Returns the rounds taken.
     pub async fn settle_requests(
         &self,
         requested_before: u64,
+        awaited: &[String],
         budget: Duration,
     ) -> Result<u32, ReplayError> {
         let deadline = tokio::time::Instant::now() + budget;
@@ -249,6 +256,17 @@ impl PlayerPage {
                 && tokio::time::Instant::now() < deadline
             {
                 tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            let all_awaited = rounds == 0
+                && self.traffic.since_mark().is_some_and(|urls| {
+                    urls.iter().all(|u| {
+                        awaited
+                            .iter()
+                            .any(|a| super::isolation::without_fragment(a) == u)
+                    })
+                });
+            if all_awaited {
+                break;
             }
             self.call("waiting for frames", "reel.frames()".into())
                 .await?;
