@@ -5,7 +5,8 @@ Prints one table per measurement with ratios against the targets:
   - throughput: `reel run` over the shared recordings with --jobs 1, --jobs 2 (one browser) and
     --jobs 2 --browsers 2: checkpoints per second, sessions per minute, time ratio vs --jobs 1;
   - a generated 30-minute session with 20 000+ events: processing speed as a multiple of real time;
-  - peak RSS of reel and of its Chromium process tree on the largest session;
+  - peak RSS of reel and of its Chromium process tree on the largest shared session and on a
+    generated session of >= 100 MB of events;
   - `reel run` of one small recording, Chromium launch included.
 
 usage: benches/scale.py [--runs N] [--reel PATH]   (build first: cargo build --release)
@@ -64,6 +65,47 @@ def run_measured(cmd, cwd):
         sys.stderr.write(p.stderr.read().decode(errors="replace"))
         raise SystemExit(f"{cmd} exited {p.returncode}")
     return elapsed, peak_own, peak_tree, p.returncode
+
+
+def generate_big_session(path, megabytes=108):
+    """A session of >= 100 MB of events on a real page (testbed-errors' Meta + full snapshot): one
+    60 KB text mutation per second, a mouse move per second and a click per minute."""
+    events = json.loads((SHARED / "testbed-errors/rrweb-events.json").read_text())
+    meta = next(e for e in events if e["type"] == 4)
+    full = next(e for e in events if e["type"] == 2)
+    text_id = click_id = None
+    stack = [full["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if n.get("type") == 3 and text_id is None and n.get("textContent", "").strip():
+            text_id = n["id"]
+        if n.get("type") == 2 and n.get("tagName") == "button" and click_id is None:
+            click_id = n["id"]
+        stack.extend(reversed(n.get("childNodes", [])))
+    t0 = meta["timestamp"]
+    with open(path, "w") as f:
+        f.write("[" + json.dumps(dict(meta, timestamp=t0)) + "," + json.dumps(dict(full, timestamp=t0 + 5)))
+        size, i, n = 0, 0, 2
+        while size < megabytes * 1e6:
+            t = t0 + 1000 * (i + 1)
+            text = (f"block {i} " + "lorem ipsum dolor sit amet " * 2300)[:60_000]
+            chunk = [
+                {"type": 3, "timestamp": t, "data": {"source": 0, "texts": [{"id": text_id, "value": text}],
+                                                     "attributes": [], "removes": [], "adds": []}},
+                {"type": 3, "timestamp": t + 1, "data": {"source": 1, "positions": [
+                    {"x": 100 + (i * 37) % 900, "y": 100 + (i * 53) % 600, "id": click_id, "timeOffset": 0}]}},
+            ]
+            if i % 60 == 30:
+                chunk.append({"type": 3, "timestamp": t + 2, "data": {"source": 2, "type": 2, "id": click_id,
+                                                                     "x": 120, "y": 230}})
+            for e in chunk:
+                s = json.dumps(e)
+                f.write("," + s)
+                size += len(s)
+                n += 1
+            i += 1
+        f.write("]")
+    return n, os.path.getsize(path)
 
 
 def generate_long_session(path, minutes=30):
@@ -149,6 +191,21 @@ def main():
         print(f"long session: {n_events} events, {real_s / 60:.0f} min, {cps} checkpoints (automatic plan)")
         print(f"  processed in {secs:.1f} s = {real_s / secs:.0f}x real time (target >= 100x)")
         print(f"  peak RSS: reel {own / 1024:.0f} MB, reel + Chromium {tree / 1024:.0f} MB\n")
+
+        # A >= 100 MB session: loads in chunks, no timeout, memory.
+        big_path = tmp / "big-session.json"
+        n_events, size = generate_big_session(big_path)
+        work = tmp / "big"
+        work.mkdir()
+        secs, own, tree, _ = run_measured([reel, "run", str(big_path), "--update=none"], work)
+        report = json.loads((work / "reel-report" / "report.json").read_text())
+        rec = report["recordings"][0]
+        print(f"big session: {size / 1e6:.0f} MB of events, {n_events} events, "
+              f"{report['summary']['checkpoints']} checkpoints, status {rec['status']}"
+              f"{' (' + rec['error'] + ')' if rec.get('error') else ''}")
+        print(f"  processed in {secs:.1f} s; peak RSS: reel {own / 1024:.0f} MB "
+              f"({own * 1024 / size:.1f}x the events), reel + Chromium {tree / 1024:.0f} MB\n")
+        big_path.unlink()
 
         # Largest shared session, memory.
         largest = max(files, key=lambda f: os.path.getsize(f))
