@@ -8,7 +8,7 @@ use base64::Engine;
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::fetch::{
     ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams,
-    FulfillRequestParams, HeaderEntry, RequestPattern,
+    FulfillRequestParams, HeaderEntry, RequestId, RequestPattern,
 };
 use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
 use futures::StreamExt;
@@ -73,10 +73,19 @@ impl Traffic {
     }
 }
 
+/// A request for a path under [`EVENTS_PATH`], handed to whoever serves the events.
+pub type EventRequest = (RequestId, String);
+
+/// Where the player fetches the events, chunk by chunk (`/events/<n>.json`).
+pub const EVENTS_PATH: &str = "/events/";
+
 /// Serves `assets` to `page` and blocks everything else. Must run before the page navigates.
+/// Requests under [`EVENTS_PATH`] go to `events` (answered with [`fulfill`]); once nobody
+/// listens there, they fail.
 pub async fn isolate(
     page: &Page,
     assets: Assets,
+    events: tokio::sync::mpsc::UnboundedSender<EventRequest>,
     allow_network: bool,
 ) -> Result<(Arc<Traffic>, JoinHandle<()>), ReplayError> {
     let mut paused = page
@@ -108,23 +117,15 @@ pub async fn isolate(
             seen.requested.fetch_add(1, Ordering::SeqCst);
             let result = if let Some(path) = own_path(url) {
                 match assets.files.get(path) {
+                    None if path.starts_with(EVENTS_PATH)
+                        && events
+                            .send((event.request_id.clone(), path.to_string()))
+                            .is_ok() =>
+                    {
+                        Ok(())
+                    }
                     Some((mime, body)) => {
-                        let params = FulfillRequestParams::builder()
-                            .request_id(event.request_id.clone())
-                            .response_code(200)
-                            .response_headers(vec![
-                                HeaderEntry::new("Content-Type", mime.clone()),
-                                HeaderEntry::new("Cache-Control", "no-store"),
-                            ])
-                            .body(base64::engine::general_purpose::STANDARD.encode(body.as_slice()))
-                            .build();
-                        match params {
-                            Ok(p) => page.execute(p).await.map(|_| ()),
-                            Err(e) => {
-                                tracing::warn!("cannot build a response for {url}: {e}");
-                                Ok(())
-                            }
-                        }
+                        fulfill(&page, event.request_id.clone(), mime, body).await
                     }
                     None => fail(&page, &event).await,
                 }
@@ -151,6 +152,31 @@ pub async fn isolate(
         }
     });
     Ok((traffic, task))
+}
+
+/// Answers a paused request with `body`.
+pub async fn fulfill(
+    page: &Page,
+    request_id: RequestId,
+    mime: &str,
+    body: &[u8],
+) -> Result<(), chromiumoxide::error::CdpError> {
+    let params = FulfillRequestParams::builder()
+        .request_id(request_id)
+        .response_code(200)
+        .response_headers(vec![
+            HeaderEntry::new("Content-Type", mime),
+            HeaderEntry::new("Cache-Control", "no-store"),
+        ])
+        .body(base64::engine::general_purpose::STANDARD.encode(body))
+        .build();
+    match params {
+        Ok(p) => page.execute(p).await.map(|_| ()),
+        Err(e) => {
+            tracing::warn!("cannot build a response: {e}");
+            Ok(())
+        }
+    }
 }
 
 async fn fail(

@@ -15,7 +15,6 @@ pub use pool::{BrowserPool, Lease};
 use crate::plan::Checkpoint;
 use crate::recording::{EventFacts, EventType, WindowStream};
 use serde::Serialize;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -145,45 +144,91 @@ pub fn recorded_console(window: &WindowStream) -> Vec<ConsoleEntry> {
 /// Largest chunk of events served to the player in one response.
 pub const EVENT_CHUNK_BYTES: usize = 8 << 20;
 
-/// The events of a window (same-document CSS references made local again, see [`fragments`]) as
-/// JSON arrays of at most about `max_bytes` each (an event larger than
-/// that gets a chunk of its own), so that no single transfer to the browser is huge and the
-/// events are held once, not once more as one big string.
-pub fn event_chunks(window: &WindowStream, max_bytes: usize) -> Vec<Vec<u8>> {
-    let pages = fragments::page_urls(window);
-    let mut chunks = Vec::new();
-    let mut current: Vec<u8> = Vec::new();
-    for e in &window.events {
-        let json = fragments::localize(e.json.get(), &pages);
-        let json = json.as_bytes();
-        if !current.is_empty() && current.len() + json.len() + 2 > max_bytes {
-            current.push(b']');
-            chunks.push(std::mem::take(&mut current));
+/// A window's events cut into JSON arrays of at most about `max_bytes` each (an event larger than
+/// that gets a chunk of its own), so that no single transfer to the browser is huge. The chunks are
+/// made one at a time, when the player asks for them, so the events are never held twice.
+pub struct EventChunks<'a> {
+    window: &'a WindowStream,
+    /// Same-document CSS references are made local again, see [`fragments`].
+    pages: Vec<String>,
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> EventChunks<'a> {
+    pub fn new(window: &'a WindowStream, max_bytes: usize) -> Self {
+        let mut ranges = Vec::new();
+        let (mut start, mut size) = (0, 0usize);
+        for (i, e) in window.events.iter().enumerate() {
+            let len = e.json.get().len() + 1;
+            if i > start && size + len + 1 > max_bytes {
+                ranges.push(start..i);
+                (start, size) = (i, 0);
+            }
+            size += len;
         }
-        current.push(if current.is_empty() { b'[' } else { b',' });
-        current.extend_from_slice(json);
+        ranges.push(start..window.events.len());
+        EventChunks {
+            window,
+            pages: fragments::page_urls(window),
+            ranges,
+        }
     }
-    if current.is_empty() {
-        current.push(b'[');
+
+    pub fn len(&self) -> usize {
+        self.ranges.len()
     }
-    current.push(b']');
-    chunks.push(current);
-    chunks
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Chunk `i` as a JSON array, or `None` past the last one.
+    pub fn chunk(&self, i: usize) -> Option<Vec<u8>> {
+        let range = self.ranges.get(i)?.clone();
+        let events = &self.window.events[range];
+        let size: usize = events.iter().map(|e| e.json.get().len() + 1).sum();
+        let mut out = Vec::with_capacity(size + 2);
+        out.push(b'[');
+        for (k, e) in events.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(fragments::localize(e.json.get(), &self.pages).as_bytes());
+        }
+        out.push(b']');
+        Some(out)
+    }
+}
+
+/// The events of a window as one JSON array (same-document references made local, as for the
+/// player), written to `out` event by event.
+pub fn write_events_json(
+    window: &WindowStream,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let pages = fragments::page_urls(window);
+    out.write_all(b"[")?;
+    for (i, e) in window.events.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(fragments::localize(e.json.get(), &pages).as_bytes())?;
+    }
+    out.write_all(b"]")
 }
 
 /// The events of a window as the JSON array the player loads.
 pub fn events_json(window: &WindowStream) -> Vec<u8> {
-    let pages = fragments::page_urls(window);
-    let size: usize = window.events.iter().map(|e| e.json.get().len() + 1).sum();
-    let mut out = Vec::with_capacity(size + 2);
-    out.push(b'[');
-    for (i, e) in window.events.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(fragments::localize(e.json.get(), &pages).as_bytes());
-    }
-    out.push(b']');
+    let mut out = Vec::with_capacity(
+        window
+            .events
+            .iter()
+            .map(|e| e.json.get().len() + 1)
+            .sum::<usize>()
+            + 2,
+    );
+    // Writing into a Vec cannot fail.
+    let _ = write_events_json(window, &mut out);
     out
 }
 
@@ -227,10 +272,7 @@ pub async fn capture_window(
         });
     }
     let started = Instant::now();
-    let chunks: Vec<Arc<Vec<u8>>> = event_chunks(window, EVENT_CHUNK_BYTES)
-        .into_iter()
-        .map(Arc::new)
-        .collect();
+    let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let mut ordered = plan.to_vec();
     ordered.sort_by_key(|c| c.t_ms);
     let parts = segments(&ordered, opts.lanes);
@@ -294,15 +336,15 @@ struct Segment {
 /// Opens a page, catches up to `catch_up` when given, captures `part`, closes the page.
 async fn capture_segment(
     session: &BrowserSession,
-    chunks: &[Arc<Vec<u8>>],
+    chunks: &EventChunks<'_>,
     window: &WindowStream,
     part: &[Checkpoint],
     catch_up: Option<i64>,
     opts: &ReplayOptions,
     started: Instant,
 ) -> Result<Segment, ReplayError> {
-    let page = player::PlayerPage::open(session, chunks).await?;
-    let result = drive(&page, window, part, catch_up, opts, started).await;
+    let page = player::PlayerPage::open(session, chunks.len()).await?;
+    let result = drive(&page, chunks, window, part, catch_up, opts, started).await;
     let page_console = page.console();
     let blocked = page.traffic.blocked.load(Ordering::Relaxed);
     let blocked_urls = page
@@ -361,13 +403,14 @@ fn warnings_of(state: &player::SeekState) -> Vec<ConsoleEntry> {
 
 async fn drive(
     page: &player::PlayerPage,
+    chunks: &EventChunks<'_>,
     window: &WindowStream,
     ordered: &[Checkpoint],
     catch_up: Option<i64>,
     opts: &ReplayOptions,
     started: Instant,
 ) -> Result<Driven, ReplayError> {
-    let info = page.load(opts).await?;
+    let info = page.load(opts, chunks).await?;
     let load_time = started.elapsed();
     tracing::debug!(
         "window {}: {} events loaded in {:?} ({} ms of session)",
@@ -481,8 +524,10 @@ mod tests {
     fn chunks_concatenate_to_the_whole_array() {
         let w = window(100);
         let whole: Vec<serde_json::Value> = serde_json::from_slice(&events_json(&w)).unwrap();
-        let chunks = event_chunks(&w, 64);
+        let all = EventChunks::new(&w, 64);
+        let chunks: Vec<Vec<u8>> = (0..all.len()).map(|i| all.chunk(i).unwrap()).collect();
         assert!(chunks.len() > 5);
+        assert!(all.chunk(all.len()).is_none());
         let mut joined = Vec::new();
         for c in &chunks {
             assert!(
@@ -495,6 +540,9 @@ mod tests {
             joined.extend(serde_json::from_slice::<Vec<serde_json::Value>>(c).unwrap());
         }
         assert_eq!(joined, whole);
-        assert_eq!(event_chunks(&window(0), 64), vec![b"[]".to_vec()]);
+        let empty = window(0);
+        let none = EventChunks::new(&empty, 64);
+        assert_eq!(none.len(), 1);
+        assert_eq!(none.chunk(0), Some(b"[]".to_vec()));
     }
 }

@@ -1,13 +1,15 @@
 //! The bridge to the player page: open an isolated page, load a window's events into rrweb, seek,
 //! size the viewport, screenshot, and collect what the page itself logged.
 
-use super::isolation::{Assets, Traffic, isolate};
+use super::isolation::{Assets, EVENTS_PATH, EventRequest, Traffic, fulfill, isolate};
 use super::{ConsoleEntry, ConsoleSource, ReplayError};
 use crate::replay::assets::ORIGIN;
 use crate::replay::chrome::BrowserSession;
 use base64::Engine;
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::fetch::FailRequestParams;
+use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
 use chromiumoxide::cdp::browser_protocol::page::{
     CaptureScreenshotFormat, CaptureScreenshotParams, Viewport,
 };
@@ -80,6 +82,8 @@ pub struct PlayerPage {
     now_ms: Arc<AtomicI64>,
     tasks: Vec<JoinHandle<()>>,
     chunk_urls: Vec<String>,
+    /// Requests for event chunks, answered while the player loads; dropped after.
+    event_requests: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventRequest>>>,
 }
 
 /// Runs `fut` with the step timeout, naming the step when it runs out.
@@ -99,10 +103,11 @@ async fn step<T, E: std::fmt::Display>(
 }
 
 impl PlayerPage {
-    /// Opens a page that serves the player and the events (JSON arrays, in order) from memory.
+    /// Opens a page that serves the player from memory, and `chunk_count` chunks of events when
+    /// [`PlayerPage::load`] runs.
     pub async fn open(
         session: &BrowserSession,
-        event_chunks: &[Arc<Vec<u8>>],
+        chunk_count: usize,
     ) -> Result<PlayerPage, ReplayError> {
         let timeout = session.timeout;
         let t0 = std::time::Instant::now();
@@ -113,17 +118,19 @@ impl PlayerPage {
         )
         .await?;
         tracing::debug!("page opened in {:?}", t0.elapsed());
-        let mut assets = Assets::with_player();
-        let chunk_urls: Vec<String> = (0..event_chunks.len())
-            .map(|i| format!("/events/{i}.json"))
+        let chunk_urls: Vec<String> = (0..chunk_count)
+            .map(|i| format!("{EVENTS_PATH}{i}.json"))
             .collect();
-        for (url, chunk) in chunk_urls.iter().zip(event_chunks) {
-            assets.insert(url, "application/json", chunk.clone());
-        }
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
         let (traffic, interceptor) = step(
             "isolating the page",
             timeout,
-            isolate(&page, assets, session.allow_network),
+            isolate(
+                &page,
+                Assets::with_player(),
+                events_tx,
+                session.allow_network,
+            ),
         )
         .await?;
         let console = Arc::new(Mutex::new(Vec::new()));
@@ -143,6 +150,7 @@ impl PlayerPage {
             now_ms,
             tasks,
             chunk_urls,
+            event_requests: Mutex::new(Some(events_rx)),
         })
     }
 
@@ -169,21 +177,54 @@ impl PlayerPage {
         Ok(resp.result.result.value.clone().unwrap_or_default())
     }
 
-    pub async fn load(&self, opts: &super::ReplayOptions) -> Result<LoadInfo, ReplayError> {
+    /// Loads the events into the player, serving each chunk from `chunks` as it is asked for.
+    pub async fn load(
+        &self,
+        opts: &super::ReplayOptions,
+        chunks: &super::EventChunks<'_>,
+    ) -> Result<LoadInfo, ReplayError> {
         let options = serde_json::json!({
             "showCursor": opts.show_cursor,
             "replayCanvas": opts.replay_canvas,
             "freshSeeks": opts.fresh_seeks,
         });
-        let v = self
-            .call(
-                "loading events into the player",
-                format!(
-                    "reel.load({}, {options})",
-                    serde_json::to_string(&self.chunk_urls).unwrap_or_else(|_| "[]".into())
-                ),
-            )
-            .await?;
+        let mut requests = self
+            .event_requests
+            .lock()
+            .ok()
+            .and_then(|mut r| r.take())
+            .ok_or_else(|| ReplayError::Browser("the events were loaded already".into()))?;
+        let call = self.call(
+            "loading events into the player",
+            format!(
+                "reel.load({}, {options})",
+                serde_json::to_string(&self.chunk_urls).unwrap_or_else(|_| "[]".into())
+            ),
+        );
+        tokio::pin!(call);
+        let v = loop {
+            tokio::select! {
+                v = &mut call => break v?,
+                Some((id, path)) = requests.recv() => {
+                    let chunk = path
+                        .strip_prefix(EVENTS_PATH)
+                        .and_then(|p| p.strip_suffix(".json"))
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .and_then(|n| chunks.chunk(n));
+                    let answer = match chunk {
+                        Some(body) => fulfill(&self.page, id, "application/json", &body).await,
+                        None => self
+                            .page
+                            .execute(FailRequestParams::new(id, ErrorReason::Failed))
+                            .await
+                            .map(|_| ()),
+                    };
+                    if let Err(e) = answer {
+                        tracing::debug!("serving {path}: {e}");
+                    }
+                }
+            }
+        };
         serde_json::from_value(v).map_err(|e| ReplayError::Player {
             step: "loading events into the player".into(),
             message: format!("unexpected answer: {e}"),

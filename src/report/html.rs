@@ -24,29 +24,27 @@ pub const VIEWER_CSS: &str = include_str!("../../player/viewer/viewer.css");
 /// The events of one recording as the viewer loads them: gzip of
 /// `{"id": …, "windows": [{"id": …, "events": [...]}]}`.
 pub fn replay_payload(recording: &Recording) -> Vec<u8> {
-    let mut json = Vec::new();
-    json.extend_from_slice(b"{\"id\":");
-    json.extend_from_slice(&serde_json::to_vec(&recording.id).unwrap_or_default());
-    json.extend_from_slice(b",\"windows\":[");
-    for (i, w) in recording.windows.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
-        }
-        json.extend_from_slice(b"{\"id\":");
-        json.extend_from_slice(&serde_json::to_vec(&w.id).unwrap_or_default());
-        json.extend_from_slice(b",\"events\":");
-        json.extend_from_slice(&crate::replay::events_json(w));
-        json.push(b'}');
-    }
-    json.extend_from_slice(b"]}");
-    gzip(&json)
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a Vec cannot fail; the events go in one by one, never as one big string.
+    let _ = write_payload(recording, &mut gz);
+    gz.finish().unwrap_or_default()
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(bytes);
-    enc.finish().unwrap_or_default()
+fn write_payload(recording: &Recording, out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"{\"id\":")?;
+    out.write_all(&serde_json::to_vec(&recording.id).unwrap_or_default())?;
+    out.write_all(b",\"windows\":[")?;
+    for (i, w) in recording.windows.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"{\"id\":")?;
+        out.write_all(&serde_json::to_vec(&w.id).unwrap_or_default())?;
+        out.write_all(b",\"events\":")?;
+        crate::replay::write_events_json(w, out)?;
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"]}")
 }
 
 #[derive(Serialize)]
@@ -225,6 +223,12 @@ mod tests {
             true,
             1,
         )
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
     }
 
     fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
