@@ -959,6 +959,18 @@ mod tests {
                         }
                     }
                     assert!(checked > 0);
+                    // The sibling check alone, up to the last interior row and column (its loads
+                    // reach one pixel beyond the window).
+                    for img in [k.a, k.b] {
+                        for y in 1..h as usize - 1 {
+                            for x in 1..w as usize - 1 {
+                                // SAFETY: AVX2 and POPCNT checked above; (x, y) is interior.
+                                let fast =
+                                    unsafe { avx2::many_siblings(img.as_ptr(), w as usize, x, y) };
+                                assert_eq!(fast, k.many_siblings(img, x, y), "({x}, {y})");
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -65,22 +65,22 @@ const fn first_in_walk() -> [u8; 256] {
 /// The eight neighbours of (px, py) in lane order, and the centre pixel.
 ///
 /// Needs `1 <= px <= w - 2`, `1 <= py <= h - 2` for an image of `w x h` RGBA pixels at `img`:
-/// the two 16-byte loads also read one pixel beyond the window (wrapping into the next or the
-/// previous row), which stays inside the buffer for such positions.
+/// the three 16-byte loads also read one pixel beyond the window (the middle and upper rows one
+/// to the right, the lower row one to the left, so never past the end of the buffer).
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn ring(img: *const u8, w: usize, px: usize, py: usize) -> (__m256i, u32) {
     unsafe {
-        let row = |yy: usize| img.add(yy * w * 4);
-        let up = _mm_loadu_si128(row(py - 1).add((px - 1) * 4).cast());
-        let mid = row(py).add((px - 1) * 4);
-        let west = mid.cast::<u32>().read_unaligned();
-        let centre = mid.add(4).cast::<u32>().read_unaligned();
-        let east = mid.add(8).cast::<u32>().read_unaligned();
-        let down = _mm_loadu_si128(row(py + 1).add((px - 1) * 4).sub(4).cast());
-        // up = [NW N NE x] -> [NW N NE W]; down = [x SW S SE] -> [E SW S SE].
-        let lo = _mm_insert_epi32::<3>(up, west as i32);
-        let hi = _mm_insert_epi32::<0>(down, east as i32);
+        let row = w * 4;
+        let west = img.add((py * w + px - 1) * 4);
+        let up = _mm_loadu_si128(west.sub(row).cast()); // [NW N NE x]
+        let mid = _mm_loadu_si128(west.cast()); // [W C E x]
+        let down = _mm_loadu_si128(west.add(row).sub(4).cast()); // [x SW S SE]
+        // E to lane 0 and W to lane 3, then blended in: [NW N NE W] and [E SW S SE].
+        let ends = _mm_shuffle_epi32::<0b00_00_00_10>(mid);
+        let lo = _mm_blend_epi32::<0b1000>(up, ends);
+        let hi = _mm_blend_epi32::<0b0001>(down, ends);
+        let centre = west.add(4).cast::<u32>().read_unaligned();
         (_mm256_set_m128i(hi, lo), centre)
     }
 }
@@ -94,11 +94,27 @@ fn equal_lanes(ring: __m256i, centre: u32) -> u32 {
 }
 
 /// pixelmatch's `hasManySiblings` for an interior pixel (bounds as for [`ring`]).
+///
+/// Three vector loads instead of [`ring`]'s gather: `[NW N NE x]` and `[x SW S SE]` in one
+/// vector, `[W C E x]` in another, the centre broadcast from memory; the lanes outside the ring
+/// are masked off before counting.
 #[inline]
 #[target_feature(enable = "avx2,popcnt")]
-unsafe fn many_siblings(img: *const u8, w: usize, px: usize, py: usize) -> bool {
-    let (r, c) = unsafe { ring(img, w, px, py) };
-    equal_lanes(r, c).count_ones() > 2
+pub(super) unsafe fn many_siblings(img: *const u8, w: usize, px: usize, py: usize) -> bool {
+    unsafe {
+        let row = w * 4;
+        let west = img.add((py * w + px - 1) * 4);
+        // The lower row starts one pixel further left so that its extra pixel lies before the
+        // window, not beyond the end of the buffer.
+        let outer = _mm256_loadu2_m128i(west.add(row).sub(4).cast(), west.sub(row).cast());
+        let mid = _mm_loadu_si128(west.cast());
+        let c = _mm256_set1_epi32(west.add(4).cast::<i32>().read_unaligned());
+        let eq_outer = _mm256_cmpeq_epi32(outer, c);
+        let eq_mid = _mm_cmpeq_epi32(mid, _mm256_castsi256_si128(c));
+        let outer_bits = _mm256_movemask_ps(_mm256_castsi256_ps(eq_outer)) as u32 & 0b1110_0111;
+        let mid_bits = _mm_movemask_ps(_mm_castsi128_ps(eq_mid)) as u32 & 0b101;
+        (outer_bits | (mid_bits << 8)).count_ones() > 2
+    }
 }
 
 /// Whether all eight lanes and the centre are opaque.
