@@ -67,9 +67,8 @@ def run_measured(cmd, cwd):
     return elapsed, peak_own, peak_tree, p.returncode
 
 
-def generate_big_session(path, megabytes=108):
-    """A session of >= 100 MB of events on a real page (testbed-errors' Meta + full snapshot): one
-    60 KB text mutation per second, a mouse move per second and a click per minute."""
+def real_page():
+    """testbed-errors' Meta and full snapshot, with a text node and a button of that snapshot."""
     events = json.loads((SHARED / "testbed-errors/rrweb-events.json").read_text())
     meta = next(e for e in events if e["type"] == 4)
     full = next(e for e in events if e["type"] == 2)
@@ -82,6 +81,13 @@ def generate_big_session(path, megabytes=108):
         if n.get("type") == 2 and n.get("tagName") == "button" and click_id is None:
             click_id = n["id"]
         stack.extend(reversed(n.get("childNodes", [])))
+    return meta, full, text_id, click_id
+
+
+def generate_big_session(path, megabytes=108):
+    """A session of >= 100 MB of events on a real page (testbed-errors' Meta + full snapshot): one
+    60 KB text mutation per second, a mouse move per second and a click per minute."""
+    meta, full, text_id, click_id = real_page()
     t0 = meta["timestamp"]
     with open(path, "w") as f:
         f.write("[" + json.dumps(dict(meta, timestamp=t0)) + "," + json.dumps(dict(full, timestamp=t0 + 5)))
@@ -111,19 +117,7 @@ def generate_big_session(path, megabytes=108):
 def generate_long_session(path, minutes=30):
     """A 30-minute session built on a real page (testbed-errors' Meta + full snapshot): mouse moves
     every 100 ms, a click every 10 s, a text mutation every 5 s, a scroll every 30 s."""
-    events = json.loads((SHARED / "testbed-errors/rrweb-events.json").read_text())
-    meta = next(e for e in events if e["type"] == 4)
-    full = next(e for e in events if e["type"] == 2)
-    # A text node and a clickable element of the real snapshot.
-    text_id = click_id = None
-    stack = [full["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if n.get("type") == 3 and text_id is None and n.get("textContent", "").strip():
-            text_id = n["id"]
-        if n.get("type") == 2 and n.get("tagName") == "button" and click_id is None:
-            click_id = n["id"]
-        stack.extend(reversed(n.get("childNodes", [])))
+    meta, full, text_id, click_id = real_page()
     t0 = meta["timestamp"]
     out = [dict(meta, timestamp=t0), dict(full, timestamp=t0 + 5)]
     end = t0 + minutes * 60_000

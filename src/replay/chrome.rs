@@ -59,11 +59,11 @@ pub fn find_chrome(explicit: Option<&Path>) -> Result<PathBuf, ReplayError> {
 /// as its child (which would then not die with reel): that binary is started directly too.
 /// Anything else is returned as found.
 fn past_launcher_script(found: PathBuf) -> PathBuf {
-    let small = std::fs::metadata(&found).is_ok_and(|m| m.len() <= 64 * 1024);
-    if !small || !is_script(&found) {
-        return found;
-    }
-    let Ok(text) = std::fs::read(&found) else {
+    let text = match std::fs::metadata(&found) {
+        Ok(m) if m.len() <= 64 * 1024 => std::fs::read(&found).ok(),
+        _ => None,
+    };
+    let Some(text) = text.filter(|t| t.starts_with(b"#!")) else {
         return found;
     };
     let text = String::from_utf8_lossy(&text);
@@ -72,25 +72,21 @@ fn past_launcher_script(found: PathBuf) -> PathBuf {
             .find_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
             .map(|v| v.trim().trim_matches('"').to_string())
     };
-    let commands: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let real = match (var("APPNAME"), var("LIBDIR")) {
-        (Some(app), Some(lib)) => PathBuf::from(lib.replace("$APPNAME", &app)).join(&app),
-        _ => match commands.as_slice() {
-            [only] => {
-                let only = only.strip_prefix("exec ").unwrap_or(only);
-                match only.strip_suffix("\"$@\"").map(str::trim) {
-                    Some(path) if path.starts_with('/') && !path.contains(' ') => {
-                        PathBuf::from(path)
-                    }
-                    _ => return found,
-                }
-            }
+    let real = if let (Some(app), Some(lib)) = (var("APPNAME"), var("LIBDIR")) {
+        PathBuf::from(lib.replace("$APPNAME", &app)).join(&app)
+    } else {
+        let mut commands = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let only = match (commands.next(), commands.next()) {
+            (Some(only), None) => only.strip_prefix("exec ").unwrap_or(only),
             _ => return found,
-        },
+        };
+        match only.strip_suffix("\"$@\"").map(str::trim) {
+            Some(path) if path.starts_with('/') && !path.contains(' ') => PathBuf::from(path),
+            _ => return found,
+        }
     };
     match executable(&real) {
         Some(real) if !is_script(&real) => {

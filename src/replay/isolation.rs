@@ -35,9 +35,9 @@ impl Assets {
         a
     }
 
-    pub fn insert(&mut self, path: &str, mime: &str, bytes: impl Into<Arc<Vec<u8>>>) {
+    pub fn insert(&mut self, path: &str, mime: &str, bytes: Vec<u8>) {
         self.files
-            .insert(path.to_string(), (mime.to_string(), bytes.into()));
+            .insert(path.to_string(), (mime.to_string(), Arc::new(bytes)));
     }
 }
 

@@ -184,20 +184,29 @@ impl<'a> EventChunks<'a> {
 
     /// Chunk `i` as a JSON array, or `None` past the last one.
     pub fn chunk(&self, i: usize) -> Option<Vec<u8>> {
-        let range = self.ranges.get(i)?.clone();
-        let events = &self.window.events[range];
+        let events = &self.window.events[self.ranges.get(i)?.clone()];
         let size: usize = events.iter().map(|e| e.json.get().len() + 1).sum();
         let mut out = Vec::with_capacity(size + 2);
-        out.push(b'[');
-        for (k, e) in events.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(fragments::localize(e.json.get(), &self.pages).as_bytes());
-        }
-        out.push(b']');
+        // Writing into a Vec cannot fail.
+        let _ = write_array(events, &self.pages, &mut out);
         Some(out)
     }
+}
+
+/// `events` as one JSON array, same-document references made local for `pages`.
+fn write_array(
+    events: &[crate::recording::Event],
+    pages: &[String],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(fragments::localize(e.json.get(), pages).as_bytes())?;
+    }
+    out.write_all(b"]")
 }
 
 /// The events of a window as one JSON array (same-document references made local, as for the
@@ -206,30 +215,7 @@ pub fn write_events_json(
     window: &WindowStream,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    let pages = fragments::page_urls(window);
-    out.write_all(b"[")?;
-    for (i, e) in window.events.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        out.write_all(fragments::localize(e.json.get(), &pages).as_bytes())?;
-    }
-    out.write_all(b"]")
-}
-
-/// The events of a window as the JSON array the player loads.
-pub fn events_json(window: &WindowStream) -> Vec<u8> {
-    let mut out = Vec::with_capacity(
-        window
-            .events
-            .iter()
-            .map(|e| e.json.get().len() + 1)
-            .sum::<usize>()
-            + 2,
-    );
-    // Writing into a Vec cannot fail.
-    let _ = write_events_json(window, &mut out);
-    out
+    write_array(&window.events, &fragments::page_urls(window), out)
 }
 
 /// Fewest checkpoints worth a lane of their own: a lane costs a page, a player load and a catch-up
@@ -357,7 +343,18 @@ async fn capture_segment(
     let driven = result?;
     let mut console: Vec<ConsoleEntry> =
         page_console.into_iter().skip(driven.skip.console).collect();
-    console.extend(driven.warnings.into_iter().skip(driven.skip.warnings));
+    console.extend(
+        driven
+            .warnings
+            .into_iter()
+            .skip(driven.skip.warnings)
+            .map(|w| ConsoleEntry {
+                t_ms: w.t_ms,
+                level: "warn".into(),
+                message: w.message,
+                source: ConsoleSource::Replay,
+            }),
+    );
     Ok(Segment {
         shots: driven.shots,
         console,
@@ -382,23 +379,11 @@ struct CatchUp {
 
 struct Driven {
     shots: Vec<Shot>,
-    warnings: Vec<ConsoleEntry>,
+    /// rrweb's warnings, all of the page's (the last seek reports every one so far).
+    warnings: Vec<player::PlayerWarning>,
     load_time: Duration,
     sandbox: String,
     skip: CatchUp,
-}
-
-fn warnings_of(state: &player::SeekState) -> Vec<ConsoleEntry> {
-    state
-        .warnings
-        .iter()
-        .map(|w| ConsoleEntry {
-            t_ms: w.t_ms,
-            level: "warn".into(),
-            message: w.message.clone(),
-            source: ConsoleSource::Replay,
-        })
-        .collect()
 }
 
 async fn drive(
@@ -480,7 +465,7 @@ async fn drive(
             state.frames_ms,
             t0.elapsed() - t_seek
         );
-        warnings = warnings_of(&state);
+        warnings = state.warnings;
         shots.push(Shot {
             checkpoint: cp.clone(),
             png,
@@ -523,7 +508,11 @@ mod tests {
     #[test]
     fn chunks_concatenate_to_the_whole_array() {
         let w = window(100);
-        let whole: Vec<serde_json::Value> = serde_json::from_slice(&events_json(&w)).unwrap();
+        let whole: Vec<serde_json::Value> = {
+            let mut whole = Vec::new();
+            write_events_json(&w, &mut whole).unwrap();
+            serde_json::from_slice(&whole).unwrap()
+        };
         let all = EventChunks::new(&w, 64);
         let chunks: Vec<Vec<u8>> = (0..all.len()).map(|i| all.chunk(i).unwrap()).collect();
         assert!(chunks.len() > 5);
