@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// Executable names tried on PATH, in order. The headless shells come first: the same engine
-/// without the browser's UI layer, which costs about a third less CPU per replay (BENCHMARKS.md).
+/// without the browser's UI layer, which costs 35–45% less CPU per replay (BENCHMARKS.md).
 pub const CANDIDATES: [&str; 6] = [
     "chromium-headless-shell",
     "chrome-headless-shell",
