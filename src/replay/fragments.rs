@@ -8,8 +8,14 @@
 use crate::recording::{EventFacts, EventType, WindowStream};
 use std::borrow::Cow;
 
-/// The URLs (without fragment) of the pages recorded in `window`, from its Meta events.
+/// Most page URLs taken into account: every event is searched for each, so a hostile recording
+/// with millions of distinct Meta URLs must not make that quadratic.
+const MAX_PAGE_URLS: usize = 64;
+
+/// The URLs (without fragment) of the first [`MAX_PAGE_URLS`] pages recorded in `window`, from
+/// its Meta events.
 pub fn page_urls(window: &WindowStream) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut urls: Vec<String> = Vec::new();
     for e in window.events.iter().filter(|e| e.kind == EventType::Meta) {
         if let EventFacts::Meta {
@@ -17,7 +23,10 @@ pub fn page_urls(window: &WindowStream) -> Vec<String> {
         } = e.facts()
         {
             for url in forms_of(&href) {
-                if !urls.contains(&url) {
+                if urls.len() == MAX_PAGE_URLS {
+                    return urls;
+                }
+                if seen.insert(url.clone()) {
                     urls.push(url);
                 }
             }
@@ -104,6 +113,28 @@ mod tests {
             localize(bare, &pages()),
             r##"{"style":"mask:url(#m) ,fill: url('#g')"}"##
         );
+    }
+
+    #[test]
+    fn page_urls_are_bounded() {
+        let events = (0..1000)
+            .map(|i| crate::recording::Event {
+                kind: EventType::Meta,
+                timestamp: i,
+                source: None,
+                json: serde_json::value::RawValue::from_string(format!(
+                    r#"{{"type":4,"timestamp":{i},"data":{{"href":"http://x.test/p{i}/a.html","width":1,"height":1}}}}"#
+                ))
+                .unwrap(),
+            })
+            .collect();
+        let window = WindowStream {
+            id: "w".into(),
+            events,
+        };
+        let urls = page_urls(&window);
+        assert_eq!(urls.len(), MAX_PAGE_URLS);
+        assert_eq!(urls[..2], ["http://x.test/p0/a.html", "http://x.test/p0/"]);
     }
 
     #[test]
