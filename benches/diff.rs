@@ -4,7 +4,8 @@
 //!
 //! `REEL_BENCH_IMAGES` overrides the image folder (default `../shared/bench-images`);
 //! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21); `REEL_BENCH_ONLY` keeps the pairs
-//! whose label contains it; `REEL_BENCH_ENCODE=0` skips the encoding table.
+//! whose label contains it; `REEL_BENCH_ENCODE=0` skips the encoding table;
+//! `REEL_BENCH_KERNEL_ONLY=1` times the counting kernel alone (for profiling).
 
 use reel::compare::{self, DiffOptions, Rgba};
 use std::path::PathBuf;
@@ -65,6 +66,10 @@ fn main() {
             let kernel = median_ms(rounds, || {
                 std::hint::black_box(compare::diff(&base, &other, &opts));
             });
+            if std::env::var("REEL_BENCH_KERNEL_ONLY").is_ok_and(|v| v == "1") {
+                println!("{label:<24} {decode:>10.2} {kernel:>10.2} {count:>10}");
+                continue;
+            }
             let with_aa = DiffOptions {
                 include_aa: true,
                 ..DiffOptions::default()

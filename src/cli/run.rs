@@ -42,7 +42,9 @@ pub struct RunArgs {
     /// `--update` alone means: also accept changed ones), `all`, `none`.
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "changed", value_name = "WHICH")]
     pub update: Option<UpdateMode>,
-    /// Recordings replayed at once (default: number of cores).
+    /// Parallel jobs (default: number of cores). 1 replays one recording at a time in one page;
+    /// above 1, each job keeps two pages busy (recordings first, lanes of one recording when
+    /// there are fewer recordings than pages).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Determinism audit: capture every checkpoint N times and report any pixel that varies
@@ -216,14 +218,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         })
         .collect();
     prepare_out_dir(&settings.out)?;
-    // A replay waits on the browser about half the time, so with parallel jobs each recording
-    // also gets two lanes (measured: 5 recordings, --jobs 2 took 0.63x of --jobs 1 with two lanes
-    // each, 0.67x with one); with fewer recordings than jobs, the spare jobs become lanes too.
-    opts.replay.lanes = if opts.jobs > 1 {
-        (opts.jobs / inputs.len().max(1)).max(2)
-    } else {
-        1
-    };
+    opts.replay.lanes = run::lanes_for(opts.jobs, inputs.len());
 
     let finished: Finished = Arc::new(Mutex::new(Default::default()));
     let sink = finished.clone();

@@ -223,6 +223,19 @@ pub fn write_events_json(
 /// (rrweb-todomvc-angularjs, 11 checkpoints: 0.78 s in two lanes vs 0.86 s in one).
 pub const MIN_CHECKPOINTS_PER_LANE: usize = 4;
 
+/// Most lanes for a window whose events fill more than one chunk: every lane's page holds its
+/// own copy of the events (measured on the 108 MB session of `benches/scale.py`: two lanes 5.3 s
+/// and 1.45 GB for reel + Chromium, four lanes 7.6 s and 2.37 GB).
+pub const MAX_LANES_LARGE_WINDOW: usize = 2;
+
+fn lanes_for_window(lanes: usize, chunks: usize) -> usize {
+    if chunks > 1 {
+        lanes.min(MAX_LANES_LARGE_WINDOW)
+    } else {
+        lanes
+    }
+}
+
 /// Splits checkpoints (in time order) into at most `lanes` contiguous segments of at least
 /// [`MIN_CHECKPOINTS_PER_LANE`], as even as possible.
 fn segments(ordered: &[Checkpoint], lanes: usize) -> Vec<&[Checkpoint]> {
@@ -261,7 +274,7 @@ pub async fn capture_window(
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let mut ordered = plan.to_vec();
     ordered.sort_by_key(|c| c.t_ms);
-    let parts = segments(&ordered, opts.lanes);
+    let parts = segments(&ordered, lanes_for_window(opts.lanes, chunks.len()));
     let lanes = parts.iter().enumerate().map(|(i, part)| {
         let catch_up = i
             .checked_sub(1)
@@ -533,5 +546,12 @@ mod tests {
         let none = EventChunks::new(&empty, 64);
         assert_eq!(none.len(), 1);
         assert_eq!(none.chunk(0), Some(b"[]".to_vec()));
+    }
+
+    #[test]
+    fn large_windows_get_at_most_two_lanes() {
+        assert_eq!(lanes_for_window(4, 1), 4);
+        assert_eq!(lanes_for_window(4, 2), MAX_LANES_LARGE_WINDOW);
+        assert_eq!(lanes_for_window(1, 14), 1);
     }
 }

@@ -34,7 +34,8 @@ pub struct RunOptions {
     pub mask_color: MaskColor,
     pub plan: PlanOptions,
     pub replay: ReplayOptions,
-    /// Recordings replayed at once (pages in the shared browser).
+    /// Parallel replay jobs: 1 replays one recording at a time in one page; above 1, see
+    /// [`pages_in_flight`].
     pub jobs: usize,
     /// Capture every checkpoint this many times and report any pixel that varies (>= 1).
     pub repeat: usize,
@@ -54,7 +55,26 @@ pub enum Input {
 /// report what finished.
 pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
 
-/// Runs every input (at most `opts.jobs` at once) and records each report in `finished` as soon
+/// Pages one parallel job keeps busy. A replay is a pipeline that waits on itself (the page's
+/// script, the compositor, the screenshot encoder, the CDP round trips) about half the time, so
+/// one page leaves its core half idle. Measured on 2 cores over the 5 shared recordings: 2 pages
+/// in flight 4.8 s, 3 pages 4.1 s, 4 pages 3.6-3.9 s, 5 pages 3.6-3.8 s (BENCHMARKS.md).
+pub const PAGES_PER_JOB: usize = 2;
+
+/// Pages replaying at once for `jobs`: one for `--jobs 1` (strictly sequential: one recording,
+/// one page), else [`PAGES_PER_JOB`] per job, filled with whole recordings first; lanes (several
+/// pages for one recording) only take what is left when there are fewer recordings than pages.
+pub fn pages_in_flight(jobs: usize) -> usize {
+    if jobs > 1 { jobs * PAGES_PER_JOB } else { 1 }
+}
+
+/// Lanes per recording (see [`crate::replay::capture_window`]) when `inputs` recordings share
+/// [`pages_in_flight`]`(jobs)` pages.
+pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
+    (pages_in_flight(jobs) / inputs.max(1)).max(1)
+}
+
+/// Runs every input (at most [`pages_in_flight`] at once) and records each report in `finished` as soon
 /// as it is done; `on_done` sees each one as it finishes. The longest recordings (by planned
 /// checkpoints) start first, and a finished job's slot is refilled at once, so the run does not
 /// end waiting for one long recording started last.
@@ -65,13 +85,13 @@ pub async fn run_all(
     finished: Finished,
     on_done: impl Fn(&RecordingReport),
 ) {
-    let jobs = opts.jobs.max(1);
+    let in_flight = pages_in_flight(opts.jobs.max(1));
     let mut indexed: Vec<(usize, Input)> = inputs.into_iter().enumerate().collect();
     indexed.sort_by_key(|(i, input)| (std::cmp::Reverse(expected_cost(input, opts)), *i));
     // The position in start order picks the browser, so jobs running together use different ones.
     let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
         .map(|(k, (i, input))| async move { (i, run_one(pool, k, input, opts).await) })
-        .buffer_unordered(jobs);
+        .buffer_unordered(in_flight);
     while let Some((i, report)) = stream.next().await {
         on_done(&report);
         if let Ok(mut f) = finished.lock() {
@@ -412,6 +432,20 @@ pub fn relative_path(path: &Path, base: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_job_is_one_page_and_more_jobs_fill_pages_with_recordings_before_lanes() {
+        assert_eq!(
+            (pages_in_flight(1), lanes_for(1, 1), lanes_for(1, 5)),
+            (1, 1, 1)
+        );
+        assert_eq!(pages_in_flight(2), 4);
+        assert_eq!(lanes_for(2, 5), 1);
+        assert_eq!(lanes_for(2, 4), 1);
+        assert_eq!(lanes_for(2, 2), 2);
+        assert_eq!(lanes_for(2, 1), 4);
+        assert_eq!(lanes_for(8, 0), 16);
+    }
 
     #[test]
     fn relative_paths() {
