@@ -5,7 +5,8 @@
 //! `REEL_BENCH_IMAGES` overrides the image folder (default `../shared/bench-images`);
 //! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21); `REEL_BENCH_ONLY` keeps the pairs
 //! whose label contains it; `REEL_BENCH_ENCODE=0` skips the encoding table;
-//! `REEL_BENCH_KERNEL_ONLY=1` times the counting kernel alone (for profiling).
+//! `REEL_BENCH_KERNEL_ONLY=1` times the counting kernel alone (for profiling);
+//! `REEL_BENCH_STAT=min` prints the fastest round instead of the median (A/B on a noisy host).
 
 use reel::compare::{self, DiffOptions, Rgba};
 use std::path::PathBuf;
@@ -24,6 +25,9 @@ fn median_ms(rounds: usize, mut f: impl FnMut()) -> f64 {
         })
         .collect();
     t.sort_by(f64::total_cmp);
+    if std::env::var("REEL_BENCH_STAT").is_ok_and(|v| v == "min") {
+        return t[0];
+    }
     t[t.len() / 2]
 }
 
