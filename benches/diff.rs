@@ -1,6 +1,8 @@
 //! Diff kernel benchmark (a plain main, `cargo bench --bench diff`): PNG decode, the kernel alone
 //! (decode excluded, like pixelmatch's in-process number), the kernel with a diff image, and PNG
-//! encoding (small vs fast) on the shared bench screenshots. Prints medians in milliseconds.
+//! encoding (small vs fast) on the shared bench screenshots. Prints medians in milliseconds, and
+//! the read floor: the time to read both pixel buffers once (`==` in 64 KB pieces on every rayon
+//! thread), which bounds any kernel on a pair that is identical or nearly so.
 //!
 //! `REEL_BENCH_IMAGES` overrides the image folder (default `../shared/bench-images`);
 //! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21); `REEL_BENCH_ONLY` keeps the pairs
@@ -8,6 +10,7 @@
 //! `REEL_BENCH_KERNEL_ONLY=1` times the counting kernel alone (for profiling);
 //! `REEL_BENCH_STAT=min` prints the fastest round instead of the median (A/B on a noisy host).
 
+use rayon::prelude::*;
 use reel::compare::{self, DiffOptions, Rgba};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -50,8 +53,8 @@ fn main() {
         rayon::current_num_threads()
     );
     println!(
-        "{:<24} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "pair", "decode", "kernel", "kernel+AA", "with img", "count"
+        "{:<24} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "pair", "decode", "kernel", "kernel+AA", "with img", "read floor", "count"
     );
     for size in ["1280x720", "1920x1080", "1280x8000"] {
         let base = load(&format!("ui_{size}_base"));
@@ -70,8 +73,18 @@ fn main() {
             let kernel = median_ms(rounds, || {
                 std::hint::black_box(compare::diff(&base, &other, &opts));
             });
+            // What no kernel can beat: reading both buffers once, on every thread.
+            let floor = median_ms(rounds, || {
+                let differing = base
+                    .as_raw()
+                    .par_chunks(1 << 16)
+                    .zip(other.as_raw().par_chunks(1 << 16))
+                    .filter(|(x, y)| x != y)
+                    .count();
+                std::hint::black_box(differing);
+            });
             if std::env::var("REEL_BENCH_KERNEL_ONLY").is_ok_and(|v| v == "1") {
-                println!("{label:<24} {decode:>10.2} {kernel:>10.2} {count:>10}");
+                println!("{label:<24} {decode:>10.2} {kernel:>10.2} {floor:>10.2} {count:>10}");
                 continue;
             }
             let with_aa = DiffOptions {
@@ -89,7 +102,7 @@ fn main() {
                 std::hint::black_box(compare::diff(&base, &other, &img));
             });
             println!(
-                "{label:<24} {decode:>10.2} {kernel:>10.2} {kernel_aa:>10.2} {with_img:>10.2} {count:>10}"
+                "{label:<24} {decode:>10.2} {kernel:>10.2} {kernel_aa:>10.2} {with_img:>10.2} {floor:>10.2} {count:>10}"
             );
         }
     }
