@@ -146,8 +146,10 @@ const HUGE_PAGE: usize = 2 << 20;
 /// A zeroed buffer of `len` bytes for decoded pixels. Large ones are backed by 2 MB pages on
 /// Linux: a diff streams both images through the TLB, and at 1280x8000 (2 × 41 MB) the identical
 /// scan is bound by memory (measured with a plain two-thread `==` over 2 × 41 MB: 2.33 ms with
-/// 4 KB pages, 2.11 ms with 2 MB pages; one thread 3.72 vs 2.62 ms). Decoding faults in 512x fewer
-/// pages, too.
+/// 4 KB pages, 2.11 ms with 2 MB pages; one thread 3.72 vs 2.62 ms), and decoding faults in 512x
+/// fewer pages (1280x8000: 28 ms instead of 48-53). The price is an occasional stall when the
+/// kernel compacts memory to find a 2 MB page (BENCHMARKS.md: p90 up by ~40 ms, medians down by
+/// ~25 ms per `reel diff` of a 1280x8000 pair).
 fn pixel_buffer(len: usize) -> Vec<u8> {
     #[cfg(target_os = "linux")]
     if len >= HUGE_PAGE_MIN_BYTES {
