@@ -74,10 +74,10 @@ pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
     (pages_in_flight(jobs) / inputs.max(1)).max(1)
 }
 
-/// Runs every input (at most [`pages_in_flight`] at once) and records each report in `finished` as soon
-/// as it is done; `on_done` sees each one as it finishes. The longest recordings (by planned
-/// checkpoints) start first, and a finished job's slot is refilled at once, so the run does not
-/// end waiting for one long recording started last.
+/// Runs every input (at most [`pages_in_flight`] at once) and records each report in `finished`
+/// as soon as it is done; `on_done` sees each one as it finishes. The longest recordings (by
+/// planned checkpoints) start first, and a finished recording's slot is refilled at once, so the
+/// run does not end waiting for one long recording started last.
 pub async fn run_all(
     pool: &BrowserPool,
     inputs: Vec<Input>,
