@@ -19,6 +19,8 @@ use rayon::prelude::*;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod flat;
 
 /// What semi-transparent pixels are blended over before comparing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -199,6 +201,14 @@ fn has_avx2() -> bool {
 const RED: [u8; 4] = [255, 0, 0, 255];
 const YELLOW: [u8; 4] = [255, 255, 0, 255];
 
+/// Of the 8 pixels from column `x0`, those 2+ pixels from the left and right edges of a `w`
+/// wide image, as a bit mask.
+fn interior_columns(x0: usize, w: usize) -> u32 {
+    let skip = 2usize.saturating_sub(x0).min(8);
+    let keep = w.saturating_sub(x0 + 2).min(8);
+    ((0xffu32 << skip) & 0xff) & ((1u32 << keep) - 1)
+}
+
 /// What one differing pixel pair turned out to be.
 enum Verdict {
     Similar,
@@ -224,6 +234,7 @@ impl Kernel<'_> {
     fn band_rows_avx2(&self, y0: usize, y1: usize) -> Counts {
         let row_bytes = self.w * 4;
         let mut c = Counts::default();
+        let mut flat = (!self.include_aa).then(|| flat::Flat::new(self.w));
         for y in y0..y1 {
             let start = y * row_bytes;
             let ra = &self.a[start..start + row_bytes];
@@ -232,6 +243,7 @@ impl Kernel<'_> {
                 continue;
             }
             c.differing_rows += 1;
+            let interior_row = y >= 2 && y + 3 <= self.h;
             let mut x0 = 0;
             for (ba, bb) in ra.chunks_exact(32).zip(rb.chunks_exact(32)) {
                 let (Ok(ba), Ok(bb)) = (<&[u8; 32]>::try_from(ba), <&[u8; 32]>::try_from(bb))
@@ -240,10 +252,30 @@ impl Kernel<'_> {
                 };
                 if !avx2::equal32(ba, bb) {
                     match avx2::over_threshold8(ba, bb, self.max_delta) {
-                        Some(mut over) => {
-                            while over != 0 {
-                                let x = x0 + over.trailing_zeros() as usize;
-                                over &= over - 1;
+                        Some(over) => {
+                            let mut rest = over;
+                            let inside = interior_columns(x0, self.w);
+                            let mine = over & inside;
+                            if interior_row
+                                && mine != 0
+                                && let Some(f) = flat.as_mut()
+                            {
+                                f.ensure(self, x0 / 8, mine, y);
+                                let (not_aa, centre_a, centre_b) = f.block(x0 / 8, y);
+                                c.diff += u64::from((mine & not_aa).count_ones());
+                                let mut open = mine & !not_aa;
+                                while open != 0 {
+                                    let i = open.trailing_zeros();
+                                    open &= open - 1;
+                                    let x = x0 + i as usize;
+                                    let centre = (centre_a >> i & 1 != 0, centre_b >> i & 1 != 0);
+                                    self.count_open_avx2(x, y, f, centre, &mut c);
+                                }
+                                rest = over & !inside;
+                            }
+                            while rest != 0 {
+                                let x = x0 + rest.trailing_zeros() as usize;
+                                rest &= rest - 1;
                                 self.count_over_avx2(x, y, &mut c);
                             }
                         }
@@ -278,6 +310,40 @@ impl Kernel<'_> {
         } else {
             self.anti_aliased_at(x, y)
         };
+        if aa {
+            c.aa += 1;
+        } else {
+            c.diff += 1;
+        }
+    }
+
+    /// Counts a pixel 2+ pixels from every edge that the equality bits of `flat` left open.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn count_open_avx2(
+        &self,
+        x: usize,
+        y: usize,
+        flat: &flat::Flat,
+        centre: (bool, bool),
+        c: &mut Counts,
+    ) {
+        let (a, b, w) = (self.a.as_ptr(), self.b.as_ptr(), self.w);
+        // SAFETY: AVX2 and POPCNT are enabled here; (x, y) is 2+ pixels from every edge and both
+        // buffers hold exactly w x h pixels; `flat` covers the pixel's neighbours.
+        let fast = unsafe {
+            avx2::anti_aliased_with(
+                a,
+                b,
+                w,
+                x,
+                y,
+                Some(centre),
+                &|px, py| flat.in_a(px, py),
+                &|px, py| flat.in_b(px, py),
+            )
+        };
+        let aa = fast.unwrap_or_else(|| self.anti_aliased_at(x, y));
         if aa {
             c.aa += 1;
         } else {
@@ -720,6 +786,16 @@ fn brightness_delta(centre: [u8; 4], other: [u8; 4], pos: usize, bg: Background)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interior_columns_are_two_pixels_from_either_edge() {
+        assert_eq!(interior_columns(0, 100), 0b1111_1100);
+        assert_eq!(interior_columns(8, 100), 0xff);
+        assert_eq!(interior_columns(88, 100), 0xff);
+        assert_eq!(interior_columns(96, 100), 0b11);
+        assert_eq!(interior_columns(0, 5), 0b100);
+        assert_eq!(interior_columns(0, 8), 0b1111_1100 & 0b11_1111);
+    }
 
     fn img(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 4]) -> Rgba {
         Rgba::from_fn(w, h, |x, y| image::Rgba(f(x, y)))

@@ -133,8 +133,9 @@ fn channel<const SHIFT: i32>(v: __m256i) -> __m256i {
 }
 
 /// pixelmatch's `antialiased` for one image, on the fast path: interior pixel (2+ pixels from
-/// every edge, so that every neighbour is interior too) whose ring (`r`, `c`) is opaque. `one`
-/// and `two` are the two images for the "many siblings" checks.
+/// every edge, so that every neighbour is interior too) whose ring (`r`, `c`) is opaque.
+/// `siblings_one` and `siblings_two` answer "many siblings" for a neighbour in this image and in
+/// the other.
 ///
 /// The eight luma deltas go through two f64x4 vectors, each lane computing
 /// `dr * Y_R + dg * Y_G + db * Y_B` left to right like the scalar code.
@@ -145,9 +146,8 @@ unsafe fn antialiased(
     c: u32,
     x: usize,
     y: usize,
-    w: usize,
-    one: *const u8,
-    two: *const u8,
+    siblings_one: &impl Fn(usize, usize) -> bool,
+    siblings_two: &impl Fn(usize, usize) -> bool,
 ) -> bool {
     let ci = _mm256_set1_epi32(c as i32);
     let dr = _mm256_sub_epi32(channel::<0>(ci), channel::<0>(r));
@@ -197,10 +197,8 @@ unsafe fn antialiased(
     let (max_x, max_y) = at(lanes(max));
     // Short-circuited like the reference: the first check fails often enough that skipping the
     // other rings beats evaluating all four without branches (measured).
-    unsafe {
-        (many_siblings(one, w, min_x, min_y) && many_siblings(two, w, min_x, min_y))
-            || (many_siblings(one, w, max_x, max_y) && many_siblings(two, w, max_x, max_y))
-    }
+    (siblings_one(min_x, min_y) && siblings_two(min_x, min_y))
+        || (siblings_one(max_x, max_y) && siblings_two(max_x, max_y))
 }
 
 /// What the anti-aliasing test says about a pixel beyond the threshold: `Some(true)` if it is
@@ -218,6 +216,37 @@ pub(super) unsafe fn anti_aliased_at(
     y: usize,
 ) -> Option<bool> {
     unsafe {
+        anti_aliased_with(
+            a,
+            b,
+            w,
+            x,
+            y,
+            None,
+            // SAFETY (both): the neighbours of (x, y) are 1+ pixels from every edge.
+            &|px, py| many_siblings(a, w, px, py),
+            &|px, py| many_siblings(b, w, px, py),
+        )
+    }
+}
+
+/// [`anti_aliased_at`] given what is already known: the centre's many-siblings bits in `a` and
+/// `b` (computed from the rings when `None`) and the neighbours' through `siblings_a` /
+/// `siblings_b`. Same bounds.
+#[inline]
+#[target_feature(enable = "avx2,popcnt")]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn anti_aliased_with(
+    a: *const u8,
+    b: *const u8,
+    w: usize,
+    x: usize,
+    y: usize,
+    centre_siblings: Option<(bool, bool)>,
+    siblings_a: &impl Fn(usize, usize) -> bool,
+    siblings_b: &impl Fn(usize, usize) -> bool,
+) -> Option<bool> {
+    unsafe {
         let (ra, ca) = ring(a, w, x, y);
         let (rb, cb) = ring(b, w, x, y);
         if !(opaque(ra, ca) && opaque(rb, cb)) {
@@ -225,14 +254,19 @@ pub(super) unsafe fn anti_aliased_at(
         }
         // 3+ equal neighbours: not anti-aliasing in that image (any zero delta counts, and equal
         // pixels give zero), decided with integer compares.
-        let flat_a = equal_lanes(ra, ca).count_ones() > 2;
-        let flat_b = equal_lanes(rb, cb).count_ones() > 2;
+        let (flat_a, flat_b) = centre_siblings.unwrap_or_else(|| {
+            (
+                equal_lanes(ra, ca).count_ones() > 2,
+                equal_lanes(rb, cb).count_ones() > 2,
+            )
+        });
         Some(match (flat_a, flat_b) {
             (true, true) => false,
-            (false, true) => antialiased(ra, ca, x, y, w, a, b),
-            (true, false) => antialiased(rb, cb, x, y, w, b, a),
+            (false, true) => antialiased(ra, ca, x, y, siblings_a, siblings_b),
+            (true, false) => antialiased(rb, cb, x, y, siblings_b, siblings_a),
             (false, false) => {
-                antialiased(ra, ca, x, y, w, a, b) || antialiased(rb, cb, x, y, w, b, a)
+                antialiased(ra, ca, x, y, siblings_a, siblings_b)
+                    || antialiased(rb, cb, x, y, siblings_b, siblings_a)
             }
         })
     }
