@@ -18,8 +18,16 @@ use std::time::Instant;
 /// A PNG encoder under test.
 type Encoder = dyn Fn(&Rgba) -> Vec<u8>;
 
+/// Warm-up before timing, the same in `benches/node/pixelmatch-kernel.mjs`: long enough for the
+/// thread pool's threads to settle on their cores (reel) and for V8 to optimize (pixelmatch).
+const WARM_UP: std::time::Duration = std::time::Duration::from_millis(200);
+
 fn median_ms(rounds: usize, mut f: impl FnMut()) -> f64 {
-    f(); // warm-up (thread pool, page faults)
+    let warm = Instant::now();
+    f();
+    while warm.elapsed() < WARM_UP {
+        f();
+    }
     let mut t: Vec<f64> = (0..rounds)
         .map(|_| {
             let s = Instant::now();

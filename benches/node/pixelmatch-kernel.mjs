@@ -10,8 +10,11 @@ const dir = process.argv[2] ?? '../../../shared/bench-images';
 const rounds = Number(process.argv[3] ?? 11);
 const only = process.argv[4] ?? '';
 const load = (name) => PNG.sync.read(fs.readFileSync(path.join(dir, `${name}.png`)));
+// Warm-up before timing, the same as benches/diff.rs: 200 ms (V8 optimizes; reel's threads settle).
 const median = (f) => {
+    const warm = process.hrtime.bigint();
     f();
+    while (process.hrtime.bigint() - warm < 200_000_000n) f();
     const t = [];
     for (let i = 0; i < rounds; i++) {
         const s = process.hrtime.bigint();
