@@ -12,7 +12,9 @@
 //! blocks, and only differing pixels do colour math. Row bands run on rayon; anti-aliasing
 //! detection reads neighbour rows from the full buffers, so band edges do not change results.
 //! On x86_64 with AVX2 (detected at run time) the counting path thresholds blocks and runs the
-//! anti-aliasing test of interior opaque pixels in vectors (module `avx2`), with identical results.
+//! anti-aliasing test of interior opaque pixels in vectors (module `avx2`), and decides most
+//! anti-aliasing questions 8 pixels at a time from equality bits (module `flat`), with identical
+//! results.
 
 use super::Rgba;
 use rayon::prelude::*;
@@ -985,6 +987,50 @@ mod tests {
         }
         let to_img = |px: &[[u8; 4]]| img(w, h, |x, y| px[(y * w + x) as usize]);
         (to_img(&base), to_img(&other))
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_threshold_screen_decides_as_the_f64_delta_does() {
+        if !has_avx2() {
+            return;
+        }
+        // Channel differences on a grid around the threshold spheres, 8 pairs per call.
+        for threshold in [0.0, 0.05, 0.1, 0.2, 1.0, f64::NAN] {
+            let max = MAX_YIQ_DELTA * threshold * threshold;
+            let mut pairs = Vec::new();
+            for dr in (-90..=90).step_by(3) {
+                for dg in (-90..=90).step_by(3) {
+                    for db in (-90..=90).step_by(3) {
+                        let base = [120u8, 130, 140, 255];
+                        let moved = [(120 + dr) as u8, (130 + dg) as u8, (140 + db) as u8, 255];
+                        pairs.push((moved, base));
+                    }
+                }
+            }
+            let (mut over, mut mismatches) = (0, 0);
+            for chunk in pairs.chunks_exact(8) {
+                let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+                for (j, (pa, pb)) in chunk.iter().enumerate() {
+                    a[j * 4..j * 4 + 4].copy_from_slice(pa);
+                    b[j * 4..j * 4 + 4].copy_from_slice(pb);
+                }
+                // SAFETY: the CPU has AVX2 (checked above).
+                let mask = unsafe { avx2::over_threshold8(&a, &b, max) }.unwrap();
+                for (j, (pa, pb)) in chunk.iter().enumerate() {
+                    let exact = color_delta(*pa, *pb, 0, Background::White).abs() > max;
+                    over += usize::from(exact);
+                    mismatches += usize::from(exact != (mask >> j & 1 != 0));
+                }
+            }
+            assert_eq!(mismatches, 0, "threshold {threshold}");
+            if threshold > 0.0 && threshold < 1.0 {
+                assert!(
+                    over > 0 && over < pairs.len(),
+                    "threshold {threshold}: {over}"
+                );
+            }
+        }
     }
 
     #[test]

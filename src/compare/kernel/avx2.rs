@@ -3,7 +3,10 @@
 //! They compute exactly what the portable code in the parent module computes: the f64 lanes do
 //! the same multiplications and additions in the same order (no FMA: only `mul`/`add`/`sub`
 //! intrinsics, which LLVM never fuses), and every other decision is an integer comparison. The
-//! unit tests run both versions on the same images and compare pixel by pixel.
+//! threshold test first screens 8 pixels in f32 and settles only the pixels whose f32 delta is
+//! more than a proven error bound away from the threshold; the others get the f64 delta. The
+//! unit tests run both versions on the same images and compare pixel by pixel, and sweep the
+//! screen across the threshold.
 //!
 //! Pixels are read as little-endian u32 (red in the low byte, alpha in the high byte).
 //!
@@ -293,6 +296,10 @@ pub(super) fn over_threshold8(a: &[u8; 32], b: &[u8; 32], max_delta: f64) -> Opt
     let dr = _mm256_sub_epi32(channel::<0>(va), channel::<0>(vb));
     let dg = _mm256_sub_epi32(channel::<8>(va), channel::<8>(vb));
     let db = _mm256_sub_epi32(channel::<16>(va), channel::<16>(vb));
+    let (above, unsure) = screen_f32(dr, dg, db, max_delta);
+    if unsure == 0 {
+        return Some(above);
+    }
     let max = _mm256_set1_pd(max_delta);
     let half = |lo: bool| {
         let f = |v: __m256i| {
@@ -327,6 +334,47 @@ pub(super) fn over_threshold8(a: &[u8; 32], b: &[u8; 32], max_delta: f64) -> Opt
         _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(delta, max)) as u32
     };
     Some(half(true) | (half(false) << 4))
+}
+
+/// How far the f32 screen's delta may be from the f64 one: the channel differences are exact in
+/// f32, and each of the ~20 roundings moves a value of at most 255 (for Y, I, Q) or 74 336 (for
+/// the delta) by a relative 2^-24, which bounds the difference below 0.15.
+const SCREEN_MARGIN: f64 = 1.0;
+
+/// [`over_threshold8`]'s delta in f32, eight lanes per operation: the lanes certainly beyond
+/// `max_delta` (more than [`SCREEN_MARGIN`] above it), and the lanes too close to call, for which
+/// the caller computes the exact f64 delta. A NaN threshold leaves every lane unsure.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn screen_f32(dr: __m256i, dg: __m256i, db: __m256i, max_delta: f64) -> (u32, u32) {
+    let (r, g, b) = (
+        _mm256_cvtepi32_ps(dr),
+        _mm256_cvtepi32_ps(dg),
+        _mm256_cvtepi32_ps(db),
+    );
+    let k = _mm256_set1_ps;
+    let mul = _mm256_mul_ps;
+    let y = _mm256_add_ps(
+        _mm256_add_ps(mul(r, k(Y_R as f32)), mul(g, k(Y_G as f32))),
+        mul(b, k(Y_B as f32)),
+    );
+    let i = _mm256_sub_ps(
+        _mm256_sub_ps(mul(r, k(0.595_978)), mul(g, k(0.274_176_1))),
+        mul(b, k(0.321_801_9)),
+    );
+    let q = _mm256_add_ps(
+        _mm256_sub_ps(mul(r, k(0.211_470_17)), mul(g, k(0.522_617_1))),
+        mul(b, k(0.311_146_94)),
+    );
+    let delta = _mm256_add_ps(
+        _mm256_add_ps(mul(mul(k(0.5053), y), y), mul(mul(k(0.299), i), i)),
+        mul(mul(k(0.1957), q), q),
+    );
+    let high = k((max_delta + SCREEN_MARGIN) as f32);
+    let low = k((max_delta - SCREEN_MARGIN) as f32);
+    let above = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(delta, high)) as u32;
+    let below = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(delta, low)) as u32;
+    (above, !(above | below) & 0xff)
 }
 
 /// Whether 32 bytes of each image are equal.
