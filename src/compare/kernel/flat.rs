@@ -72,13 +72,14 @@ impl Flat {
         }
     }
 
-    /// Computes (once) what [`Self::block`] and the sibling lookups read for the pixels of block `block` in row `y`
-    /// whose bits are set in `over`: rows `y - 1 ..= y + 1` of both images, in that block and in
-    /// the block to the left (right) when the block's first (last) pixel is among them.
+    /// Computes (once) what [`Self::block`] and the sibling lookups read for the pixels of block
+    /// `block` in row `y` whose bits are set in `over`: rows `y - 1 ..= y + 1` of both images, in
+    /// that block and in the block to the left (right) when the block's first (last) pixel is
+    /// among them.
     ///
     /// Needs `2 <= y <= h - 3`, AVX2, and `block` a block of the image.
     #[target_feature(enable = "avx2")]
-    pub(super) fn ensure(&mut self, k: &Kernel, block: usize, over: u32, y: usize) {
+    pub(super) fn ensure(&mut self, kernel: &Kernel, block: usize, over: u32, y: usize) {
         let first = if over & 1 != 0 {
             block.saturating_sub(1)
         } else {
@@ -90,11 +91,11 @@ impl Flat {
             block
         };
         for r in y - 1..=y + 1 {
-            for (rows, img) in [(&mut self.a, k.a), (&mut self.b, k.b)] {
+            for (rows, img) in [(&mut self.a, kernel.a), (&mut self.b, kernel.b)] {
                 let s = rows.slot(r);
                 for blk in first..=last {
                     if !rows.done[s][blk] {
-                        rows.bits[s][blk] = block_bits(k, img, blk, r);
+                        rows.bits[s][blk] = block_bits(kernel, img, blk, r);
                         rows.done[s][blk] = true;
                     }
                 }
@@ -134,16 +135,18 @@ impl Flat {
 
 /// Many-siblings bits of the 8 pixels of block `blk` in row `r` of `img`.
 #[target_feature(enable = "avx2")]
-fn block_bits(k: &Kernel, img: &[u8], blk: usize, r: usize) -> u8 {
+fn block_bits(kernel: &Kernel, img: &[u8], blk: usize, r: usize) -> u8 {
+    let (w, h) = (kernel.w, kernel.h);
     let x0 = blk * 8;
-    if x0 >= 1 && x0 + 9 <= k.w && r >= 1 && r + 2 <= k.h {
+    if x0 >= 1 && x0 + 9 <= w && r >= 1 && r + 2 <= h {
         // SAFETY: every load reads pixels x0 - 1 ..= x0 + 8 of rows r - 1 ..= r + 1, all inside
         // the w x h image (checked just above).
-        unsafe { siblings8(img.as_ptr(), k.w, x0, r) }
+        unsafe { siblings8(img.as_ptr(), w, x0, r) }
     } else {
+        // Image edges: the reference's rule, border and all.
         let mut bits = 0u8;
-        for (i, x) in (x0..(x0 + 8).min(k.w)).enumerate() {
-            bits |= u8::from(k.many_siblings(img, x, r)) << i;
+        for (i, x) in (x0..(x0 + 8).min(w)).enumerate() {
+            bits |= u8::from(kernel.many_siblings(img, x, r)) << i;
         }
         bits
     }
