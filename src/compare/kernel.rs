@@ -171,6 +171,15 @@ struct Counts {
 }
 
 impl Counts {
+    /// One pixel beyond the threshold: anti-aliasing or a difference.
+    fn record(&mut self, anti_aliased: bool) {
+        if anti_aliased {
+            self.aa += 1;
+        } else {
+            self.diff += 1;
+        }
+    }
+
     fn add(self, o: Counts) -> Counts {
         Counts {
             diff: self.diff + o.diff,
@@ -219,6 +228,17 @@ enum Verdict {
 }
 
 impl Kernel<'_> {
+    /// Row `y` of both images.
+    #[inline]
+    fn rows(&self, y: usize) -> (&[u8], &[u8]) {
+        let row_bytes = self.w * 4;
+        let start = y * row_bytes;
+        (
+            &self.a[start..start + row_bytes],
+            &self.b[start..start + row_bytes],
+        )
+    }
+
     /// Rows `y0..y1` without a diff image.
     fn band_rows(&self, y0: usize, y1: usize) -> Counts {
         #[cfg(target_arch = "x86_64")]
@@ -234,13 +254,10 @@ impl Kernel<'_> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,popcnt")]
     fn band_rows_avx2(&self, y0: usize, y1: usize) -> Counts {
-        let row_bytes = self.w * 4;
         let mut c = Counts::default();
         let mut flat = (!self.include_aa).then(|| flat::Flat::new(self.w));
         for y in y0..y1 {
-            let start = y * row_bytes;
-            let ra = &self.a[start..start + row_bytes];
-            let rb = &self.b[start..start + row_bytes];
+            let (ra, rb) = self.rows(y);
             if ra == rb {
                 continue;
             }
@@ -255,31 +272,8 @@ impl Kernel<'_> {
                 if !avx2::equal32(ba, bb) {
                     match avx2::over_threshold8(ba, bb, self.max_delta) {
                         Some(over) => {
-                            let mut rest = over;
-                            let inside = interior_columns(x0, self.w);
-                            let mine = over & inside;
-                            if interior_row
-                                && mine != 0
-                                && let Some(f) = flat.as_mut()
-                            {
-                                f.ensure(self, x0 / 8, mine, y);
-                                let (not_aa, centre_a, centre_b) = f.block(x0 / 8, y);
-                                c.diff += u64::from((mine & not_aa).count_ones());
-                                let mut open = mine & !not_aa;
-                                while open != 0 {
-                                    let i = open.trailing_zeros();
-                                    open &= open - 1;
-                                    let x = x0 + i as usize;
-                                    let centre = (centre_a >> i & 1 != 0, centre_b >> i & 1 != 0);
-                                    self.count_open_avx2(x, y, f, centre, &mut c);
-                                }
-                                rest = over & !inside;
-                            }
-                            while rest != 0 {
-                                let x = x0 + rest.trailing_zeros() as usize;
-                                rest &= rest - 1;
-                                self.count_over_avx2(x, y, &mut c);
-                            }
+                            let flat = flat.as_mut().filter(|_| interior_row);
+                            self.count_block_avx2(x0, y, over, flat, &mut c);
                         }
                         None => self.pixels(y, x0, x0 + 8, &mut c),
                     }
@@ -289,6 +283,43 @@ impl Kernel<'_> {
             self.pixels(y, x0, self.w, &mut c);
         }
         c
+    }
+
+    /// Counts the pixels of the 8-pixel block at (x0, y) set in `over` (beyond the threshold).
+    /// With `flat` (the row is 2+ pixels from the top and bottom), the pixels 2+ from the sides
+    /// are decided from its equality bits where they suffice; the rest pixel by pixel.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn count_block_avx2(
+        &self,
+        x0: usize,
+        y: usize,
+        over: u32,
+        flat: Option<&mut flat::Flat>,
+        c: &mut Counts,
+    ) {
+        let inside = over & interior_columns(x0, self.w);
+        let mut rest = over;
+        if inside != 0
+            && let Some(f) = flat
+        {
+            f.ensure(self, x0 / 8, inside, y);
+            let (not_aa, centre_a, centre_b) = f.block(x0 / 8, y);
+            c.diff += u64::from((inside & not_aa).count_ones());
+            let mut open = inside & !not_aa;
+            while open != 0 {
+                let i = open.trailing_zeros();
+                open &= open - 1;
+                let centre = (centre_a >> i & 1 != 0, centre_b >> i & 1 != 0);
+                self.count_open_avx2(x0 + i as usize, y, f, centre, c);
+            }
+            rest = over & !inside;
+        }
+        while rest != 0 {
+            let x = x0 + rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            self.count_over_avx2(x, y, c);
+        }
     }
 
     /// Counts a pixel beyond the threshold as anti-aliasing or a difference, with the AVX2 test
@@ -312,11 +343,7 @@ impl Kernel<'_> {
         } else {
             self.anti_aliased_at(x, y)
         };
-        if aa {
-            c.aa += 1;
-        } else {
-            c.diff += 1;
-        }
+        c.record(aa);
     }
 
     /// Counts a pixel 2+ pixels from every edge that the equality bits of `flat` left open.
@@ -345,22 +372,14 @@ impl Kernel<'_> {
                 &|px, py| flat.in_b(px, py),
             )
         };
-        let aa = fast.unwrap_or_else(|| self.anti_aliased_at(x, y));
-        if aa {
-            c.aa += 1;
-        } else {
-            c.diff += 1;
-        }
+        c.record(fast.unwrap_or_else(|| self.anti_aliased_at(x, y)));
     }
 
     /// [`Self::band_rows`] on any CPU.
     fn band_rows_portable(&self, y0: usize, y1: usize) -> Counts {
-        let row_bytes = self.w * 4;
         let mut c = Counts::default();
         for y in y0..y1 {
-            let start = y * row_bytes;
-            let ra = &self.a[start..start + row_bytes];
-            let rb = &self.b[start..start + row_bytes];
+            let (ra, rb) = self.rows(y);
             if ra == rb {
                 continue;
             }
@@ -395,11 +414,7 @@ impl Kernel<'_> {
         while over != 0 {
             let x = x0 + over.trailing_zeros() as usize;
             over &= over - 1;
-            if self.anti_aliased_at(x, y) {
-                c.aa += 1;
-            } else {
-                c.diff += 1;
-            }
+            c.record(self.anti_aliased_at(x, y));
         }
     }
 
@@ -413,9 +428,7 @@ impl Kernel<'_> {
         let mut greys = GreyCache::new(self);
         for (r, orow) in out.chunks_exact_mut(row_bytes.max(1)).enumerate() {
             let y = y0 + r;
-            let start = y * row_bytes;
-            let ra = &self.a[start..start + row_bytes];
-            let rb = &self.b[start..start + row_bytes];
+            let (ra, rb) = self.rows(y);
             if ra == rb {
                 for (o, p) in orow.chunks_exact_mut(4).zip(ra.chunks_exact(4)) {
                     o.copy_from_slice(&greys.get(self, p));
