@@ -420,10 +420,7 @@ async fn drive(
     let mut skip = CatchUp::default();
     if let Some(t) = catch_up {
         let t0 = Instant::now();
-        let requested_before = page.mark_requests();
-        let state = page.seek(t, opts.settle_budget, &[]).await?;
-        page.settle_requests(requested_before, &state.awaited, opts.settle_budget)
-            .await?;
+        let (state, _) = page.seek_settled(t, opts.settle_budget, &[]).await?;
         skip = CatchUp {
             console: page.console().len(),
             warnings: state.warnings.len(),
@@ -442,12 +439,8 @@ async fn drive(
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
         let t_viewport = t0.elapsed();
-        let requested_before = page.mark_requests();
-        let state = page
-            .seek(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
-            .await?;
-        let request_rounds = page
-            .settle_requests(requested_before, &state.awaited, opts.settle_budget)
+        let (state, request_rounds) = page
+            .seek_settled(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
             .await?;
         if let Some(v) = state.viewport
             && v != cp.viewport

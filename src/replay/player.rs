@@ -242,7 +242,7 @@ impl PlayerPage {
         Ok(())
     }
 
-    pub async fn seek(
+    async fn seek(
         &self,
         t_ms: i64,
         settle_budget: Duration,
@@ -265,20 +265,30 @@ impl PlayerPage {
         })
     }
 
-    /// Starts remembering the page's requests (for [`PlayerPage::settle_requests`]); returns the
-    /// count so far.
-    pub fn mark_requests(&self) -> u64 {
-        self.traffic.mark()
+    /// [`PlayerPage::seek`], then [`PlayerPage::settle_requests`] for what the seek requested;
+    /// returns the seek's state and the request rounds taken.
+    pub async fn seek_settled(
+        &self,
+        t_ms: i64,
+        settle_budget: Duration,
+        mask_selectors: &[String],
+    ) -> Result<(SeekState, u32), ReplayError> {
+        let requested_before = self.traffic.mark();
+        let state = self.seek(t_ms, settle_budget, mask_selectors).await?;
+        let rounds = self
+            .settle_requests(requested_before, &state.awaited, settle_budget)
+            .await?;
+        Ok((state, rounds))
     }
 
     /// After a seek during which the replayed page made requests (the count went past
-    /// `requested_before`, from [`PlayerPage::mark_requests`]): waits (within `budget`) until each
-    /// is answered, then two more frames, so that what the answers change — a blocked resource's
+    /// `requested_before`, from [`Traffic::mark`]): waits (within `budget`) until each is
+    /// answered, then two more frames, so that what the answers change — a blocked resource's
     /// fallback, an external SVG reference that failed — is painted before the screenshot, every
     /// time. Skipped when every request was for an image or stylesheet whose outcome the seek
     /// itself waited for (`awaited`). Repeats while the answers lead to new requests (at most 3
     /// rounds). Returns the rounds taken.
-    pub async fn settle_requests(
+    async fn settle_requests(
         &self,
         requested_before: u64,
         awaited: &[String],
