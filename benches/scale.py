@@ -139,6 +139,15 @@ def generate_long_session(path, minutes=30):
     return len(out), (end - t0) / 1000
 
 
+def run_once(reel, recording, work):
+    """`reel run RECORDING --update=none` in a new folder `work`: seconds, peak RSS of reel and of
+    reel + Chromium (kB), and the report."""
+    work.mkdir()
+    secs, own, tree, _ = run_measured([reel, "run", str(recording), "--update=none"], work)
+    report = json.loads((work / "reel-report" / "report.json").read_text())
+    return secs, own, tree, report
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -177,10 +186,7 @@ def main():
         # Long session.
         long_path = tmp / "long-session.json"
         n_events, real_s = generate_long_session(long_path)
-        work = tmp / "long"
-        work.mkdir()
-        secs, own, tree, _ = run_measured([reel, "run", str(long_path), "--update=none"], work)
-        report = json.loads((work / "reel-report" / "report.json").read_text())
+        secs, own, tree, report = run_once(reel, long_path, tmp / "long")
         cps = report["summary"]["checkpoints"]
         print(f"long session: {n_events} events, {real_s / 60:.0f} min, {cps} checkpoints (automatic plan)")
         print(f"  processed in {secs:.1f} s = {real_s / secs:.0f}x real time (target >= 100x)")
@@ -189,10 +195,7 @@ def main():
         # A >= 100 MB session: loads in chunks, no timeout, memory.
         big_path = tmp / "big-session.json"
         n_events, size = generate_big_session(big_path)
-        work = tmp / "big"
-        work.mkdir()
-        secs, own, tree, _ = run_measured([reel, "run", str(big_path), "--update=none"], work)
-        report = json.loads((work / "reel-report" / "report.json").read_text())
+        secs, own, tree, report = run_once(reel, big_path, tmp / "big")
         rec = report["recordings"][0]
         print(f"big session: {size / 1e6:.0f} MB of events, {n_events} events, "
               f"{report['summary']['checkpoints']} checkpoints, status {rec['status']}"
@@ -203,9 +206,7 @@ def main():
 
         # Largest shared session, memory.
         largest = max(files, key=lambda f: os.path.getsize(f))
-        work = tmp / "largest"
-        work.mkdir()
-        secs, own, tree, _ = run_measured([reel, "run", largest, "--update=none"], work)
+        secs, own, tree, _ = run_once(reel, largest, tmp / "largest")
         print(f"largest shared session ({Path(largest).name}, {os.path.getsize(largest) / 1e6:.1f} MB): "
               f"peak RSS reel {own / 1024:.0f} MB, reel + Chromium {tree / 1024:.0f} MB\n")
 
