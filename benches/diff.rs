@@ -4,7 +4,7 @@
 //! the read floor: the time to read both pixel buffers once (`==` in 64 KB pieces on every rayon
 //! thread), which bounds any kernel on a pair that is identical or nearly so.
 //!
-//! `REEL_BENCH_IMAGES` overrides the image folder (default `../shared/bench-images`);
+//! `REEL_BENCH_IMAGES` overrides the image folder (default `tests/data/bench-images`);
 //! `REEL_BENCH_ROUNDS` the number of timed rounds (default 21); `REEL_BENCH_ONLY` keeps the pairs
 //! whose label contains it; `REEL_BENCH_ENCODE=0` skips the encoding table;
 //! `REEL_BENCH_KERNEL_ONLY=1` times the counting kernel alone (for profiling);
@@ -44,7 +44,7 @@ fn median_ms(rounds: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let dir = PathBuf::from(
-        std::env::var("REEL_BENCH_IMAGES").unwrap_or_else(|_| "../shared/bench-images".into()),
+        std::env::var("REEL_BENCH_IMAGES").unwrap_or_else(|_| "tests/data/bench-images".into()),
     );
     let rounds: usize = std::env::var("REEL_BENCH_ROUNDS")
         .ok()

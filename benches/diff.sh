@@ -4,12 +4,12 @@
 # Whole-process rounds are interleaved (each round runs every command once) so that load from
 # elsewhere on a shared machine hits all tools alike.
 #
-# usage: benches/diff.sh [IMAGE_DIR]        (default ../shared/bench-images)
+# usage: benches/diff.sh [IMAGE_DIR]        (default tests/data/bench-images)
 # env:   RUNS (rounds per command, default 15), SKIP_KERNEL=1, SKIP_PROCESS=1
 # needs: cargo, node/npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-IMAGES=${1:-../shared/bench-images}
+IMAGES=${1:-tests/data/bench-images}
 RUNS=${RUNS:-15}
 NODE_DIR=benches/node
 OUT=$(mktemp -d)

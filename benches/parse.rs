@@ -17,7 +17,7 @@ use std::time::Instant;
 const MB: f64 = 1_000_000.0;
 
 fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/recordings")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/recordings")
 }
 
 const SHARED: &[&str] = &[

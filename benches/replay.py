@@ -16,7 +16,7 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "recordings"
+SHARED = ROOT / "tests" / "data" / "recordings"
 RECORDINGS = [
     "testbed-errors/rrweb-events.json",
     "swagger-ui/rrweb-events.json",

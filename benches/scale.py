@@ -15,7 +15,7 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, thread
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "recordings"
+SHARED = ROOT / "tests" / "data" / "recordings"
 SUITE = [
     "testbed-errors/posthog-blob.jsonl",
     "swagger-ui/posthog-blob.jsonl",

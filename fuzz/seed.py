@@ -5,13 +5,13 @@ parse_recording: small slices of the shared recordings (first lines of every JSO
 first events of every JSON document re-serialized, gzip-wrapped copies) plus tests/fixtures/bad.
 decode_png / diff_pngs: small PNGs of every colour type, generated here (no image library needed).
 text_inputs: offsets, masks, colours and hostile ids.
-Run from anywhere: python3 fuzz/seed.py [path/to/shared/recordings]
+Run from anywhere: python3 fuzz/seed.py [tests/data/recordings]
 """
 import gzip, hashlib, json, os, struct, sys, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "recordings")
+SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "recordings")
 LIMIT = 16 * 1024  # keep seeds small: libFuzzer mutates small inputs much faster
 
 

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod drive;
 pub mod exit;
 pub mod files;
 pub mod plan;

@@ -7,7 +7,7 @@ use reel::compare::{self, Background, DiffOptions, Rgba};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BENCH: &str = "../shared/bench-images";
+const BENCH: &str = "tests/data/bench-images";
 
 fn reel(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_reel"))
@@ -42,7 +42,7 @@ fn json(o: &Output) -> serde_json::Value {
 
 #[test]
 fn bench_pairs_match_pixelmatch_reference_counts() {
-    // (size, variant, includeAA false, includeAA true) from ../shared/bench-images/README.md
+    // (size, variant, includeAA false, includeAA true) from tests/data/bench-images/README.md
     let reference = [
         ("1280x720", "small", 3212, 3346),
         ("1280x720", "large", 80015, 111829),

@@ -15,21 +15,21 @@ fn reel(args: &[&str]) -> Output {
 
 /// Every shared recording, by path relative to the crate root (stable in snapshots).
 const SHARED: &[&str] = &[
-    "../shared/recordings/swagger-ui/posthog-blob.jsonl",
-    "../shared/recordings/swagger-ui/posthog-export.json",
-    "../shared/recordings/swagger-ui/rrweb-events.json",
-    "../shared/recordings/todomvc-backbone/posthog-blob.jsonl",
-    "../shared/recordings/todomvc-backbone/posthog-export.json",
-    "../shared/recordings/testbed-errors/posthog-blob.jsonl",
-    "../shared/recordings/testbed-errors/posthog-export.json",
-    "../shared/recordings/rrweb-todomvc-angularjs/rrweb-events.json",
-    "../shared/recordings/posthog-fixtures/recording_snapshots.jsonl",
-    "../shared/recordings/posthog-fixtures/recording_snapshots.json",
+    "tests/data/recordings/swagger-ui/posthog-blob.jsonl",
+    "tests/data/recordings/swagger-ui/posthog-export.json",
+    "tests/data/recordings/swagger-ui/rrweb-events.json",
+    "tests/data/recordings/todomvc-backbone/posthog-blob.jsonl",
+    "tests/data/recordings/todomvc-backbone/posthog-export.json",
+    "tests/data/recordings/testbed-errors/posthog-blob.jsonl",
+    "tests/data/recordings/testbed-errors/posthog-export.json",
+    "tests/data/recordings/rrweb-todomvc-angularjs/rrweb-events.json",
+    "tests/data/recordings/posthog-fixtures/recording_snapshots.jsonl",
+    "tests/data/recordings/posthog-fixtures/recording_snapshots.json",
 ];
 
 /// A snapshot name from a shared path: `swagger-ui__posthog-blob.jsonl`.
 fn snapshot_name(path: &str) -> String {
-    path.trim_start_matches("../shared/recordings/")
+    path.trim_start_matches("tests/data/recordings/")
         .replace('/', "__")
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import pixelmatch from 'pixelmatch';
 
-const dir = process.argv[2] ?? '../../../shared/bench-images';
+const dir = process.argv[2] ?? '../../tests/data/bench-images';
 const rounds = Number(process.argv[3] ?? 11);
 const only = process.argv[4] ?? '';
 const load = (name) => PNG.sync.read(fs.readFileSync(path.join(dir, `${name}.png`)));

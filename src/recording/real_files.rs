@@ -1,4 +1,4 @@
-//! Tests against the real recordings in `../shared/recordings` (their README's counts are the
+//! Tests against the real recordings in `tests/data/recordings` (their README's counts are the
 //! truth): every format, cv decompression, and blob / export / rrweb-events agreement.
 
 use super::*;
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/recordings")
+        .join("tests/data/recordings")
         .join(rel)
 }
 

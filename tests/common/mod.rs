@@ -16,7 +16,7 @@ pub fn reel() -> Command {
 
 pub fn shared(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/data")
         .join(rel)
 }
 
