@@ -9,6 +9,8 @@
 //! This file holds the contract between those parts: [`Step`], [`Action`], [`Locator`],
 //! [`Strategy`], [`StepStatus`] and [`StepOutcome`].
 
+pub mod steps;
+
 use serde::{Deserialize, Serialize};
 
 /// What a step does. Serialized names are the `action` field of `report.json`'s `steps[]`.
@@ -96,7 +98,8 @@ pub struct Step {
     pub node: Option<i64>,
     /// Recorded pointer position in viewport pixels, for pointer actions.
     pub point: Option<(f64, f64)>,
-    /// navigate: the recorded URL; type: the text; select: the option value.
+    /// navigate: the recorded URL; type: the field's final text (it replaces what the field
+    /// holds: select all, then type); select: the option value.
     pub text: Option<String>,
     /// type: press Enter after typing (inferred: the value dropped to '' in one event).
     pub enter: bool,
