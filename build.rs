@@ -12,6 +12,7 @@ fn main() {
     for f in [
         "index.html",
         "player.js",
+        "locate.js",
         "package.json",
         "package-lock.json",
     ] {
@@ -45,6 +46,10 @@ fn main() {
     println!(
         "cargo:rustc-env=REEL_PLAYER_JS={}",
         player.join("player.js").display()
+    );
+    println!(
+        "cargo:rustc-env=REEL_LOCATE_JS={}",
+        player.join("locate.js").display()
     );
 }
 

@@ -9,7 +9,11 @@
 //! This file holds the contract between those parts: [`Step`], [`Action`], [`Locator`],
 //! [`Strategy`], [`StepStatus`] and [`StepOutcome`].
 
+mod error;
+pub mod locate;
 pub mod steps;
+
+pub use error::DriveError;
 
 use serde::{Deserialize, Serialize};
 
