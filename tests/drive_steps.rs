@@ -1,6 +1,7 @@
 //! `reel drive`'s steps and locators in real Chromium: every step of the three app recordings
-//! located in the replayed DOM and checked with `player/locate.js`'s own `resolve`, snapshots of
-//! the step lists, and a static fixture page that exercises each locator strategy.
+//! (and of `testbed-errors`, for its same-origin iframe) located in the replayed DOM and checked
+//! with `player/locate.js`'s own `resolve`, snapshots of the step lists, and a static fixture page
+//! that exercises each locator strategy.
 
 mod common;
 
@@ -167,6 +168,7 @@ fn every_step_of_the_app_recordings_is_located() {
             ("todomvc-backbone", "todomvc-backbone/posthog-blob.jsonl"),
             ("rrweb-todomvc-angularjs", "rrweb-todomvc-angularjs/rrweb-events.json"),
             ("swagger-ui", "swagger-ui/posthog-blob.jsonl"),
+            ("testbed-errors", "testbed-errors/posthog-blob.jsonl"),
         ] {
             let windows = windows(rel);
             let mut all = Vec::new();
@@ -227,6 +229,17 @@ fn every_step_of_the_app_recordings_is_located() {
                         }
                     }
                     assert!(hovers.is_empty(), "{hovers:?}");
+                }
+                "testbed-errors" => {
+                    // Two clicks on `button#inc` inside the testbed's same-origin iframe.
+                    let inside: Vec<&Step> = all[0].iter().filter(|s| s.node == Some(288)).collect();
+                    assert_eq!(inside.len(), 2);
+                    for s in inside {
+                        assert_eq!(s.frames.len(), 1, "{s:?}");
+                        assert_eq!(s.frames[0][0].selector, "#frame");
+                        assert_eq!(s.locators[0].selector, "#inc");
+                    }
+                    assert!(all[0].iter().filter(|s| s.node != Some(288)).all(|s| s.frames.is_empty()));
                 }
                 _ => assert!(hovers.is_empty(), "{hovers:?}"),
             }
