@@ -189,6 +189,13 @@ fn every_step_of_the_app_recordings_is_located() {
                     w.duration_ms()
                 ));
                 verify(&session, w, &steps).await;
+                if name == "todomvc-backbone" {
+                    let mut again = steps.clone();
+                    locate_steps(&session, w, &mut again, &ReplayOptions::default())
+                        .await
+                        .unwrap();
+                    assert_eq!(again, steps, "a second pass changes nothing");
+                }
                 all.push(steps);
             }
             let hovers: Vec<(i64, Option<i64>)> = all

@@ -98,8 +98,9 @@ fn has_target(step: &Step) -> bool {
 }
 
 /// Fills in `locators` and `frames` of every step of `window` in `steps` that has a target,
-/// inserts a `hover` step before pointer steps whose target only shows on hover, and skips typing
-/// into hidden fields. Steps of other windows are left alone.
+/// inserts a `hover` step before pointer steps whose target only shows on hover (replacing the
+/// window's hover steps of an earlier pass), and skips typing into hidden fields. Steps of other
+/// windows are left alone.
 pub async fn locate_steps(
     session: &BrowserSession,
     window: &WindowStream,
@@ -127,6 +128,8 @@ async fn locate_in_page(
 ) -> Result<(), DriveError> {
     let started = Instant::now();
     page.load(opts, chunks).await?;
+    // Hover steps come from locating: a second pass makes them afresh.
+    steps.retain(|s| s.window != window.id || s.action != Action::Hover);
     let mut order: Vec<usize> = (0..steps.len())
         .filter(|&i| steps[i].window == window.id && has_target(&steps[i]))
         .collect();
