@@ -279,7 +279,7 @@ impl<'w> Extractor<'w> {
         if self
             .touch
             .as_ref()
-            .is_some_and(|touch| t - touch.t_ms > TOUCH_CLICK_MS)
+            .is_some_and(|touch| t.saturating_sub(touch.t_ms) > TOUCH_CLICK_MS)
             && let Some(touch) = self.touch.take()
         {
             self.steps.push(touch);
@@ -402,7 +402,7 @@ impl<'w> Extractor<'w> {
                         Some(s)
                             if s.action == Action::Click
                                 && s.node == node
-                                && t - s.t_ms <= DBLCLICK_MERGE_MS =>
+                                && t.saturating_sub(s.t_ms) <= DBLCLICK_MERGE_MS =>
                         {
                             first = s.t_ms;
                             self.steps.pop();
@@ -449,7 +449,8 @@ impl<'w> Extractor<'w> {
             return FocusCause::Autofocus;
         }
         let after_pointer = self.last_pointer_ms.is_some_and(|p| {
-            t - p <= FOCUS_AFTER_POINTER_MS && self.last_typed_ms.is_none_or(|k| p >= k)
+            t.saturating_sub(p) <= FOCUS_AFTER_POINTER_MS
+                && self.last_typed_ms.is_none_or(|k| p >= k)
         });
         if after_pointer {
             FocusCause::Pointer
@@ -495,9 +496,9 @@ impl<'w> Extractor<'w> {
     fn toggle(&mut self, d: &InputData, t: i64) {
         let after_click = self.steps.last().is_some_and(|s| {
             matches!(s.action, Action::Click | Action::Dblclick)
-                && t - s.t_ms <= CHANGE_AFTER_CLICK_MS
+                && t.saturating_sub(s.t_ms) <= CHANGE_AFTER_CLICK_MS
                 && s.node.is_some_and(|c| self.click_toggles(c, d.id))
-        }) && self.run.is_none();
+        });
         if after_click || self.focus.is_none_or(|f| f.node != d.id) {
             return;
         }
@@ -532,7 +533,7 @@ impl<'w> Extractor<'w> {
             .unwrap_or_default();
         let quiet = self
             .last_mutation_ms
-            .is_none_or(|m| t - m > SELECT_QUIET_MS);
+            .is_none_or(|m| t.saturating_sub(m) > SELECT_QUIET_MS);
         if !(focused || (quiet && value != before)) {
             return;
         }
@@ -653,7 +654,7 @@ impl<'w> Extractor<'w> {
             && let Some(last) = self.steps.last_mut()
             && last.action == Action::Scroll
             && last.node == node
-            && t - last.t_ms <= BURST_GAP_MS
+            && t.saturating_sub(last.t_ms) <= BURST_GAP_MS
         {
             last.t_ms = t;
             last.scroll = Some(position);
@@ -671,7 +672,7 @@ impl<'w> Extractor<'w> {
             && self.touch.is_none()
             && let Some(last) = self.steps.last_mut()
             && last.action == Action::Resize
-            && t - last.t_ms <= BURST_GAP_MS
+            && t.saturating_sub(last.t_ms) <= BURST_GAP_MS
         {
             last.t_ms = t;
             last.size = Some(size);

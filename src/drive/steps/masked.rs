@@ -46,7 +46,7 @@ pub fn recover(
 ) -> Option<String> {
     let t0 = events.get(last_typed)?.timestamp;
     for (i, e) in events.iter().enumerate().skip(last_typed + 1) {
-        if e.timestamp - t0 > RECOVERY_HORIZON_MS
+        if e.timestamp.saturating_sub(t0) > RECOVERY_HORIZON_MS
             || matches!(e.kind, EventType::Meta | EventType::FullSnapshot)
         {
             return None;

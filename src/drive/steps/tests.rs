@@ -305,6 +305,45 @@ fn t_ms_is_the_offset_of_the_steps_event() {
     );
 }
 
+#[test]
+fn every_real_file_extracts_without_surprises() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/recordings");
+    let mut files = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let path = f.unwrap().path();
+            if path.file_name().is_some_and(|n| {
+                n == "meta.json" || n == "recording_meta.json" || n == "recordings.json"
+            }) {
+                continue;
+            }
+            let Ok(rec) = load(&path, &Limits::default()) else {
+                continue;
+            };
+            files += 1;
+            for w in &rec.windows {
+                let steps = extract(w);
+                assert!(
+                    steps.windows(2).all(|p| p[0].t_ms <= p[1].t_ms),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(
+                    steps.first().map(|s| s.action),
+                    Some(Action::Navigate),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files >= 12, "{files}");
+}
+
 // Made-up windows for the rules the real recordings do not reach.
 
 const T0: i64 = 1_700_000_000_000;
@@ -553,4 +592,31 @@ fn a_cleared_field_is_typed_empty_and_a_masked_value_without_render_is_synthetic
         (types[1].text.as_deref(), types[1].enter),
         (Some(""), false)
     );
+}
+
+#[test]
+fn odd_events_are_ignored_not_fatal() {
+    let odd = vec![
+        json!({"type": 3, "timestamp": 0, "data": {"source": 2, "type": 2}}),
+        json!({"type": 3, "timestamp": 1, "data": {"source": 5, "id": "x", "text": 5}}),
+        json!({"type": 2, "timestamp": 2, "data": {}}),
+        json!({"type": 2, "timestamp": 3, "data": {"node": {"type": 0, "id": 1, "childNodes": [7, null, {"type": 2}]}}}),
+        json!({"type": 3, "timestamp": 4, "data": {"source": 0, "adds": [{"parentId": 99, "node": {"type": 3, "id": 5, "textContent": "***"}}], "removes": [{"parentId": 1, "id": 1}]}}),
+        json!({"type": 3, "timestamp": 5, "data": {"source": 2, "type": 4, "id": -1, "x": "a"}}),
+        json!({"type": 3, "timestamp": 6, "data": {"source": 3, "id": 42}}),
+        json!({"type": 3, "timestamp": 7, "data": {"source": 4, "width": -5, "height": 1e300}}),
+        json!({"type": 4, "timestamp": 8, "data": null}),
+        json!({"type": 3, "timestamp": i64::MAX, "data": {"source": 2, "type": 9, "id": 3, "x": 1, "y": 2}}),
+        json!({"type": 3, "timestamp": i64::MAX, "data": {"source": 5, "id": 3, "text": "***"}}),
+    ];
+    let mut w = window(odd);
+    w.events.sort_by_key(|e| e.timestamp);
+    let steps = extract(&w);
+    assert!(steps.iter().all(|s| s.window == "w"));
+    let mut backwards = window(vec![
+        json!({"type": 4, "timestamp": i64::MAX, "data": {"href": "h"}}),
+        json!({"type": 3, "timestamp": i64::MIN, "data": {"source": 2, "type": 9, "id": 3}}),
+    ]);
+    backwards.events.reverse();
+    extract(&backwards);
 }
