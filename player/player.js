@@ -320,6 +320,7 @@
       return window.__reelLocate.interactiveTarget(node);
     },
 
+    // The replayed document (for the same tests).
     document() {
       return replayer && replayer.iframe ? replayer.iframe.contentDocument : null;
     },

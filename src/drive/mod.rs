@@ -98,7 +98,8 @@ pub struct Step {
     /// Offset from the window's first event, in ms (the clock of checkpoint names).
     pub t_ms: i64,
     pub action: Action,
-    /// The rrweb node id of the element acted on (None: the window or document).
+    /// The rrweb node id of the element acted on (None: the window or document); for `hover`, the
+    /// hovered ancestor.
     pub node: Option<i64>,
     /// Recorded pointer position in viewport pixels, for pointer actions.
     pub point: Option<(f64, f64)>,
