@@ -6,13 +6,14 @@
 
 pub mod cli;
 pub mod compare;
-pub mod config;
 pub mod drive;
 pub mod exit;
 pub mod files;
+pub mod interrupt;
 pub mod plan;
 pub mod recording;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod settings;
 pub mod source;

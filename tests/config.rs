@@ -1,5 +1,6 @@
-//! `reel.toml` and layered settings: the precedence (defaults < reel.toml < REEL_* < flags), errors
-//! for typos and keys in the file, and `reel run` from sources — files and globs, and a PostHog
+//! `reel.toml` and layered settings through the binary (the precedence and the file's errors in
+//! detail are unit tests of `settings`): a typo is exit 2 naming the file, `out` follows the
+//! layers, and `reel run` from sources — files and globs, and a PostHog
 //! query fetched from the double on 127.0.0.1 into `.reel/cache`, replayed and reported in one
 //! command (a second run replays from the cache).
 
@@ -8,7 +9,6 @@ mod fetch_support;
 
 use common::{browser_ws, recording, reel, run};
 use fetch_support::{Config as ServerConfig, Layout, PROJECT, Served, Server, lines_of};
-use reel::config::{Config, Layer, Resolved, Source, expand};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -20,184 +20,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn parse(toml: &str) -> Result<Config, String> {
-    Config::parse(toml, Path::new("reel.toml"))
-}
-
-fn env(pairs: &[(&str, &str)]) -> Layer {
-    let map: std::collections::HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Layer::from_env(|k| map.get(k).cloned()).unwrap()
-}
-
-// ---- precedence ----
-
-#[test]
-fn defaults_when_nothing_says_otherwise() {
-    let r = Resolved::from_layer(Layer::default()).unwrap();
-    assert_eq!(r.baselines, PathBuf::from("snapshots"));
-    assert_eq!(r.out, PathBuf::from("reel-report"));
-    assert_eq!(r.cache, PathBuf::from(".reel/cache"));
-    assert_eq!(r.threshold, 0.1);
-    assert_eq!(r.settle_ms, 500);
-    assert_eq!(r.jobs, None);
-    assert_eq!(r.update, None);
-    assert_eq!(r.viewport, None);
-    assert!(r.masks.is_empty() && r.at.is_empty());
-}
-
-#[test]
-fn toml_over_defaults_env_over_toml_flags_over_env() {
-    let file = parse(
-        r#"
-baselines = "file-base"
-out = "file-out"
-jobs = 3
-[compare]
-threshold = 0.3
-max_diff_ratio = 0.01
-masks = ["0,0,10,10"]
-[plan]
-at = ["1s"]
-max_checkpoints = 7
-[viewport]
-width = 800
-height = 600
-"#,
-    )
-    .unwrap();
-    let env = env(&[
-        ("REEL_OUT", "env-out"),
-        ("REEL_THRESHOLD", "0.2"),
-        ("REEL_MASKS", "1,1,5,5;2,2,3,3"),
-        ("REEL_UPDATE", "all"),
-    ]);
-    let flags = Layer {
-        threshold: Some(0.05),
-        ..Layer::default()
-    };
-
-    // reel.toml alone, over the defaults.
-    let r = Resolved::from_layer(file.layer.clone()).unwrap();
-    assert_eq!(r.baselines, Path::new(".").join("file-base"));
-    assert_eq!(r.threshold, 0.3);
-    assert_eq!(r.jobs, Some(3));
-    assert_eq!(r.viewport, Some((800, 600)));
-    assert_eq!(r.at, vec!["1s".to_string()]);
-    assert_eq!(r.masks.len(), 1);
-
-    // The environment over reel.toml.
-    let r = Resolved::from_layer(env.clone().over(file.layer.clone())).unwrap();
-    assert_eq!(r.out, PathBuf::from("env-out"));
-    assert_eq!(r.threshold, 0.2);
-    assert_eq!(r.masks.len(), 2);
-    assert_eq!(r.update, Some(reel::run::UpdateMode::All));
-    assert_eq!(
-        r.baselines,
-        Path::new(".").join("file-base"),
-        "kept from the file"
-    );
-    assert_eq!(r.max_diff_ratio, Some(0.01), "kept from the file");
-    assert_eq!(r.max_checkpoints, Some(7), "kept from the file");
-
-    // Flags over everything.
-    let r = Resolved::from_layer(flags.over(env).over(file.layer)).unwrap();
-    assert_eq!(r.threshold, 0.05);
-    assert_eq!(r.out, PathBuf::from("env-out"));
-}
-
-#[test]
-fn paths_in_the_file_are_relative_to_its_folder() {
-    let c = Config::parse(
-        "baselines = \"snaps\"\ncache = \"/abs/cache\"\n",
-        Path::new("ci/reel.toml"),
-    )
-    .unwrap();
-    assert_eq!(c.layer.baselines, Some(PathBuf::from("ci/snaps")));
-    assert_eq!(c.layer.cache, Some(PathBuf::from("/abs/cache")));
-}
-
-#[test]
-fn bad_values_are_errors_that_name_where() {
-    let e = parse("[compare]\ntreshold = 0.2\n").unwrap_err();
-    assert!(e.starts_with("reel.toml:2:"), "{e}");
-    assert!(e.contains("treshold"), "{e}");
-    assert!(!e.contains('\n'), "one line: {e}");
-    let e = parse("jobs = \"four\"\n").unwrap_err();
-    assert!(e.starts_with("reel.toml:1:"), "{e}");
-    let e = parse("[compare]\nmasks = [\"1,2,3\"]\n").unwrap_err();
-    assert!(e.contains("compare.masks"), "{e}");
-    let e = parse("[[sources]]\nfiles = [\"a.json\"]\nobject_store = \"s3://b/\"\n").unwrap_err();
-    assert!(e.contains("exactly one"), "{e}");
-    let e = parse("[[sources]]\nposthog = { project = \"1\", api_key = \"phx_x\" }\n").unwrap_err();
-    assert!(e.contains("POSTHOG_API_KEY") && !e.contains("phx_x"), "{e}");
-    let e = Resolved::from_layer(parse("[compare]\nthreshold = 2.0\n").unwrap().layer).unwrap_err();
-    assert!(e.contains("threshold"), "{e}");
-    assert!(
-        Layer::from_env(|k| (k == "REEL_JOBS").then(|| "x".into()))
-            .unwrap_err()
-            .contains("REEL_JOBS")
-    );
-    assert!(
-        Layer::from_env(|k| (k == "REEL_VIEWPORT").then(|| "800".into()))
-            .unwrap_err()
-            .contains("REEL_VIEWPORT")
-    );
-}
-
-#[test]
-fn sources_and_globs() {
-    let c = parse(
-        r#"
-[[sources]]
-files = ["recs/*.json", "one.jsonl"]
-[[sources]]
-posthog = { host = "https://eu.posthog.com", project = "123", since = "7d", limit = 20 }
-[[sources]]
-object_store = "s3://bucket/prefix/"
-"#,
-    )
-    .unwrap();
-    assert_eq!(c.sources.len(), 3);
-    assert!(matches!(&c.sources[0], Source::Files(f) if f.len() == 2));
-    assert!(matches!(&c.sources[1], Source::Posthog(p) if p.limit == Some(20)));
-    assert!(matches!(&c.sources[2], Source::ObjectStore(u) if u == "s3://bucket/prefix/"));
-
-    let dir = tempfile::tempdir().unwrap();
-    for f in [
-        "recs/a.json",
-        "recs/b.json",
-        "recs/c.txt",
-        "recs/deep/d.json",
-    ] {
-        let p = dir.path().join(f);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "[]").unwrap();
-    }
-    let names = |v: Vec<PathBuf>| -> Vec<String> {
-        v.iter()
-            .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
-            .collect()
-    };
-    assert_eq!(
-        names(expand(dir.path(), "recs/*.json").unwrap()),
-        ["recs/a.json", "recs/b.json"]
-    );
-    assert_eq!(
-        names(expand(dir.path(), "recs/**/*.json").unwrap()),
-        ["recs/a.json", "recs/b.json", "recs/deep/d.json"]
-    );
-    assert_eq!(
-        names(expand(dir.path(), "recs/?.txt").unwrap()),
-        ["recs/c.txt"]
-    );
-    assert!(expand(dir.path(), "nothing/*.json").is_err());
-    // A plain path is kept as is (a missing file is reported by the run).
-    assert_eq!(names(expand(dir.path(), "x.json").unwrap()), ["x.json"]);
-}
-
 // ---- the binary ----
 
 fn reel_in(dir: &Path) -> Command {
@@ -207,7 +29,7 @@ fn reel_in(dir: &Path) -> Command {
         .env_remove("POSTHOG_HOST")
         .env_remove("POSTHOG_PROJECT_ID")
         .env_remove("POSTHOG_API_KEY");
-    for v in reel::config::ENV_VARS {
+    for v in reel::settings::ENV_VARS {
         c.env_remove(v);
     }
     c.env_remove("REEL_CONFIG");

@@ -588,9 +588,10 @@ fn hostile_console_messages_and_urls_are_data() {
 /// baseline is written.
 #[test]
 fn approve_refuses_actual_paths_outside_out() {
+    use reel::compare::UpdateMode;
     use reel::report::{
         CheckpointReport, CheckpointStatus, ConsoleReport, RecordingReport, RecordingStatus,
-        RunReport, Settings, json,
+        ReportSettings, RunReport, json,
     };
     let dir = tempfile::tempdir().unwrap();
     let outside = dir.path().join("outside.png");
@@ -605,12 +606,12 @@ fn approve_refuses_actual_paths_outside_out() {
         let baselines = dir.path().join("baselines");
         std::fs::create_dir_all(&out).unwrap();
         let report = RunReport::new(
-            Settings {
+            ReportSettings {
                 threshold: 0.1,
                 include_aa: false,
                 max_diff_pixels: None,
                 max_diff_ratio: None,
-                update: "none".into(),
+                update: UpdateMode::None,
                 baselines: baselines.display().to_string(),
             },
             vec![RecordingReport {

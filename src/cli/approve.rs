@@ -1,9 +1,10 @@
 //! `reel approve [RECORDING[/CHECKPOINT]]...`: promotes the last run's actual screenshots (changed,
 //! missing, size-changed) and new console errors to baselines, atomically, and says what it took.
 
+use super::Failure;
 use crate::compare::baseline::{ApprovedError, BaselineStore};
 use crate::compare::decode_png;
-use crate::exit::{Failure, Outcome};
+use crate::exit::Outcome;
 use crate::report::{CheckpointStatus, json};
 use std::path::PathBuf;
 

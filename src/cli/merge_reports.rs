@@ -2,7 +2,8 @@
 //! into one report folder — `report.json`, `junit.xml`, `index.html` and the images and kept
 //! events they point at — equal to what one unsharded run would have written, apart from timings.
 
-use crate::exit::{Failure, Outcome};
+use super::Failure;
+use crate::exit::Outcome;
 use crate::report::{self, RecordingReport, RunReport, json};
 use crate::run::relative_path;
 use std::collections::BTreeMap;
@@ -168,5 +169,5 @@ pub fn run(args: MergeReportsArgs) -> Result<Outcome, Failure> {
         );
     }
     print!("{}", String::from_utf8_lossy(&summary));
-    super::run::exit_for(&merged)
+    Ok(merged.outcome()?)
 }

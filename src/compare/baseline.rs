@@ -1,11 +1,47 @@
-//! The baseline store: approved screenshots at `DIR/<recording>/[<window>/]<checkpoint>.png` and
-//! approved console errors at `DIR/<recording>/console.json`. PNGs are written small and never
-//! rewritten when their pixels are unchanged; every write is atomic.
+//! The baseline store and its update policy ([`UpdateMode`]): approved screenshots at
+//! `DIR/<recording>/[<window>/]<checkpoint>.png` and approved console errors at
+//! `DIR/<recording>/console.json`. PNGs are written small and never rewritten when their pixels
+//! are unchanged; every write is atomic.
 
 use super::{Rgba, decode_png, encode_png_small};
 use crate::recording::sanitize_id;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// When baselines are written.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateMode {
+    /// Never write baselines (the default on CI).
+    None,
+    /// Write baselines that do not exist yet (the default elsewhere).
+    Missing,
+    /// Also replace baselines that differ (`--update` alone).
+    Changed,
+    /// Also rewrite baselines that pass within tolerance but are not identical.
+    All,
+}
+
+impl UpdateMode {
+    pub fn writes_missing(self) -> bool {
+        self >= UpdateMode::Missing
+    }
+
+    pub fn writes_changed(self) -> bool {
+        self >= UpdateMode::Changed
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateMode::None => "none",
+            UpdateMode::Missing => "missing",
+            UpdateMode::Changed => "changed",
+            UpdateMode::All => "all",
+        }
+    }
+}
 
 /// What went wrong with a baseline file.
 #[derive(Debug, thiserror::Error)]

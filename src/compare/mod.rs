@@ -14,6 +14,7 @@ pub mod png_io;
 pub mod regions;
 pub mod tolerance;
 
+pub use baseline::UpdateMode;
 pub use kernel::{Background, DiffOptions, DiffResult, diff};
 pub use mask::{MaskColor, Rect, paint_masks};
 pub use png_io::{

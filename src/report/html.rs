@@ -163,9 +163,10 @@ fn page(title: &str, data_json: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::UpdateMode;
     use crate::report::{
         CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, RecordingReport,
-        RecordingStatus, Settings,
+        RecordingStatus, ReportSettings,
     };
 
     const HOSTILE: &str =
@@ -179,12 +180,12 @@ mod tests {
             message: HOSTILE.into(),
         };
         RunReport::new(
-            Settings {
+            ReportSettings {
                 threshold: 0.1,
                 include_aa: false,
                 max_diff_pixels: None,
                 max_diff_ratio: None,
-                update: "none".into(),
+                update: UpdateMode::None,
                 baselines: HOSTILE.into(),
             },
             vec![RecordingReport {

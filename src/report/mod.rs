@@ -7,6 +7,9 @@ pub mod json;
 pub mod junit;
 pub mod terminal;
 
+pub use crate::settings::ReportSettings;
+
+use crate::exit::{Classed, Outcome};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -163,29 +166,19 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    pub threshold: f64,
-    pub include_aa: bool,
-    pub max_diff_pixels: Option<u64>,
-    pub max_diff_ratio: Option<f64>,
-    pub update: String,
-    pub baselines: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     pub version: u32,
     /// False when the run was interrupted before every recording finished.
     pub complete: bool,
     pub summary: Summary,
-    pub settings: Settings,
+    pub settings: ReportSettings,
     pub recordings: Vec<RecordingReport>,
 }
 
 impl RunReport {
     /// Builds the report: summary counts, and `expected` paths of differing checkpoints.
     pub fn new(
-        settings: Settings,
+        settings: ReportSettings,
         mut recordings: Vec<RecordingReport>,
         complete: bool,
         duration_ms: u64,
@@ -227,6 +220,36 @@ impl RunReport {
             settings,
             recordings,
         }
+    }
+}
+
+impl RunReport {
+    /// What the report means for the exit code: an infrastructure error of any recording first,
+    /// then an input error, then regressions.
+    pub fn outcome(&self) -> Result<Outcome, Classed> {
+        let errors: Vec<&RecordingReport> = self
+            .recordings
+            .iter()
+            .filter(|r| r.status == RecordingStatus::Error)
+            .collect();
+        if let Some(e) = errors
+            .iter()
+            .find(|r| r.error_kind.as_deref() != Some("input"))
+        {
+            return Err(Classed::infra(format!(
+                "{}: {}",
+                e.source,
+                e.error.clone().unwrap_or_default()
+            )));
+        }
+        if let Some(e) = errors.first() {
+            return Err(Classed::input(e.error.clone().unwrap_or_default()));
+        }
+        Ok(if self.summary.failed > 0 {
+            Outcome::Regressions
+        } else {
+            Outcome::Pass
+        })
     }
 }
 

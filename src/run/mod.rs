@@ -1,20 +1,31 @@
 //! The runner behind `reel run`: replays each recording, compares every checkpoint with its
 //! baseline (recapturing differing ones to tell real changes from flaky ones), diffs the console
 //! errors against the approved ones, applies the update policy, and reports per recording.
+//!
+//! [`inputs`] reads what to run, [`RunOptions`] says how (built from the resolved settings),
+//! [`run`] runs it all in browsers and returns the report.
 
+pub mod capture;
+pub mod inputs;
 mod shard;
 mod verdict;
 
+pub use inputs::Input;
 pub use shard::Shard;
-
-pub use verdict::{UpdateMode, Variation, Verdict};
+pub use verdict::{Variation, Verdict};
 
 use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
-use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
+use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance, UpdateMode};
+use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::plan::{self, Checkpoint, PlanOptions};
 use crate::recording::{Recording, sanitize_id};
-use crate::replay::{self, BrowserPool, BrowserSession, ReplayOptions, Shot};
-use crate::report::{ConsoleError, ConsoleReport, RecordingReport, RecordingStatus};
+use crate::replay::{
+    self, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot,
+};
+use crate::report::{
+    ConsoleError, ConsoleReport, RecordingReport, RecordingStatus, ReportSettings, RunReport,
+};
+use crate::settings::Settings;
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,19 +52,141 @@ pub struct RunOptions {
     pub repeat: usize,
 }
 
-/// A recording to run, or the reason it could not even be read.
-pub enum Input {
-    Ready(Box<Recording>),
-    Unreadable {
-        source: String,
-        error: String,
-        input_error: bool,
+impl RunOptions {
+    /// A run as `settings` say, replaying with `replay` (its mask selectors are the settings'),
+    /// each checkpoint captured `repeat` times (1 to 100).
+    pub fn new(settings: &Settings, mut replay: ReplayOptions, repeat: usize) -> RunOptions {
+        replay.mask_selectors = settings.mask_selectors.clone();
+        RunOptions {
+            baselines: BaselineStore::new(&settings.baselines),
+            out: settings.out.clone(),
+            update: settings.update,
+            diff: settings.diff(),
+            tolerance: settings.tolerance(),
+            masks: settings.masks.clone(),
+            mask_color: settings.mask_color,
+            plan: settings.plan(),
+            replay,
+            jobs: settings.jobs,
+            repeat: repeat.clamp(1, 100),
+        }
+    }
+}
+
+/// What a run produced.
+pub struct Finished {
+    pub report: RunReport,
+    /// False when Ctrl-C / SIGTERM stopped it: unfinished recordings are `error` entries.
+    pub complete: bool,
+}
+
+/// Why a run could not start or go on (a recording that fails is in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot clear {path}: {source}")]
+    Clear {
+        path: String,
+        source: std::io::Error,
     },
+    #[error("cannot create {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Browser(#[from] ReplayError),
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+}
+
+impl Classified for StartError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            StartError::Clear { .. } | StartError::Create { .. } => ErrorClass::Input,
+            StartError::Browser(e) => e.class(),
+            StartError::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+}
+
+/// Runs `inputs` in browsers started (or attached to) as `browser` says, `on_done` seeing each
+/// recording as it finishes, and returns the report; `started` is when the command started (the
+/// report's duration). Ctrl-C / SIGTERM end the run early with a partial report.
+pub async fn run(
+    inputs: Vec<Input>,
+    opts: &RunOptions,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    on_done: impl Fn(&RecordingReport),
+) -> Result<Finished, StartError> {
+    let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
+    prepare_out_dir(&opts.out)?;
+    let mut opts = opts.clone();
+    opts.replay.lanes = lanes_for(opts.jobs, inputs.len());
+    let finished: Done = Arc::new(Mutex::new(Default::default()));
+    let sink = finished.clone();
+    let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
+        run_all(pool, inputs, &opts, sink, on_done).await;
+        Ok::<(), StartError>(())
+    })
+    .await;
+    let complete = match result {
+        Ok(()) => true,
+        Err(StartError::Interrupted(_)) => false,
+        Err(e) => return Err(e),
+    };
+    let mut done = finished.lock().map(|f| f.clone()).unwrap_or_default();
+    let recordings: Vec<RecordingReport> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            done.remove(&i).unwrap_or_else(|| RecordingReport {
+                id: sanitize_id(&crate::recording::stem_of_path(source)),
+                source: source.clone(),
+                status: RecordingStatus::Error,
+                error: Some("interrupted before it finished".into()),
+                error_kind: Some("infrastructure".into()),
+                format: None,
+                duration_ms: 0,
+                session_duration_ms: 0,
+                checkpoints: Vec::new(),
+                console: Default::default(),
+                blocked_requests: 0,
+            })
+        })
+        .collect();
+    let report = RunReport::new(
+        settings,
+        recordings,
+        complete,
+        started.elapsed().as_millis() as u64,
+    );
+    Ok(Finished { report, complete })
+}
+
+/// Removes the images of a previous run from a report folder (only when it holds a reel report).
+fn prepare_out_dir(out: &Path) -> Result<(), StartError> {
+    if out.join("report.json").is_file() {
+        for sub in ["actual", "diff", "expected", "replays"] {
+            let p = out.join(sub);
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p).map_err(|source| StartError::Clear {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|source| StartError::Create {
+        path: out.display().to_string(),
+        source,
+    })
 }
 
 /// Finished recording reports by input position, shared so that an interrupted run can still
 /// report what finished.
-pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
+type Done = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
 
 /// Pages one parallel job keeps busy. A replay is a pipeline that waits on itself (the page's
 /// script, the compositor, the screenshot encoder, the CDP round trips) about half the time, so
@@ -78,11 +211,11 @@ pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
 /// as soon as it is done; `on_done` sees each one as it finishes. The longest recordings (by
 /// planned checkpoints) start first, and a finished recording's slot is refilled at once, so the
 /// run does not end waiting for one long recording started last.
-pub async fn run_all(
+async fn run_all(
     pool: &BrowserPool,
     inputs: Vec<Input>,
     opts: &RunOptions,
-    finished: Finished,
+    finished: Done,
     on_done: impl Fn(&RecordingReport),
 ) {
     let in_flight = pages_in_flight(opts.jobs.max(1));

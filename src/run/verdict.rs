@@ -3,44 +3,14 @@
 //! the report images.
 
 use super::{RunError, RunOptions, relative_path};
-use crate::compare::{self, DiffResult, Rect, Rgba, decode_png, encode_png_fast, paint_masks};
+use crate::compare::{
+    self, DiffResult, Rect, Rgba, UpdateMode, decode_png, encode_png_fast, paint_masks,
+};
 use crate::plan::Checkpoint;
 use crate::recording::{Recording, sanitize_id};
 use crate::replay::Shot;
 use crate::report::{CheckpointReport, CheckpointStatus};
 use std::path::PathBuf;
-
-/// When baselines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-pub enum UpdateMode {
-    /// Never write baselines (the default on CI).
-    None,
-    /// Write baselines that do not exist yet (the default elsewhere).
-    Missing,
-    /// Also replace baselines that differ (`--update` alone).
-    Changed,
-    /// Also rewrite baselines that pass within tolerance but are not identical.
-    All,
-}
-
-impl UpdateMode {
-    pub fn writes_missing(self) -> bool {
-        self >= UpdateMode::Missing
-    }
-
-    pub fn writes_changed(self) -> bool {
-        self >= UpdateMode::Changed
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UpdateMode::None => "none",
-            UpdateMode::Missing => "missing",
-            UpdateMode::Changed => "changed",
-            UpdateMode::All => "all",
-        }
-    }
-}
 
 enum First {
     Missing,
@@ -266,7 +236,7 @@ impl Context {
             First::Within(r) => {
                 report.diff_pixels = Some(r.diff_pixels);
                 report.diff_ratio = Some(r.diff_ratio);
-                if update == super::UpdateMode::All && !r.identical {
+                if update == UpdateMode::All && !r.identical {
                     self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
                     report.status = CheckpointStatus::Updated;
                 }

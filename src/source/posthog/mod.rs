@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod client;
+pub mod when;
 
 use crate::source::{ApiKey, FetchEvent, FetchSummary, Observer, SourceError, cache};
 use api::{Api, ListFilter};
