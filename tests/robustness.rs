@@ -588,11 +588,6 @@ fn hostile_console_messages_and_urls_are_data() {
 /// baseline is written.
 #[test]
 fn approve_refuses_actual_paths_outside_out() {
-    use reel::compare::UpdateMode;
-    use reel::report::{
-        CheckpointReport, CheckpointStatus, ConsoleReport, RecordingReport, RecordingStatus,
-        ReportSettings, RunReport, json,
-    };
     let dir = tempfile::tempdir().unwrap();
     let outside = dir.path().join("outside.png");
     std::fs::copy(good_png(dir.path()), &outside).unwrap();
@@ -605,49 +600,28 @@ fn approve_refuses_actual_paths_outside_out() {
         let out = dir.path().join("out");
         let baselines = dir.path().join("baselines");
         std::fs::create_dir_all(&out).unwrap();
-        let report = RunReport::new(
-            ReportSettings {
-                threshold: 0.1,
-                include_aa: false,
-                max_diff_pixels: None,
-                max_diff_ratio: None,
-                update: UpdateMode::None,
-                baselines: baselines.display().to_string(),
-            },
-            vec![RecordingReport {
-                id: "rec".into(),
-                source: "rec.json".into(),
-                status: RecordingStatus::Fail,
-                error: None,
-                error_kind: None,
-                format: Some("rrweb-json".into()),
-                duration_ms: 1,
-                session_duration_ms: 1,
-                checkpoints: vec![CheckpointReport {
-                    name: "0000001-end".into(),
-                    window: None,
-                    t_ms: 1,
-                    reason: "end".into(),
-                    viewport: [4, 4],
-                    status: CheckpointStatus::Changed,
-                    diff_pixels: Some(1),
-                    diff_ratio: Some(0.1),
-                    actual: Some(actual.clone()),
-                    baseline: None,
-                    diff: None,
-                    expected: None,
-                    message: None,
-                    varying_pixels: None,
-                    varying_regions: None,
-                }],
-                console: ConsoleReport::default(),
-                blocked_requests: 0,
-            }],
-            true,
-            1,
-        );
+        let checkpoint = serde_json::json!({
+            "name": "0000001-end", "t_ms": 1, "reason": "end", "viewport": [4, 4],
+            "status": "changed", "diff_pixels": 1, "diff_ratio": 0.1,
+            "actual": actual, "baseline": null, "diff": null
+        });
+        let report = serde_json::json!({
+            "version": 1, "complete": true,
+            "summary": {"recordings": 1, "passed": 0, "failed": 1, "errors": 0, "checkpoints": 1,
+                        "by_status": {"changed": 1}, "new_console_errors": 0, "duration_ms": 1},
+            "settings": {"threshold": 0.1, "include_aa": false, "max_diff_pixels": null,
+                         "max_diff_ratio": null, "update": "none",
+                         "baselines": baselines.display().to_string()},
+            "recordings": [{
+                "id": "rec", "source": "rec.json", "status": "fail", "error": null,
+                "format": "rrweb-json", "duration_ms": 1, "session_duration_ms": 1,
+                "checkpoints": [checkpoint],
+                "console": {"errors": [], "new_errors": [], "accepted": false},
+                "blocked_requests": 0
+            }]
+        });
         let report_path = out.join("report.json");
-        std::fs::write(&report_path, json::render(&report)).unwrap();
+        std::fs::write(&report_path, report.to_string()).unwrap();
         let ran = run_limited(reel().arg("approve").arg("--out").arg(&out));
         assert_input_error(&actual, &ran, &report_path.display().to_string());
         assert!(!baselines.exists(), "{actual:?}: a baseline was written");

@@ -98,14 +98,15 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     progress.finish();
     let finished = finished?;
 
-    report::write_reports_with(&settings.out, &finished.report, &args.junit_prefix).map_err(
-        |e| {
+    opts.judging
+        .report
+        .write_report(&finished.report, &finished.replays, &args.junit_prefix)
+        .map_err(|e| {
             Classed::infra(format!(
                 "writing the report to {}: {e}",
                 settings.out.display()
             ))
-        },
-    )?;
+        })?;
     let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
     if !finished.complete {

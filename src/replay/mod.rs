@@ -43,7 +43,9 @@ impl ReplayError {
 }
 
 /// Where a console entry came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ConsoleSource {
     /// Logged by the user's page while it was recorded (rrweb console plugin).
