@@ -139,29 +139,21 @@ pub fn approve(
             let Some(actual) = cp.actual.as_ref().filter(|_| approvable) else {
                 continue;
             };
-            if !ReportDir::is_inside(actual) {
-                return Err(ApproveError::Outside {
-                    report: report_path,
+            let baseline = store.png_path(&rec.id, cp.window.as_deref(), &cp.name);
+            promote(dir, actual, &baseline, &store).map_err(|e| match e {
+                Promote::Outside => ApproveError::Outside {
+                    report: report_path.clone(),
                     checkpoint: format!("{}/{name}", rec.id),
                     actual: actual.clone(),
                     dir: dir.root().display().to_string(),
-                });
-            }
-            let actual_path = dir.path(actual);
-            let png = std::fs::read(&actual_path).map_err(|source| ApproveError::ReadActual {
-                path: actual_path.display().to_string(),
-                source,
+                },
+                Promote::Failed(e) => e,
             })?;
-            let img = decode_png(&png).map_err(|_| ApproveError::BadActual {
-                path: actual_path.display().to_string(),
-            })?;
-            let target = store.png_path(&rec.id, cp.window.as_deref(), &cp.name);
-            store.save_png(&target, &img)?;
             on_approved(&Approved::Checkpoint {
                 recording: rec.id.clone(),
                 name,
                 status: cp.status,
-                baseline: target,
+                baseline,
             });
             count += 1;
         }
@@ -193,4 +185,39 @@ pub fn approve(
         });
     }
     Ok(count)
+}
+
+enum Promote {
+    /// The report's `actual` path leaves the report folder.
+    Outside,
+    Failed(ApproveError),
+}
+
+/// Makes the report's image at `actual` the baseline at `baseline` (decoded first: what is
+/// promoted is a valid PNG).
+fn promote(
+    dir: &ReportDir,
+    actual: &str,
+    baseline: &std::path::Path,
+    store: &BaselineStore,
+) -> Result<(), Promote> {
+    if !ReportDir::is_inside(actual) {
+        return Err(Promote::Outside);
+    }
+    let path = dir.path(actual);
+    let png = std::fs::read(&path).map_err(|source| {
+        Promote::Failed(ApproveError::ReadActual {
+            path: path.display().to_string(),
+            source,
+        })
+    })?;
+    let img = decode_png(&png).map_err(|_| {
+        Promote::Failed(ApproveError::BadActual {
+            path: path.display().to_string(),
+        })
+    })?;
+    store
+        .save_png(baseline, &img)
+        .map_err(|e| Promote::Failed(e.into()))?;
+    Ok(())
 }

@@ -126,40 +126,8 @@ pub fn merge(shards: &[ReportDir], out: &ReportDir) -> Result<Merged, MergeError
                     second: shard.root().display().to_string(),
                 });
             }
-            let replay = ReportDir::replay(&rec.id);
-            let mut files: Vec<String> = vec![replay.clone()];
-            for cp in &mut rec.checkpoints {
-                files.extend(
-                    [&cp.actual, &cp.diff, &cp.expected]
-                        .into_iter()
-                        .flatten()
-                        .cloned(),
-                );
-                // The baseline lives outside the report folder: point at it from the new one.
-                if let Some(b) = &cp.baseline {
-                    cp.baseline = Some(super::dir::relative_path(
-                        &lexical(&shard.path(b)),
-                        &lexical(out.root()),
-                    ));
-                }
-            }
-            let keep_events = rec.status != RecordingStatus::Pass;
-            for f in files.iter().filter(|f| ReportDir::owns(f)) {
-                let from = shard.path(f);
-                let embed = keep_events && *f == replay;
-                if !(copy || embed) || !from.is_file() {
-                    continue;
-                }
-                let bytes = std::fs::read(&from).map_err(|source| MergeError::Copy {
-                    path: from.display().to_string(),
-                    source,
-                })?;
-                if copy {
-                    out.write(f, &bytes)?;
-                }
-                if embed {
-                    replays.insert(rec.id.clone(), bytes);
-                }
+            if let Some(events) = carry_over(&mut rec, shard, out, copy)? {
+                replays.insert(rec.id.clone(), events);
             }
             recordings.push(rec);
         }
@@ -169,4 +137,51 @@ pub fn merge(shards: &[ReportDir], out: &ReportDir) -> Result<Merged, MergeError
         replays,
         differing_settings,
     })
+}
+
+/// Moves one recording from `shard`'s report to `out`'s: copies the files it points at (when
+/// `copy`) and points its baselines at from `out`. Returns its kept events when it did not pass.
+fn carry_over(
+    rec: &mut RecordingReport,
+    shard: &ReportDir,
+    out: &ReportDir,
+    copy: bool,
+) -> Result<Option<Vec<u8>>, MergeError> {
+    let replay = ReportDir::replay(&rec.id);
+    let mut files: Vec<String> = vec![replay.clone()];
+    for cp in &mut rec.checkpoints {
+        files.extend(
+            [&cp.actual, &cp.diff, &cp.expected]
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        // The baseline lives outside the report folder: point at it from the new one.
+        if let Some(b) = &cp.baseline {
+            cp.baseline = Some(super::dir::relative_path(
+                &lexical(&shard.path(b)),
+                &lexical(out.root()),
+            ));
+        }
+    }
+    let keep_events = rec.status != RecordingStatus::Pass;
+    let mut events = None;
+    for f in files.iter().filter(|f| ReportDir::owns(f)) {
+        let from = shard.path(f);
+        let embed = keep_events && *f == replay;
+        if !(copy || embed) || !from.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&from).map_err(|source| MergeError::Copy {
+            path: from.display().to_string(),
+            source,
+        })?;
+        if copy {
+            out.write(f, &bytes)?;
+        }
+        if embed {
+            events = Some(bytes);
+        }
+    }
+    Ok(events)
 }

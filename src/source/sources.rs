@@ -160,8 +160,6 @@ async fn fetch_posthog(
     cache: &Path,
     refresh: bool,
 ) -> Result<Fetched, SourcesError> {
-    let bad =
-        |field: &str, e: String| SourcesError::Input(format!("reel.toml posthog.{field}: {e}"));
     let host = spec
         .host
         .clone()
@@ -191,30 +189,7 @@ async fn fetch_posthog(
                     .into(),
             )
         })?;
-    let selection = match &spec.recordings {
-        Some(ids) if !ids.is_empty() => Selection::Ids(ids.clone()),
-        _ => Selection::List(ListFilter {
-            date_from: Some(
-                parse_when(spec.since.as_deref().unwrap_or("7d")).map_err(|e| bad("since", e))?,
-            ),
-            date_to: spec
-                .until
-                .as_deref()
-                .map(parse_when)
-                .transpose()
-                .map_err(|e| bad("until", e))?,
-            limit: spec.limit.unwrap_or(100).max(1) as usize,
-            min_duration_s: spec
-                .min_duration
-                .as_deref()
-                .map(parse_seconds)
-                .transpose()
-                .map_err(|e| bad("min_duration", e))?,
-            url_contains: spec.url.clone(),
-            person: spec.person.clone(),
-            with_console_errors: spec.with_console_errors.unwrap_or(false),
-        }),
-    };
+    let selection = selection(spec)?;
     let host_dir = host
         .split_once("://")
         .map_or(host.as_str(), |(_, rest)| rest)
@@ -254,6 +229,36 @@ async fn fetch_posthog(
         "recordings",
         &out,
     )
+}
+
+/// The recordings a PostHog source names, or its list filters.
+fn selection(spec: &PosthogSource) -> Result<Selection, SourcesError> {
+    let bad =
+        |field: &str, e: String| SourcesError::Input(format!("reel.toml posthog.{field}: {e}"));
+    if let Some(ids) = spec.recordings.as_ref().filter(|ids| !ids.is_empty()) {
+        return Ok(Selection::Ids(ids.clone()));
+    }
+    Ok(Selection::List(ListFilter {
+        date_from: Some(
+            parse_when(spec.since.as_deref().unwrap_or("7d")).map_err(|e| bad("since", e))?,
+        ),
+        date_to: spec
+            .until
+            .as_deref()
+            .map(parse_when)
+            .transpose()
+            .map_err(|e| bad("until", e))?,
+        limit: spec.limit.unwrap_or(100).max(1) as usize,
+        min_duration_s: spec
+            .min_duration
+            .as_deref()
+            .map(parse_seconds)
+            .transpose()
+            .map_err(|e| bad("min_duration", e))?,
+        url_contains: spec.url.clone(),
+        person: spec.person.clone(),
+        with_console_errors: spec.with_console_errors.unwrap_or(false),
+    }))
 }
 
 /// Copies an object-store source into `cache` (a folder per URL); every recording file under that
