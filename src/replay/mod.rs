@@ -2,14 +2,14 @@
 //! seek, size the viewport to the recorded one, wait for the frame, screenshot; collect console
 //! output of both kinds (recorded in the session, and produced by the replay itself).
 
-pub mod assets;
-pub mod chrome;
+pub(crate) mod assets;
+pub(crate) mod chrome;
 mod fragments;
-pub mod isolation;
+pub(crate) mod isolation;
 pub mod player;
-pub mod pool;
+mod pool;
 
-pub use chrome::{BrowserOptions, BrowserSession};
+pub use chrome::{BrowserOptions, BrowserSession, find_chrome, launch_flags};
 pub use pool::{BrowserPool, Lease};
 
 use crate::plan::Checkpoint;

@@ -1,14 +1,14 @@
-//! Where recordings come from: local files and globs ([`glob`]), the PostHog API ([`posthog`])
+//! Where recordings come from: local files and globs ([`expand`]), the PostHog API ([`posthog`])
 //! and object storage ([`object_store`]). Fetches save recordings losslessly into a directory
-//! through [`crate::files::write_atomic`] and skip what is already there ([`cache`]);
-//! [`sources`] fetches the `[[sources]]` of `reel.toml` for `reel run`.
+//! through `files::write_atomic` and skip what is already there (`cache`); [`sources`] fetches
+//! the `[[sources]]` of `reel.toml` for `reel run`.
 
-pub mod cache;
-pub mod glob;
+pub(crate) mod cache;
+mod glob;
 pub mod object_store;
 pub mod posthog;
 pub mod progress;
-pub mod secret;
+mod secret;
 pub mod sources;
 
 pub use glob::expand;

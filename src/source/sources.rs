@@ -30,7 +30,7 @@ pub enum Source {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PosthogSource {
-    /// Default: `$POSTHOG_HOST`, else https://us.posthog.com.
+    /// Default: `$POSTHOG_HOST`, else `https://us.posthog.com`.
     pub host: Option<String>,
     /// Default: `$POSTHOG_PROJECT_ID`.
     pub project: Option<String>,

@@ -46,8 +46,8 @@ pub fn browser_ws() -> String {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let profile = tempfile::tempdir().expect("temp dir");
-            let exe = reel::replay::chrome::find_chrome(None).expect("tests need Chromium");
-            let flags = reel::replay::chrome::launch_flags(profile.path(), false);
+            let exe = reel::replay::find_chrome(None).expect("tests need Chromium");
+            let flags = reel::replay::launch_flags(profile.path(), false);
             let mut cmd = Command::new(exe);
             cmd.args(&flags)
                 .stdin(Stdio::null())
