@@ -268,3 +268,21 @@ fn the_report_shows_the_marked_settings() {
         ]
     );
 }
+
+#[test]
+fn the_configuration_page_names_every_setting() {
+    let page = include_str!("../../docs/configuration.md");
+    for spec in SETTINGS {
+        for needle in [
+            format!("`{}`", spec.key),
+            format!("`{}`", spec.env),
+            format!("`--{}", spec.flag.long),
+        ] {
+            assert!(
+                page.contains(&needle),
+                "docs/configuration.md does not mention {needle} ({})",
+                spec.field
+            );
+        }
+    }
+}
