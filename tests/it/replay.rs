@@ -380,3 +380,32 @@ fn same_document_references_stay_in_the_document() {
     let cap = capture(out.path());
     assert_eq!(cap["blocked_requests"], 0, "{}", cap["blocked_urls"]);
 }
+
+/// `reel demo`, the quick start's first command: the recording embedded in the binary replayed
+/// into `--out`, with what to look at.
+#[test]
+fn demo_replays_the_embedded_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(reel()
+        .arg("demo")
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--browser-ws", &browser_ws()]));
+    assert_eq!(o.status.code(), Some(0));
+    let capture = capture(dir.path());
+    assert_eq!(capture["recording"], "testbed-errors");
+    let checkpoints = capture["checkpoints"].as_array().unwrap();
+    assert_eq!(checkpoints.len(), 28, "{capture}");
+    for c in checkpoints {
+        assert!(
+            dir.path().join(c["file"].as_str().unwrap()).is_file(),
+            "{c}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("6 console errors") && stdout.contains("look at: "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0001788-console-error.png"), "{stdout}");
+}
