@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 /// How long after its last event a recording without an `ongoing` flag may still grow.
+#[cfg(feature = "posthog")]
 pub const ONGOING_GRACE_MINUTES: i64 = 30;
 
 /// The two files a fetched PostHog recording consists of.
@@ -22,6 +23,7 @@ pub fn recording_paths(dir: &Path, id: &str) -> (PathBuf, PathBuf) {
 }
 
 /// Whether the metadata (as served) describes a recording that will not change any more.
+#[cfg(feature = "posthog")]
 pub fn is_finished(meta: &serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> bool {
     if let Some(ongoing) = meta.get("ongoing").and_then(|v| v.as_bool()) {
         return !ongoing;
@@ -38,6 +40,7 @@ pub fn is_finished(meta: &serde_json::Value, now: chrono::DateTime<chrono::Utc>)
 }
 
 /// Whether `<id>` is already fetched and finished in `dir` (see the module docs).
+#[cfg(feature = "posthog")]
 pub fn is_cached(dir: &Path, id: &str) -> bool {
     let (jsonl, meta) = recording_paths(dir, id);
     if !jsonl.is_file() {
@@ -51,11 +54,12 @@ pub fn is_cached(dir: &Path, id: &str) -> bool {
 }
 
 /// Whether a copied object of `size` bytes is already at `path`.
+#[cfg(feature = "object-store")]
 pub fn is_copied(path: &Path, size: u64) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == size)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "posthog"))]
 mod tests {
     use super::*;
     use serde_json::json;

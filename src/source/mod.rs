@@ -16,6 +16,24 @@ pub use progress::{FetchEvent, Observer};
 pub use secret::ApiKey;
 pub use sources::{PosthogSource, Source};
 
+/// Makes ring's cryptography the process's default for rustls, once: reqwest (the PostHog
+/// client) and object_store build their HTTPS clients on it.
+#[cfg(feature = "https")]
+fn use_ring_for_tls() {
+    // Err only when a provider is already installed, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The error for a source this build of reel leaves out (`--no-default-features`): which cargo
+/// feature `what` needs.
+#[cfg(not(all(feature = "object-store", feature = "posthog")))]
+fn not_built(feature: &str, what: &str) -> SourceError {
+    SourceError::Usage(format!(
+        "{what}: this reel was built without the `{feature}` feature; build it with the default \
+         features (or `--features {feature}`) to fetch from there"
+    ))
+}
+
 /// What went wrong fetching recordings. Messages name the recording or URL and what to do; none
 /// ever contains the API key.
 #[derive(Debug, thiserror::Error)]

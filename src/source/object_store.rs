@@ -4,11 +4,18 @@
 //! (`AWS_*`, `GOOGLE_*`, `AZURE_*`). A URL that names one object copies that object; otherwise it
 //! is a prefix and everything below it is copied, keeping the relative paths.
 
-use crate::source::{FetchEvent, FetchSummary, Observer, SourceError, cache};
+#[cfg(feature = "object-store")]
+use crate::source::{FetchEvent, cache};
+use crate::source::{FetchSummary, Observer, SourceError};
+#[cfg(feature = "object-store")]
 use ::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, path::Path as StorePath};
+#[cfg(feature = "object-store")]
 use futures::{StreamExt, TryStreamExt};
+#[cfg(feature = "object-store")]
 use std::io::Read;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "object-store")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +56,17 @@ pub fn is_recording_name(name: &str) -> bool {
 
 /// Copies the recordings under `cfg.url` into `cfg.out`. `Err` when the store cannot be opened or
 /// listed; per-object problems are in the summary.
+#[cfg(not(feature = "object-store"))]
+pub async fn fetch(
+    cfg: &StoreFetch,
+    _observer: Arc<dyn Observer>,
+) -> Result<FetchSummary, SourceError> {
+    Err(super::not_built("object-store", &cfg.url))
+}
+
+/// Copies the recordings under `cfg.url` into `cfg.out`. `Err` when the store cannot be opened or
+/// listed; per-object problems are in the summary.
+#[cfg(feature = "object-store")]
 pub async fn fetch(
     cfg: &StoreFetch,
     observer: Arc<dyn Observer>,
@@ -152,6 +170,7 @@ pub async fn fetch(
 }
 
 /// Copies one object unless it is already there. `Ok(None)` when cached.
+#[cfg(feature = "object-store")]
 async fn copy_one(
     store: &dyn ObjectStore,
     cfg: &StoreFetch,
@@ -183,6 +202,7 @@ async fn copy_one(
 }
 
 /// Checks that `bytes` (gzip-compressed or not) parse as a recording.
+#[cfg(feature = "object-store")]
 fn validate(bytes: &[u8], local: &Path) -> Result<(), String> {
     let limits = crate::recording::Limits::default();
     let plain: std::borrow::Cow<[u8]> = if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -206,7 +226,9 @@ fn validate(bytes: &[u8], local: &Path) -> Result<(), String> {
 }
 
 /// Opens the store a URL names and the path (prefix or object) inside it.
+#[cfg(feature = "object-store")]
 fn open(cfg: &StoreFetch) -> Result<(Box<dyn ObjectStore>, StorePath), SourceError> {
+    crate::source::use_ring_for_tls();
     let usage = |m: String| SourceError::Usage(format!("{}: {m}", cfg.url));
     let url = url::Url::parse(&cfg.url).map_err(|e| usage(format!("not a URL: {e}")))?;
     let retry = ::object_store::RetryConfig {
@@ -283,6 +305,7 @@ fn open(cfg: &StoreFetch) -> Result<(Box<dyn ObjectStore>, StorePath), SourceErr
 /// Classifies an `object_store` error: credentials and missing buckets or objects are the user's
 /// to fix. Stores report some of those only as a status inside a generic error, so its text is
 /// checked too.
+#[cfg(feature = "object-store")]
 fn storage_error(url: &str, e: ::object_store::Error) -> SourceError {
     use ::object_store::Error as E;
     let text = one_line(&e.to_string());
@@ -320,6 +343,7 @@ fn storage_error(url: &str, e: ::object_store::Error) -> SourceError {
 }
 
 /// An error text on one line, at most 600 characters.
+#[cfg(feature = "object-store")]
 fn one_line(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match joined.char_indices().nth(600) {
@@ -344,6 +368,7 @@ mod tests {
         assert!(!is_store_url("https://us.posthog.com"));
     }
 
+    #[cfg(feature = "object-store")]
     #[test]
     fn validates_plain_and_gzip() {
         let rec = br#"[{"type":4,"data":{"href":"x","width":1,"height":1},"timestamp":1},{"type":2,"data":{},"timestamp":2}]"#;

@@ -3,10 +3,9 @@
 //! already there and finished is not fetched again unless `refresh`).
 
 use super::object_store::{self as store, StoreFetch};
-use super::posthog::api::ListFilter;
-use super::posthog::client::RetryPolicy;
 use super::posthog::when::{parse_seconds, parse_when};
 use super::posthog::{self, PosthogFetch, Selection};
+use super::posthog::{ListFilter, RetryPolicy};
 use super::progress::{self, Terminal};
 use super::{ApiKey, FetchSummary, SourceError};
 use crate::exit::{Classified, ErrorClass, Interrupted};

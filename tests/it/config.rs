@@ -5,12 +5,15 @@
 //! command (a second run replays from the cache).
 
 use crate::common::{browser_ws, recording, reel, run};
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 use crate::fetch_support::{Config as ServerConfig, Layout, PROJECT, Served, Server, lines_of};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 const KEY: &str = "phx_ConfigTestKey_0123456789_do_not_leak";
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 const SESSION: &str = "01a21de8-85b0-7aa8-8b1b-0e45be0acc3b";
 
 fn text(b: &[u8]) -> String {
@@ -141,6 +144,7 @@ files = ["recs/*.json"]
     assert!(dir.path().join("base").is_dir(), "baselines from reel.toml");
 }
 
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 fn served() -> Served {
     let template: Value = serde_json::from_slice(
         &std::fs::read(recording("posthog-fixtures/recording_meta.json")).unwrap(),
@@ -162,6 +166,7 @@ fn served() -> Served {
     }
 }
 
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 #[test]
 fn one_command_fetches_a_posthog_query_replays_and_reports() {
     let srv = Server::start(ServerConfig {
@@ -199,7 +204,7 @@ posthog = {{ host = "{}", project = "{PROJECT}", since = "7d", limit = 5 }}
             .count()
     };
     assert!(snapshot_requests(&srv) > 0);
-    let cached: Vec<PathBuf> = std::fs::read_dir(dir.path().join(".reel/cache/posthog"))
+    let cached: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join(".reel/cache/posthog"))
         .unwrap()
         .flatten()
         .map(|e| e.path().join(format!("{SESSION}.jsonl")))
@@ -237,6 +242,7 @@ posthog = {{ host = "{}", project = "{PROJECT}", since = "7d", limit = 5 }}
     assert!(text(&out.stderr).contains("POSTHOG_API_KEY"));
 }
 
+#[cfg(feature = "object-store")]
 #[test]
 fn an_object_store_source_is_copied_into_the_cache_and_replayed() {
     let bucket = tempfile::tempdir().unwrap();
@@ -269,11 +275,58 @@ fn an_object_store_source_is_copied_into_the_cache_and_replayed() {
     assert_eq!(recs.len(), 1, "{r}");
     assert_eq!(recs[0]["id"], json!("angular"));
     let store = dir.path().join("c/store");
-    let copied: Vec<PathBuf> = std::fs::read_dir(&store)
+    let copied: Vec<std::path::PathBuf> = std::fs::read_dir(&store)
         .unwrap()
         .flatten()
         .map(|e| e.path().join("angular.json"))
         .collect();
     assert_eq!(copied.len(), 1);
     assert!(copied[0].is_file(), "{}", copied[0].display());
+}
+
+/// A reel built without a source's cargo feature names the feature it needs and exits 2, for
+/// `reel fetch` and for the `[[sources]]` of reel.toml alike.
+#[cfg(not(all(feature = "posthog", feature = "object-store")))]
+#[test]
+fn a_source_left_out_of_the_build_names_its_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut asked: Vec<(&str, Command)> = Vec::new();
+    if !cfg!(feature = "posthog") {
+        let mut fetch = reel_in(dir.path());
+        fetch
+            .args(["fetch", "posthog", "--project", "1", "--out", "o"])
+            .args(["--host", "http://127.0.0.1:9"])
+            .env("POSTHOG_API_KEY", "phx_key");
+        asked.push(("posthog", fetch));
+    }
+    if !cfg!(feature = "object-store") {
+        let bucket = dir.path().join("bucket");
+        std::fs::create_dir_all(&bucket).unwrap();
+        std::fs::write(
+            dir.path().join("reel.toml"),
+            format!(
+                "[[sources]]\nobject_store = \"file://{}/\"\n",
+                bucket.display()
+            ),
+        )
+        .unwrap();
+        let mut from_config = reel_in(dir.path());
+        from_config.args(["run", "--browser-ws", "ws://127.0.0.1:9/devtools/browser/x"]);
+        asked.push(("object-store", from_config));
+        let mut fetch = reel_in(dir.path());
+        fetch.args(["fetch", "s3://bucket/sessions/", "--out", "o"]);
+        asked.push(("object-store", fetch));
+    }
+    for (feature, mut cmd) in asked {
+        let out = run(&mut cmd);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "this reel was built without the `{feature}` feature"
+            )),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
 }

@@ -5,11 +5,13 @@
 //! `reel` child and the browser it started.
 
 mod common;
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch_support;
 
 mod config;
 mod diff;
 mod drive_steps;
+#[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch;
 mod inspect;
 mod process;

@@ -1,6 +1,7 @@
 //! The PostHog session-recording endpoints reel uses, as typed calls: list (with pagination and
 //! filters), metadata, the snapshot `sources` listing and the snapshot blocks themselves.
 
+use super::ListFilter;
 use super::client::{Client, Reply};
 use crate::source::SourceError;
 use serde::Deserialize;
@@ -10,27 +11,6 @@ use url::Url;
 
 /// PostHog serves at most this many `blob_v2` keys in one request to a personal API key.
 pub const MAX_KEYS_PER_RANGE: u64 = 20;
-
-/// Filters for listing recordings. Server-side filters go into the query; those the list results
-/// carry (duration, distinct id, console error count) are also checked here, so an older server
-/// that ignores a filter still gives the right selection.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// `date_from`: `-7d` style relative or an ISO date/time.
-    pub date_from: Option<String>,
-    /// `date_to`, same forms.
-    pub date_to: Option<String>,
-    /// At most this many recordings.
-    pub limit: usize,
-    /// Minimum `recording_duration`, in seconds.
-    pub min_duration_s: Option<f64>,
-    /// Some visited URL contains this.
-    pub url_contains: Option<String>,
-    /// The person's distinct id.
-    pub person: Option<String>,
-    /// Only recordings with console errors.
-    pub with_console_errors: bool,
-}
 
 /// One recording of a list response: its id (everything else stays in the metadata call).
 #[derive(Debug, Clone)]

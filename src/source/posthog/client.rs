@@ -3,6 +3,7 @@
 //! exponential backoff with jitter) and pauses every other request too; `502`/`503`/`504`, timeouts
 //! and dropped connections are retried a bounded number of times; `401`/`403` stop at once.
 
+use super::RetryPolicy;
 use crate::source::{ApiKey, FetchEvent, Observer, SourceError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,33 +12,6 @@ use url::Url;
 
 /// The largest answer reel accepts (a blob_v2 range of 20 blocks is far smaller).
 pub const MAX_BODY_BYTES: usize = 2 << 30;
-
-/// How often and how long to retry.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// First backoff delay; doubles on each retry (with jitter).
-    pub base: Duration,
-    /// Largest backoff delay.
-    pub max_backoff: Duration,
-    /// Largest wait honoured from a `Retry-After`.
-    pub max_retry_after: Duration,
-    /// Timeout of one request (connect + full body).
-    pub timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 5,
-            base: Duration::from_millis(1000),
-            max_backoff: Duration::from_secs(60),
-            max_retry_after: Duration::from_secs(300),
-            timeout: Duration::from_secs(120),
-        }
-    }
-}
 
 /// A response that is neither an auth failure nor worth retrying.
 #[derive(Debug)]
@@ -90,6 +64,7 @@ impl Client {
         retry: RetryPolicy,
         observer: Arc<dyn Observer>,
     ) -> Result<Client, SourceError> {
+        crate::source::use_ring_for_tls();
         let http = reqwest::Client::builder()
             .user_agent(concat!("reel/", env!("CARGO_PKG_VERSION")))
             .timeout(retry.timeout)

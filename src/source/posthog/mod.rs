@@ -2,20 +2,74 @@
 //! reads its metadata and snapshot sources, fetches the snapshot blocks and saves
 //! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served).
 
+#[cfg(feature = "posthog")]
 pub(crate) mod api;
+#[cfg(feature = "posthog")]
 pub mod client;
 pub mod when;
 
-pub use api::ListFilter;
-pub use client::RetryPolicy;
-
-use crate::source::{ApiKey, FetchEvent, FetchSummary, Observer, SourceError, cache};
+use crate::source::{ApiKey, FetchSummary, Observer, SourceError};
+#[cfg(feature = "posthog")]
+use crate::source::{FetchEvent, cache};
+#[cfg(feature = "posthog")]
 use api::Api;
+#[cfg(feature = "posthog")]
 use client::Client;
+#[cfg(feature = "posthog")]
 use futures::StreamExt;
 use std::path::PathBuf;
 use std::sync::Arc;
+#[cfg(feature = "posthog")]
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Filters for listing recordings. Server-side filters go into the query; those the list results
+/// carry (duration, distinct id, console error count) are also checked here, so an older server
+/// that ignores a filter still gives the right selection.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// `date_from`: `-7d` style relative or an ISO date/time.
+    pub date_from: Option<String>,
+    /// `date_to`, same forms.
+    pub date_to: Option<String>,
+    /// At most this many recordings.
+    pub limit: usize,
+    /// Minimum `recording_duration`, in seconds.
+    pub min_duration_s: Option<f64>,
+    /// Some visited URL contains this.
+    pub url_contains: Option<String>,
+    /// The person's distinct id.
+    pub person: Option<String>,
+    /// Only recordings with console errors.
+    pub with_console_errors: bool,
+}
+
+/// How often and how long to retry.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff delay; doubles on each retry (with jitter).
+    pub base: Duration,
+    /// Largest backoff delay.
+    pub max_backoff: Duration,
+    /// Largest wait honoured from a `Retry-After`.
+    pub max_retry_after: Duration,
+    /// Timeout of one request (connect + full body).
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base: Duration::from_millis(1000),
+            max_backoff: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(300),
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
 
 /// Which recordings to fetch.
 #[derive(Debug, Clone)]
@@ -41,6 +95,17 @@ pub struct PosthogFetch {
 
 /// Runs the fetch. `Err` only when nothing could be selected (bad key, unreachable host, a broken
 /// list response); per-recording problems are in the summary.
+#[cfg(not(feature = "posthog"))]
+pub async fn fetch(
+    cfg: &PosthogFetch,
+    _observer: Arc<dyn Observer>,
+) -> Result<FetchSummary, SourceError> {
+    Err(super::not_built("posthog", &cfg.host))
+}
+
+/// Runs the fetch. `Err` only when nothing could be selected (bad key, unreachable host, a broken
+/// list response); per-recording problems are in the summary.
+#[cfg(feature = "posthog")]
 pub async fn fetch(
     cfg: &PosthogFetch,
     observer: Arc<dyn Observer>,
@@ -117,6 +182,7 @@ pub async fn fetch(
 }
 
 /// Fetches and saves one recording. `Ok(None)` when it was already there (cache).
+#[cfg(feature = "posthog")]
 async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64>, SourceError> {
     if !cfg.refresh && cache::is_cached(&cfg.out, id) {
         tracing::debug!("{id}: already fetched and finished");
