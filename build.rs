@@ -1,6 +1,8 @@
-//! Builds the player bundle at compile time: makes sure rrweb (pinned in player/package-lock.json)
-//! is installed, and hands the paths of the files to embed to the compiler. reel needs no Node at
-//! run time.
+//! Builds the player bundle at compile time: makes sure rrweb, at the exact version and tarball
+//! integrity pinned in `player/package-lock.json`, is what is installed in `player/node_modules`
+//! (running `npm ci` when it is missing or out of date), and hands the paths of the files to
+//! embed to the compiler. rrweb comes from npm, so building needs Node.js and npm; running reel
+//! needs neither.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,69 +18,156 @@ fn main() {
         "package.json",
         "package-lock.json",
     ] {
-        println!("cargo:rerun-if-changed={}", player.join(f).display());
+        println!("cargo::rerun-if-changed={}", player.join(f).display());
     }
     for f in ["viewer.js", "viewer.css"] {
         println!(
-            "cargo:rerun-if-changed={}",
+            "cargo::rerun-if-changed={}",
             player.join("viewer").join(f).display()
         );
     }
-    let rrweb_dist = player.join("node_modules/rrweb/dist");
-    let rrweb_js = rrweb_dist.join("rrweb.umd.min.cjs");
-    let rrweb_css = rrweb_dist.join("style.css");
-    println!("cargo:rerun-if-changed={}", rrweb_js.display());
-    if !rrweb_js.exists() || lock_is_newer(&player) {
-        npm_ci(&player);
+    let installed = player.join("node_modules/rrweb");
+    let rrweb_js = installed.join("dist/rrweb.umd.min.cjs");
+    let rrweb_css = installed.join("dist/style.css");
+    for p in [
+        &rrweb_js,
+        &rrweb_css,
+        &installed.join("package.json"),
+        &player.join("node_modules/.package-lock.json"),
+    ] {
+        println!("cargo::rerun-if-changed={}", p.display());
     }
-    if !rrweb_js.exists() {
-        panic!(
-            "player/node_modules/rrweb is missing after `npm ci` in {}: install Node.js and npm, then rebuild",
-            player.display()
-        );
+
+    let pinned = match pinned_rrweb(&player.join("package-lock.json")) {
+        Ok(p) => p,
+        Err(e) => fail(&e),
+    };
+    if installed_rrweb(&player).as_ref() != Ok(&pinned)
+        && let Err(e) = npm_ci(&player, &pinned)
+    {
+        fail(&e);
     }
-    println!("cargo:rustc-env=REEL_RRWEB_JS={}", rrweb_js.display());
-    println!("cargo:rustc-env=REEL_RRWEB_CSS={}", rrweb_css.display());
+    match installed_rrweb(&player) {
+        Ok(found) if found == pinned => {}
+        Ok(found) => fail(&format!(
+            "player/node_modules holds rrweb {} ({}) after `npm ci`, but player/package-lock.json pins {} ({}); \
+             delete player/node_modules and build again",
+            found.version, found.integrity, pinned.version, pinned.integrity
+        )),
+        Err(e) => fail(&format!("after `npm ci` in player/: {e}")),
+    }
+    for f in [&rrweb_js, &rrweb_css] {
+        if !f.is_file() {
+            fail(&format!(
+                "{} is missing from rrweb {}: delete player/node_modules and build again",
+                f.display(),
+                pinned.version
+            ));
+        }
+    }
+
+    println!("cargo::rustc-env=REEL_RRWEB_VERSION={}", pinned.version);
+    println!("cargo::rustc-env=REEL_RRWEB_JS={}", rrweb_js.display());
+    println!("cargo::rustc-env=REEL_RRWEB_CSS={}", rrweb_css.display());
     println!(
-        "cargo:rustc-env=REEL_PLAYER_HTML={}",
+        "cargo::rustc-env=REEL_PLAYER_HTML={}",
         player.join("index.html").display()
     );
     println!(
-        "cargo:rustc-env=REEL_PLAYER_JS={}",
+        "cargo::rustc-env=REEL_PLAYER_JS={}",
         player.join("player.js").display()
     );
     println!(
-        "cargo:rustc-env=REEL_LOCATE_JS={}",
+        "cargo::rustc-env=REEL_LOCATE_JS={}",
         player.join("locate.js").display()
     );
 }
 
-/// True when package-lock.json changed after the last install (npm writes this marker file).
-fn lock_is_newer(player: &Path) -> bool {
-    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    match (
-        modified(player.join("package-lock.json")),
-        modified(player.join("node_modules/.package-lock.json")),
-    ) {
-        (Some(lock), Some(installed)) => lock > installed,
-        _ => true,
+/// rrweb as npm records it: the version and the integrity (sha512 of the tarball) of the package.
+#[derive(Debug, PartialEq, Eq)]
+struct Package {
+    version: String,
+    integrity: String,
+}
+
+/// The rrweb that `player/package-lock.json` pins.
+fn pinned_rrweb(lock: &Path) -> Result<Package, String> {
+    let text = std::fs::read_to_string(lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    lock_entry(&text, "node_modules/rrweb")
+        .ok_or_else(|| format!("{} has no node_modules/rrweb entry", lock.display()))
+}
+
+/// The rrweb installed in `player/node_modules`: the version of its `package.json`, and the
+/// integrity npm recorded for it in `node_modules/.package-lock.json` when it installed it.
+fn installed_rrweb(player: &Path) -> Result<Package, String> {
+    let modules = player.join("node_modules");
+    let hidden = modules.join(".package-lock.json");
+    let text =
+        std::fs::read_to_string(&hidden).map_err(|_| "rrweb is not installed".to_string())?;
+    let recorded = lock_entry(&text, "node_modules/rrweb")
+        .ok_or_else(|| format!("{} has no rrweb entry", hidden.display()))?;
+    let manifest = modules.join("rrweb/package.json");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let version = string_field(&text, "version")
+        .ok_or_else(|| format!("{} has no version", manifest.display()))?;
+    if version != recorded.version {
+        return Err(format!(
+            "{} says {version}, npm recorded {}",
+            manifest.display(),
+            recorded.version
+        ));
+    }
+    Ok(recorded)
+}
+
+/// The `version` and `integrity` of the `"<key>": { … }` object of an npm lockfile. npm writes
+/// lockfiles in one fixed layout: the package's fields follow its key, before the next `}` of
+/// its nesting level.
+fn lock_entry(lock: &str, key: &str) -> Option<Package> {
+    let start = lock.find(&format!("\"{key}\": {{"))?;
+    let body = &lock[start..];
+    let end = body.find("\n    }").unwrap_or(body.len());
+    let body = &body[..end];
+    Some(Package {
+        version: string_field(body, "version")?,
+        integrity: string_field(body, "integrity")?,
+    })
+}
+
+/// The value of the first `"<name>": "<value>"` in `text`.
+fn string_field(text: &str, name: &str) -> Option<String> {
+    let rest = &text[text.find(&format!("\"{name}\": \""))? + name.len() + 5..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+fn npm_ci(player: &Path, pinned: &Package) -> Result<(), String> {
+    println!(
+        "cargo::warning=installing rrweb {} from npm (`npm ci` in player/)",
+        pinned.version
+    );
+    let needs = format!(
+        "reel embeds rrweb {} from npm at build time, so building reel needs Node.js (18 or later) \
+         and npm on PATH (Debian/Ubuntu: `sudo apt-get install -y nodejs npm`) and access to the npm \
+         registry once; running reel needs neither",
+        pinned.version
+    );
+    match Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(player)
+        .status()
+    {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!(
+            "`npm ci` in {} failed ({s}). {needs}",
+            player.display()
+        )),
+        Err(e) => Err(format!("cannot run `npm` ({e}). {needs}")),
     }
 }
 
-fn npm_ci(player: &Path) {
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(player)
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => panic!(
-            "`npm ci` in {} failed ({s}); rrweb is needed to build reel's player",
-            player.display()
-        ),
-        Err(e) => panic!(
-            "cannot run `npm ci` in {}: {e}; install Node.js and npm to build reel",
-            player.display()
-        ),
-    }
+/// Stops the build with `message` shown as the error (no panic backtrace).
+fn fail(message: &str) -> ! {
+    println!("cargo::error={message}");
+    std::process::exit(0)
 }

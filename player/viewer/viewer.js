@@ -379,6 +379,14 @@
       (report.complete ? "" : "Interrupted: this run is incomplete. ") +
       "threshold " + report.settings.threshold + ", update " + report.settings.update +
       ", baselines " + report.settings.baselines + ", " + fmtDuration(s.duration_ms) }));
+    if (report.browser) {
+      const name = (b) => b.product + (b.headless_shell ? " (headless shell)" : " (headless mode)");
+      const then = report.baselines_browser;
+      const changed = then && (then.product !== report.browser.product || then.headless_shell !== report.browser.headless_shell);
+      app.appendChild(el("p", { class: changed ? "browser changed" : "browser muted", text:
+        "Browser: " + name(report.browser) +
+        (changed ? "; the baselines were made with " + name(then) + ": differences may come from the browser" : "") }));
+    }
 
     const counts = el("div", { class: "counts" });
     const count = (key, n, label, cls) => counts.appendChild(el("div", { class: "count " + (cls || ""), data: { count: key } }, [el("b", { text: String(n) }), label]));

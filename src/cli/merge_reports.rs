@@ -30,7 +30,7 @@ pub fn run(args: MergeReportsArgs) -> Result<Outcome, Failure> {
     let merged = merge::merge(&shards, &out)?;
     for dir in &merged.differing_settings {
         eprintln!(
-            "warning: {} was run with other settings than {}; the merged report shows the first's",
+            "warning: {} was run with other settings or another browser than {}; the merged report shows the first's",
             dir.display(),
             args.dirs[0].display()
         );

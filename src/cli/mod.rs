@@ -96,6 +96,10 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            print!("{}", version());
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -113,6 +117,50 @@ pub fn main() -> ExitCode {
             failure.code()
         }
     }
+}
+
+/// `reel --version`: reel's version and features, the embedded rrweb, and the browser a run
+/// would use — the one it would attach to, or the executable it would launch with what its
+/// `--version` says (the browser is not started).
+fn version() -> String {
+    let features: Vec<&str> = [
+        ("object-store", cfg!(feature = "object-store")),
+        ("posthog", cfg!(feature = "posthog")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    let mut out = format!(
+        "reel {} (features: {})\nrrweb {} (embedded)\n",
+        env!("CARGO_PKG_VERSION"),
+        if features.is_empty() {
+            "none".to_string()
+        } else {
+            features.join(", ")
+        },
+        env!("REEL_RRWEB_VERSION"),
+    );
+    let attach = std::env::var("REEL_BROWSER_WS").unwrap_or_default();
+    if !attach.is_empty() {
+        out.push_str(&format!(
+            "browser: attaches to {attach} (REEL_BROWSER_WS)\n"
+        ));
+        return out;
+    }
+    match crate::replay::find_chrome(None) {
+        Ok(exe) => {
+            let says = crate::replay::version_output(&exe)
+                .unwrap_or_else(|| "no answer to --version".into());
+            let kind = if crate::replay::is_headless_shell(&exe) {
+                "headless shell"
+            } else {
+                "headless mode"
+            };
+            out.push_str(&format!("browser: {} ({says}, {kind})\n", exe.display()));
+        }
+        Err(e) => out.push_str(&format!("browser: {e}\n")),
+    }
+    out
 }
 
 fn init_logging(verbose: u8) {

@@ -1,11 +1,12 @@
 //! The baseline store and its update policy ([`UpdateMode`]): approved screenshots at
-//! `DIR/<recording>/[<window>/]<checkpoint>.png` and approved console errors at
-//! `DIR/<recording>/console.json`. PNGs are written small and never rewritten when their pixels
-//! are unchanged; every write is atomic.
+//! `DIR/<recording>/[<window>/]<checkpoint>.png`, approved console errors at
+//! `DIR/<recording>/console.json`, and which browser made them at `DIR/reel-baselines.json`
+//! ([`BaselinesRecord`]). PNGs are written small and never rewritten when their pixels are
+//! unchanged; every write is atomic.
 
 use super::{Rgba, decode_png, encode_png_small};
 use crate::recording::sanitize_id;
-use crate::replay::ConsoleSource;
+use crate::replay::{BrowserInfo, ConsoleSource};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,8 @@ pub enum BaselineError {
     BadPng { path: String, message: String },
     #[error("{path}: baseline console file is not valid ({message}); fix or delete it")]
     BadConsole { path: String, message: String },
+    #[error("{path}: not a record of the browser that made the baselines ({message}); delete it")]
+    BadRecord { path: String, message: String },
     #[error("{path}: cannot write baseline: {source}")]
     Write {
         path: String,
@@ -77,6 +80,19 @@ pub struct ApprovedError {
     pub window: String,
     pub source: ConsoleSource,
     pub message: String,
+}
+
+/// The name of the record of which browser made the baselines, at their root.
+pub const RECORD_FILE: &str = "reel-baselines.json";
+
+/// The contents of `reel-baselines.json`: the browser that made the baselines (and the reel that
+/// drove it). Written by the first run that writes baselines, rewritten by `--update` and
+/// `reel approve`; never on CI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselinesRecord {
+    pub version: u32,
+    pub browser: BrowserInfo,
+    pub reel: String,
 }
 
 /// The contents of `console.json`.
@@ -196,6 +212,53 @@ impl BaselineStore {
         let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
         bytes.push(b'\n');
         let path = self.console_path(recording_id);
+        crate::files::write_if_changed(&path, &bytes).map_err(|source| BaselineError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+}
+
+impl BaselineStore {
+    pub fn record_path(&self) -> PathBuf {
+        self.root.join(RECORD_FILE)
+    }
+
+    /// Which browser made the baselines, or `None` when that was never recorded.
+    pub fn load_record(&self) -> Result<Option<BaselinesRecord>, BaselineError> {
+        let path = self.record_path();
+        let bad = |message: String| BaselineError::BadRecord {
+            path: path.display().to_string(),
+            message,
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(BaselineError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        if bytes.len() > 64 * 1024 {
+            return Err(bad(format!("{} bytes", bytes.len())));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| bad(e.to_string()))
+    }
+
+    /// Records `browser` as the one that made the baselines (unless that is already recorded).
+    pub fn save_record(&self, browser: &BrowserInfo) -> Result<bool, BaselineError> {
+        let record = BaselinesRecord {
+            version: 1,
+            browser: browser.clone(),
+            reel: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
+        bytes.push(b'\n');
+        let path = self.record_path();
         crate::files::write_if_changed(&path, &bytes).map_err(|source| BaselineError::Write {
             path: path.display().to_string(),
             source,

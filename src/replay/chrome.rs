@@ -113,6 +113,82 @@ fn executable(p: &Path) -> Option<PathBuf> {
     (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then(|| p.to_path_buf())
 }
 
+/// Which browser made a run's screenshots: recorded in `report.json` and beside the baselines
+/// (`reel-baselines.json`), from what the browser itself reports over CDP (`Browser.getVersion`),
+/// so it is known for attached browsers too.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BrowserInfo {
+    /// The browser's own name for itself, e.g. `HeadlessChrome/156.0.8078.114`.
+    pub product: String,
+    /// The version part of `product`.
+    pub version: String,
+    /// chrome-headless-shell (which calls itself `HeadlessChrome`) rather than Chrome or Chromium
+    /// in headless mode (`Chrome`): the same engine, but screenshots may differ between the two.
+    pub headless_shell: bool,
+}
+
+impl BrowserInfo {
+    pub fn from_product(product: &str) -> BrowserInfo {
+        let (name, version) = product.split_once('/').unwrap_or((product, ""));
+        BrowserInfo {
+            product: product.to_string(),
+            version: version.to_string(),
+            headless_shell: name == "HeadlessChrome",
+        }
+    }
+}
+
+impl std::fmt::Display for BrowserInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.headless_shell {
+            "headless shell"
+        } else {
+            "headless mode"
+        };
+        write!(f, "{} ({kind})", self.product)
+    }
+}
+
+/// What `exe --version` prints (e.g. `Chromium 156.0.8078.114`), without starting a browser;
+/// `None` when it does not answer within two seconds or prints nothing.
+pub fn version_output(exe: &Path) -> Option<String> {
+    let mut child = Command::new(exe)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut out).ok()?;
+    let out = out.trim();
+    (!out.is_empty()).then(|| out.to_string())
+}
+
+/// Whether `exe` is a headless shell, by its file name (`chromium-headless-shell`,
+/// `chrome-headless-shell`, `headless_shell`).
+pub fn is_headless_shell(exe: &Path) -> bool {
+    exe.file_name().is_some_and(|n| {
+        n.to_string_lossy()
+            .replace('_', "-")
+            .contains("headless-shell")
+    })
+}
+
 /// How to get a browser.
 #[derive(Debug, Clone, Default)]
 pub struct BrowserOptions {
@@ -198,6 +274,8 @@ pub struct BrowserSession {
     profile: Mutex<Option<tempfile::TempDir>>,
     /// Where it runs: the executable path or the websocket it was attached through.
     pub label: String,
+    /// What the browser says it is.
+    pub info: BrowserInfo,
     pub timeout: Duration,
     pub allow_network: bool,
 }
@@ -221,12 +299,21 @@ impl BrowserSession {
             .await
             .map_err(|_| ReplayError::Browser(format!("attaching to {url} timed out")))?
             .map_err(|e| ReplayError::Browser(format!("cannot attach to {url}: {e}")))?;
+            let handler = spawn_handler(handler);
+            let info = match identify(&browser, opts.timeout).await {
+                Ok(info) => info,
+                Err(e) => {
+                    handler.abort();
+                    return Err(ReplayError::Browser(format!("{url}: {e}")));
+                }
+            };
             return Ok(BrowserSession {
                 browser,
-                handler: Mutex::new(Some(spawn_handler(handler))),
+                handler: Mutex::new(Some(handler)),
                 child: Mutex::new(None),
                 profile: Mutex::new(None),
                 label: url.to_string(),
+                info,
                 timeout: opts.timeout,
                 allow_network: opts.allow_network,
             });
@@ -245,15 +332,25 @@ impl BrowserSession {
             tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)).await;
         let failure = match connected {
             Ok(Ok((browser, handler))) => {
-                return Ok(BrowserSession {
-                    browser,
-                    handler: Mutex::new(Some(spawn_handler(handler))),
-                    child: Mutex::new(Some(child)),
-                    profile: Mutex::new(Some(profile)),
-                    label: exe.display().to_string(),
-                    timeout: opts.timeout,
-                    allow_network: opts.allow_network,
-                });
+                let handler = spawn_handler(handler);
+                match identify(&browser, opts.timeout).await {
+                    Ok(info) => {
+                        return Ok(BrowserSession {
+                            browser,
+                            handler: Mutex::new(Some(handler)),
+                            child: Mutex::new(Some(child)),
+                            profile: Mutex::new(Some(profile)),
+                            label: exe.display().to_string(),
+                            info,
+                            timeout: opts.timeout,
+                            allow_network: opts.allow_network,
+                        });
+                    }
+                    Err(e) => {
+                        handler.abort();
+                        format!("{}: {e}", exe.display())
+                    }
+                }
             }
             Ok(Err(e)) => format!("cannot connect to {}: {e}", exe.display()),
             Err(_) => format!("connecting to {} timed out", exe.display()),
@@ -333,6 +430,15 @@ impl Drop for BrowserSession {
         {
             h.abort();
         }
+    }
+}
+
+/// Asks the browser what it is (`Browser.getVersion`).
+async fn identify(browser: &Browser, timeout: Duration) -> Result<BrowserInfo, String> {
+    match tokio::time::timeout(timeout, browser.version()).await {
+        Ok(Ok(v)) => Ok(BrowserInfo::from_product(&v.product)),
+        Ok(Err(e)) => Err(format!("cannot read the browser's version: {e}")),
+        Err(_) => Err("reading the browser's version timed out".into()),
     }
 }
 

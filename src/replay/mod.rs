@@ -10,7 +10,10 @@ pub mod player;
 mod pool;
 
 pub use assets::LOCATE_JS;
-pub use chrome::{BrowserOptions, BrowserSession, find_chrome, launch_flags};
+pub use chrome::{
+    BrowserInfo, BrowserOptions, BrowserSession, find_chrome, is_headless_shell, launch_flags,
+    version_output,
+};
 pub use pool::{BrowserPool, Lease};
 
 use crate::plan::Checkpoint;

@@ -3,7 +3,7 @@
 //! reattached) once per failure, however many tasks noticed it.
 
 use super::ReplayError;
-use super::chrome::{BrowserOptions, BrowserSession};
+use super::chrome::{BrowserInfo, BrowserOptions, BrowserSession};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -87,6 +87,19 @@ impl BrowserPool {
         let fresh = BrowserSession::start(&self.opts, slot.ws.as_deref()).await?;
         *guard = (Arc::new(fresh), guard.1 + 1);
         Ok(())
+    }
+
+    /// What the pool's browsers are, each kind once, in slot order: more than one when the
+    /// browsers attached to are not all the same.
+    pub async fn browsers(&self) -> Vec<BrowserInfo> {
+        let mut out: Vec<BrowserInfo> = Vec::new();
+        for s in &self.slots {
+            let info = s.current.lock().await.0.info.clone();
+            if !out.contains(&info) {
+                out.push(info);
+            }
+        }
+        out
     }
 
     /// Closes every browser.

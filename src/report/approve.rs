@@ -1,6 +1,7 @@
 //! `reel approve`: promotes what a written report shows as failing — actual screenshots of
 //! changed, missing and size-changed checkpoints (flaky ones only when named), and new console
-//! errors — to baselines, atomically, one at a time.
+//! errors — to baselines, atomically, one at a time; the run's browser then becomes the one
+//! recorded beside the baselines.
 //!
 //! `report.json` is input here: an `actual` path that is absolute or climbs out of the report
 //! folder is refused, so approve never reads (and promotes) a file from anywhere else.
@@ -183,6 +184,12 @@ pub fn approve(
             target: targets[i].clone(),
             report: report_path,
         });
+    }
+    // What was promoted was made by the run's browser: it now made the baselines.
+    if count > 0
+        && let Some(browser) = &report.browser
+    {
+        store.save_record(browser)?;
     }
     Ok(count)
 }

@@ -11,7 +11,8 @@ use std::path::{Component, Path, PathBuf};
 pub struct Merged {
     pub report: RunReport,
     pub replays: BTreeMap<String, Vec<u8>>,
-    /// Shards run with other settings than the first (the merged report shows the first's).
+    /// Shards run with other settings or another browser than the first (the merged report shows
+    /// the first's).
     pub differing_settings: Vec<PathBuf>,
 }
 
@@ -101,8 +102,12 @@ pub fn merge(shards: &[ReportDir], out: &ReportDir) -> Result<Merged, MergeError
         source,
     })?;
 
-    let settings = match reports.first() {
-        Some((_, r)) => r.settings.clone(),
+    let (settings, browser, baselines_browser) = match reports.first() {
+        Some((_, r)) => (
+            r.settings.clone(),
+            r.browser.clone(),
+            r.baselines_browser.clone(),
+        ),
         None => return Err(MergeError::Nothing),
     };
     let mut replays = BTreeMap::new();
@@ -112,7 +117,7 @@ pub fn merge(shards: &[ReportDir], out: &ReportDir) -> Result<Merged, MergeError
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut recordings: Vec<RecordingReport> = Vec::new();
     for (shard, r) in reports {
-        if r.settings != settings {
+        if r.settings != settings || r.browser != browser {
             differing_settings.push(shard.root().to_path_buf());
         }
         complete &= r.complete;
@@ -132,8 +137,11 @@ pub fn merge(shards: &[ReportDir], out: &ReportDir) -> Result<Merged, MergeError
             recordings.push(rec);
         }
     }
+    let mut report = RunReport::new(settings, recordings, complete, duration_ms);
+    report.browser = browser;
+    report.baselines_browser = baselines_browser;
     Ok(Merged {
-        report: RunReport::new(settings, recordings, complete, duration_ms),
+        report,
         replays,
         differing_settings,
     })

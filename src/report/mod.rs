@@ -13,7 +13,7 @@ pub mod terminal;
 
 pub use crate::plan::Reason;
 pub use crate::recording::Format;
-pub use crate::replay::ConsoleSource;
+pub use crate::replay::{BrowserInfo, ConsoleSource};
 pub use crate::settings::ReportSettings;
 pub use dir::{Image, ReportDir, ReportError};
 
@@ -226,6 +226,13 @@ pub struct RunReport {
     pub complete: bool,
     pub summary: Summary,
     pub settings: ReportSettings,
+    /// The browser that made this run's screenshots (`None`: no browser was started).
+    #[serde(default)]
+    pub browser: Option<BrowserInfo>,
+    /// The browser that made the baselines, as recorded beside them when the run started
+    /// (`None`: not recorded).
+    #[serde(default)]
+    pub baselines_browser: Option<BrowserInfo>,
     pub recordings: Vec<RecordingReport>,
 }
 
@@ -264,7 +271,17 @@ impl RunReport {
             complete,
             summary,
             settings,
+            browser: None,
+            baselines_browser: None,
             recordings,
+        }
+    }
+
+    /// The browser of this run when it differs from the one that made the baselines (both known).
+    pub fn browser_changed(&self) -> Option<(&BrowserInfo, &BrowserInfo)> {
+        match (&self.browser, &self.baselines_browser) {
+            (Some(now), Some(then)) if now != then => Some((now, then)),
+            _ => None,
         }
     }
 

@@ -44,8 +44,8 @@ pub fn recording_line(r: &RecordingReport) -> String {
     line
 }
 
-/// The summary printed at the end of a run: totals, a table of the recordings that did not pass,
-/// and where the report is.
+/// The summary printed at the end of a run: totals, a line when the browser is not the one that
+/// made the baselines, a table of the recordings that did not pass, and where the report is.
 pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     let s = &report.summary;
     let mut out = String::new();
@@ -79,6 +79,11 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     ));
     if s.new_console_errors > 0 {
         out.push_str(&format!("{} new console errors\n", s.new_console_errors));
+    }
+    if let Some((now, then)) = report.browser_changed() {
+        out.push_str(&format!(
+            "browser changed: this run used {now}, the baselines were made with {then}\n"
+        ));
     }
     let rows: Vec<[String; 5]> = report
         .recordings

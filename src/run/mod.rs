@@ -19,7 +19,8 @@ use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::plan::{self, Checkpoint, PlanOptions};
 use crate::recording::{Format, Recording};
 use crate::replay::{
-    self, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot,
+    self, BrowserInfo, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions,
+    Shot,
 };
 use crate::report::{
     ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir, ReportError,
@@ -115,11 +116,14 @@ pub async fn run(
 ) -> Result<Finished, StartError> {
     let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
     opts.judging.report.clear()?;
+    let baselines_browser = opts.judging.baselines_browser();
     let mut opts = opts.clone();
     opts.replay.lanes = lanes_for(opts.jobs, inputs.len());
     let finished: DoneSoFar = Arc::new(Mutex::new(BTreeMap::new()));
     let sink = finished.clone();
+    let browsers: Arc<Mutex<Vec<BrowserInfo>>> = Arc::default();
     let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
+        *browsers.lock().unwrap_or_else(|p| p.into_inner()) = pool.browsers().await;
         run_all(pool, inputs, &opts, sink, on_done).await;
         Ok::<(), StartError>(())
     })
@@ -150,12 +154,29 @@ pub async fn run(
             )),
         }
     }
-    let report = RunReport::new(
+    let mut report = RunReport::new(
         settings,
         recordings,
         complete,
         started.elapsed().as_millis() as u64,
     );
+    let browsers = std::mem::take(&mut *browsers.lock().unwrap_or_else(|p| p.into_inner()));
+    if browsers.len() > 1 {
+        let names: Vec<String> = browsers.iter().map(|b| b.to_string()).collect();
+        tracing::warn!(
+            "the browsers of this run differ ({}): screenshots may differ between them; the report \
+             names the first",
+            names.join(", ")
+        );
+    }
+    report.browser = browsers.into_iter().next();
+    report.baselines_browser = baselines_browser;
+    if complete && let Some(browser) = &report.browser {
+        let recorded = report.baselines_browser.as_ref();
+        if let Err(e) = opts.judging.record_browser(recorded, browser) {
+            tracing::warn!("{e}");
+        }
+    }
     Ok(Finished {
         report,
         replays,

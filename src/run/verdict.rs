@@ -5,13 +5,13 @@
 //! the report images (`actual/`, `diff/`, and `expected/`, the baseline's copy).
 
 use super::RunError;
-use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
+use crate::compare::baseline::{ApprovedError, BaselineError, BaselineStore, new_errors};
 use crate::compare::{
     self, DiffOptions, DiffResult, MaskColor, Rect, Rgba, Tolerance, UpdateMode, decode_png,
     encode_png_fast, paint_masks,
 };
 use crate::plan::Checkpoint;
-use crate::replay::Shot;
+use crate::replay::{BrowserInfo, Shot};
 use crate::report::{
     CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, Extras, Image, ReportDir,
 };
@@ -44,6 +44,36 @@ impl Judging {
             tolerance: settings.tolerance(),
             masks: settings.masks.clone(),
             mask_color: settings.mask_color,
+        }
+    }
+
+    /// Which browser made the baselines, as recorded beside them; an unreadable record is
+    /// reported and counts as none (the next run that may write baselines replaces it).
+    pub fn baselines_browser(&self) -> Option<BrowserInfo> {
+        match self.baselines.load_record() {
+            Ok(record) => record.map(|r| r.browser),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        }
+    }
+
+    /// Records `browser` as the one that made the baselines, as the update policy says: when no
+    /// browser is recorded yet and this run may write missing baselines (and the baselines
+    /// folder exists), and on every run that may replace baselines (`--update`). Never on CI.
+    /// Returns whether it wrote.
+    pub fn record_browser(
+        &self,
+        recorded: Option<&BrowserInfo>,
+        browser: &BrowserInfo,
+    ) -> Result<bool, BaselineError> {
+        let first =
+            recorded.is_none() && self.update.writes_missing() && self.baselines.root.is_dir();
+        if first || self.update.writes_changed() {
+            self.baselines.save_record(browser)
+        } else {
+            Ok(false)
         }
     }
 

@@ -8,6 +8,7 @@ mod common;
 #[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch_support;
 
+mod browser_record;
 mod config;
 mod diff;
 mod drive_steps;
