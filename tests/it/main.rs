@@ -21,5 +21,6 @@ mod report_html;
 mod report_outputs;
 mod robustness;
 mod run;
+mod scale_out;
 mod shard;
 mod suite;
