@@ -233,6 +233,11 @@
       // inside a seek, and let the resize timer run now rather than in the middle of a seek.
       replayer.firstFullSnapshot = true;
       await new Promise((resolve) => setTimeout(resolve, 10));
+      if (options.replayCanvas) {
+        // Decode every canvas frame now: a seek then draws each from memory, in event order,
+        // rather than racing image decodes (which would make two replays paint differently).
+        await replayer.preloadAllImages();
+      }
       await nextFrame();
       const meta = replayer.getMetaData();
       return {

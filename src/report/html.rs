@@ -213,6 +213,7 @@ mod tests {
                     message: Some(HOSTILE.into()),
                     varying_pixels: None,
                     varying_regions: None,
+                    duration_ms: None,
                     extras: Extras::from([("note".to_string(), HOSTILE.into())]),
                 }],
                 console: ConsoleReport {
@@ -221,6 +222,7 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
+                canvas: None,
                 extras: Extras::from([("steps".to_string(), serde_json::json!([HOSTILE]))]),
             }],
             true,

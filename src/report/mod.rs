@@ -5,6 +5,7 @@
 
 pub mod approve;
 pub mod dir;
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -13,9 +14,10 @@ pub mod terminal;
 
 pub use crate::plan::Reason;
 pub use crate::recording::Format;
-pub use crate::replay::ConsoleSource;
+pub use crate::replay::{Canvas, ConsoleSource};
 pub use crate::settings::ReportSettings;
 pub use dir::{Image, ReportDir, ReportError};
+pub use github::Github;
 
 use crate::exit::{Classed, Outcome};
 use serde::{Deserialize, Serialize};
@@ -138,6 +140,9 @@ pub struct CheckpointReport {
     pub varying_pixels: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub varying_regions: Option<Vec<[u32; 4]>>,
+    /// Time spent seeking to and capturing this checkpoint (junit.xml's testcase `time`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duration_ms: Option<u64>,
     #[serde(flatten)]
     pub extras: Extras,
 }
@@ -175,6 +180,9 @@ pub struct RecordingReport {
     pub checkpoints: Vec<CheckpointReport>,
     pub console: ConsoleReport,
     pub blocked_requests: u64,
+    /// For recordings with canvas data: whether it was replayed (`off`: canvases are blank).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub canvas: Option<Canvas>,
     #[serde(flatten)]
     pub extras: Extras,
 }
@@ -201,6 +209,7 @@ impl RecordingReport {
             checkpoints: Vec::new(),
             console: ConsoleReport::default(),
             blocked_requests: 0,
+            canvas: None,
             extras: Extras::new(),
         }
     }

@@ -273,6 +273,7 @@ impl Context {
             message: None,
             varying_pixels: None,
             varying_regions: None,
+            duration_ms: Some(shot.elapsed.as_millis() as u64),
             extras: Extras::new(),
         };
         if let Some(v) = variation {

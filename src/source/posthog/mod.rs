@@ -4,7 +4,7 @@
 
 pub(crate) mod api;
 pub mod client;
-pub mod when;
+pub mod link;
 
 pub use api::ListFilter;
 pub use client::RetryPolicy;
