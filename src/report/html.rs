@@ -213,6 +213,8 @@ mod tests {
                     message: Some(HOSTILE.into()),
                     varying_pixels: None,
                     varying_regions: None,
+                    thumbnail: Some(format!("thumbs/{HOSTILE}")),
+                    posthog_url: Some(HOSTILE.into()),
                     extras: Extras::from([("note".to_string(), HOSTILE.into())]),
                 }],
                 console: ConsoleReport {
@@ -221,6 +223,12 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
+                posthog: Some(crate::report::PosthogReplay {
+                    session: HOSTILE.into(),
+                    url: Some(HOSTILE.into()),
+                    person: Some(HOSTILE.into()),
+                    start_time: Some(HOSTILE.into()),
+                }),
                 extras: Extras::from([("steps".to_string(), serde_json::json!([HOSTILE]))]),
             }],
             true,
