@@ -18,7 +18,18 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-pub const VIEWER_JS: &str = include_str!("../../player/viewer/viewer.js");
+/// The viewer script: its parts (see `player/viewer/dom.js`) in order, inside one function so that
+/// nothing leaks into the page's global scope but `window.reelViewer`.
+pub const VIEWER_JS: &str = concat!(
+    "(function () {\n\"use strict\";\n",
+    include_str!("../../player/viewer/dom.js"),
+    include_str!("../../player/viewer/review.js"),
+    include_str!("../../player/viewer/replay.js"),
+    include_str!("../../player/viewer/images.js"),
+    include_str!("../../player/viewer/report.js"),
+    include_str!("../../player/viewer/viewer.js"),
+    "})();\n"
+);
 pub const VIEWER_CSS: &str = include_str!("../../player/viewer/viewer.css");
 
 /// The events of one recording as the viewer loads them: gzip of
