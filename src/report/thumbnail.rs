@@ -24,12 +24,16 @@ pub fn size(width: u32, height: u32) -> (u32, u32) {
 }
 
 /// `img` scaled down to fit the thumbnail box, as a PNG.
-pub fn png(img: &Rgba) -> Vec<u8> {
+pub fn png(img: Rgba) -> Vec<u8> {
     let (w, h) = size(img.width(), img.height());
     if (w, h) == img.dimensions() {
-        return encode_png_fast(img);
+        return encode_png_fast(&img);
     }
-    encode_png_fast(&image::imageops::thumbnail(img, w, h))
+    // Through DynamicImage, whose non-generic methods are compiled (and optimized) in the image
+    // crate: the generic imageops::thumbnail, or a loop written here, would be compiled in this
+    // crate, unoptimized in dev builds and tests (1280x800: ~130-170 ms instead of ~20 ms).
+    let small = image::DynamicImage::ImageRgba8(img).thumbnail_exact(w, h);
+    encode_png_fast(&small.into_rgba8())
 }
 
 #[cfg(test)]
@@ -53,7 +57,7 @@ mod tests {
             let v = if x < 640 { 0 } else { 255 };
             image::Rgba([v, v, v, 255])
         });
-        let thumb = crate::compare::decode_png(&png(&img)).unwrap();
+        let thumb = crate::compare::decode_png(&png(img)).unwrap();
         assert_eq!(thumb.dimensions(), (320, 200));
         assert_eq!(thumb.get_pixel(10, 100).0, [0, 0, 0, 255]);
         assert_eq!(thumb.get_pixel(310, 100).0, [255, 255, 255, 255]);

@@ -217,7 +217,7 @@ impl Context {
                         false,
                     );
                     if self.judging.tolerance.passes(&r) {
-                        First::Within(r, crate::report::thumbnail::png(&actual))
+                        First::Within(r, crate::report::thumbnail::png(actual))
                     } else {
                         First::Differs(r, bytes)
                     }

@@ -231,6 +231,15 @@ async fn html_report() {
     .unwrap();
     let hostile_name = "<img src=x onerror=document.title=1>.json";
     std::fs::write(ws.path(hostile_name), hostile_recording()).unwrap();
+    // PostHog metadata beside it whose person, time, host and project try markup and script URLs.
+    std::fs::write(
+        ws.path("<img src=x onerror=document.title=1>.meta.json"),
+        serde_json::json!({"id": HOSTILE, "distinct_id": HOSTILE, "start_time": HOSTILE,
+            "person": {"name": HOSTILE},
+            "reel_source": {"host": "javascript:document.title='pwned-ph'//", "project": HOSTILE}})
+        .to_string(),
+    )
+    .unwrap();
 
     // Baselines for angular, then one of them changed: the next run finds a difference.
     let o = ws.run(&["angular.json"], false);
@@ -523,6 +532,15 @@ async fn html_report() {
             .await,
         0
     );
+    // The hostile PostHog metadata is shown as text, and gives no link (not an http(s) host).
+    assert_eq!(
+        page.eval(&format!(
+            "[document.querySelector('#rec-{hostile} .posthog-info .person').textContent, document.querySelectorAll('#rec-{hostile} a.posthog').length]"
+        ))
+        .await,
+        serde_json::json!([HOSTILE, 0])
+    );
+    assert!(recs[hostile]["posthog"].get("url").is_none());
     // The hostile texts are shown as text.
     let shown = page
         .eval(&format!(
