@@ -349,7 +349,8 @@ function renderRecording(r, index, replay) {
     const grid = el("div", { class: "grid" });
     for (const cp of passing) {
       const card = thumbCard(cp, safePath(cp.thumbnail), [
-        permalink(cp), el("br"), el("span", { class: "muted", text: fmtMs(cp.t_ms) }), " ", posthogLink(cp.posthog_url),
+        permalink(cp), el("br"), el("span", { class: "muted", text: fmtMs(cp.t_ms) }), " ",
+        copyButton("copy link", () => link(cp), "copy a link to this checkpoint"), posthogLink(cp.posthog_url),
       ], () => openPassing(cp));
       grid.appendChild(card);
       entries.push({ cp, node: card, place: "passing" });

@@ -599,6 +599,17 @@ async fn review_loop() {
     ))
     .await;
 
+    // Each has its link too.
+    page.eval(&format!(
+        "[...document.querySelectorAll('#rec-{calm} details.passing .card')].find(c => c.dataset.name === {}).querySelector('button.copy').click()",
+        js(&passing)
+    ))
+    .await;
+    assert_eq!(
+        page.eval("window.reelViewer.copied").await,
+        file_url(&index, &format!("#calm/{passing}"))
+    );
+
     // A console row seeks the replay to its moment; the timeline marks where the replay is.
     let row = format!("#rec-{calm} ul.console li.seekable");
     let t = page
