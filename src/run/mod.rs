@@ -4,10 +4,12 @@
 //!
 //! [`inputs`] reads what to run, [`RunOptions`] says how (built from the resolved settings),
 //! [`run`] runs it all in browsers and returns the report; [`verdict`] judges what was captured
-//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture.
+//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture, and
+//! `posthog` links recordings fetched from PostHog back to it.
 
 pub mod capture;
 pub mod inputs;
+mod posthog;
 mod shard;
 pub mod verdict;
 
@@ -344,7 +346,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
         }
         replay = Some(events);
     }
-    let report = match outcome {
+    let mut report = match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
@@ -358,6 +360,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
             started,
         ),
     };
+    posthog::link(&mut report, &recording);
     Done { report, replay }
 }
 
@@ -506,6 +509,7 @@ async fn run_recording(
         console,
         blocked_requests: blocked,
         canvas,
+        posthog: None,
         extras: Extras::new(),
     })
 }
