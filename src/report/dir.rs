@@ -2,14 +2,17 @@
 //!
 //! ```text
 //! report.json  junit.xml  index.html
-//! actual/<recording>/[<window>/]<checkpoint>.png     what was captured, for checkpoints that did not pass
+//! actual/<recording>/[<window>/]<checkpoint>.png     what was captured, for checkpoints that did not
+//!                                                    pass and for baselines the run wrote (new, updated)
 //! diff/<recording>/[<window>/]<checkpoint>.png       the differences
 //! expected/<recording>/[<window>/]<checkpoint>.png   a copy of the baseline, so the folder stands alone
+//! thumbs/<recording>/[<window>/]<checkpoint>.png     a small copy of what passing checkpoints captured
 //! replays/<recording>.json.gz                        the events of failing recordings
 //! ```
 //!
 //! Paths inside a report are relative to the folder, with `/` separators.
 
+use super::github::{self, Github};
 use super::{RunReport, html, json, junit};
 use crate::exit::{Classified, ErrorClass};
 use crate::recording::sanitize_id;
@@ -25,6 +28,8 @@ pub enum Image {
     Diff,
     /// A copy of the baseline.
     Expected,
+    /// A small copy of what a passing checkpoint captured.
+    Thumbnail,
 }
 
 impl Image {
@@ -33,12 +38,13 @@ impl Image {
             Image::Actual => "actual",
             Image::Diff => "diff",
             Image::Expected => "expected",
+            Image::Thumbnail => "thumbs",
         }
     }
 }
 
 /// What a run writes besides the three report files; cleared when a new run starts.
-const FOLDERS: [&str; 4] = ["actual", "diff", "expected", "replays"];
+const FOLDERS: [&str; 5] = ["actual", "diff", "expected", "thumbs", "replays"];
 
 /// What went wrong with a report folder.
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +145,7 @@ impl ReportDir {
     }
 
     /// Whether a path from a report names one of the folder's own files: relative, inside
-    /// `actual/`, `diff/`, `expected/` or `replays/`, no `..`.
+    /// `actual/`, `diff/`, `expected/`, `thumbs/` or `replays/`, no `..`.
     pub fn owns(rel: &str) -> bool {
         let path = Path::new(rel);
         FOLDERS.iter().any(|top| path.starts_with(top)) && Self::is_inside(rel)
@@ -185,19 +191,33 @@ impl ReportDir {
     }
 
     /// Writes `report.json`, `junit.xml` (attachment paths behind `junit_prefix`) and
-    /// `index.html`, which embeds `replays` (recording id → kept events), each atomically.
+    /// `index.html`, which embeds `replays` (recording id → kept events), each atomically; on
+    /// GitHub Actions also appends the Markdown summary to `$GITHUB_STEP_SUMMARY`.
     pub fn write_report(
         &self,
         report: &RunReport,
         replays: &BTreeMap<String, Vec<u8>>,
         junit_prefix: &str,
+        ci: &Github,
     ) -> Result<(), ReportError> {
         self.write("report.json", &json::render(report))?;
         self.write(
             "junit.xml",
             &junit::render_with_prefix(report, junit_prefix),
         )?;
-        self.write("index.html", &html::render(report, replays))
+        self.write("index.html", &html::render(report, replays))?;
+        if let Some(path) = &ci.step_summary {
+            let markdown = github::render(
+                report,
+                &self.root.display().to_string(),
+                ci.run_url.as_deref(),
+            );
+            crate::files::append(path, &markdown).map_err(|source| ReportError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -238,6 +258,12 @@ mod tests {
         );
         assert_eq!(ReportDir::replay("rec"), "replays/rec.json.gz");
         assert!(ReportDir::owns("diff/rec/x.png"));
+        assert!(ReportDir::owns(&ReportDir::image(
+            Image::Thumbnail,
+            "r",
+            None,
+            "x"
+        )));
         assert!(!ReportDir::owns("report.json"));
         assert!(!ReportDir::owns("actual/../../x.png"));
         assert!(!ReportDir::owns("/actual/x.png"));

@@ -1,6 +1,7 @@
 //! `junit.xml` as GitHub test-report actions, GitLab and Jenkins read it: one testsuite per
-//! recording, one testcase per checkpoint plus one for the console. Failures carry the numbers,
-//! and `[[ATTACHMENT|path]]` lines point at the images.
+//! recording, one testcase per checkpoint plus one for the console; each testcase's `time` is the
+//! time spent capturing it. Failures carry the numbers, and `[[ATTACHMENT|path]]` lines point at
+//! the images.
 
 use super::{CheckpointStatus, RecordingStatus, RunReport};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -22,6 +23,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             status.set_message(rec.error.clone().unwrap_or_default());
             let mut case = TestCase::new("replay", status);
             case.set_classname(rec.id.as_str());
+            case.set_time(Duration::from_millis(rec.duration_ms));
             suite.add_test_case(case);
         }
         for cp in &rec.checkpoints {
@@ -44,6 +46,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             };
             let mut case = TestCase::new(name, status);
             case.set_classname(rec.id.as_str());
+            case.set_time(Duration::from_millis(cp.duration_ms.unwrap_or(0)));
             // The baseline as copied into the report folder (`expected/`) when there is a copy,
             // so the attachments resolve inside an uploaded artifact.
             let baseline = if cp.expected.is_some() {
@@ -83,6 +86,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             };
             let mut case = TestCase::new("console", status);
             case.set_classname(rec.id.as_str());
+            case.set_time(Duration::ZERO);
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);

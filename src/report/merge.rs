@@ -159,7 +159,7 @@ fn carry_over(
     let mut files: Vec<String> = vec![replay.clone()];
     for cp in &mut rec.checkpoints {
         files.extend(
-            [&cp.actual, &cp.diff, &cp.expected]
+            [&cp.actual, &cp.diff, &cp.expected, &cp.thumbnail]
                 .into_iter()
                 .flatten()
                 .cloned(),

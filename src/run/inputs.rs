@@ -6,13 +6,21 @@ use super::Shard;
 use crate::exit::{Classified, ErrorClass};
 use crate::recording::{self, Limits, Recording};
 use crate::settings::Config;
-use crate::source::sources::{self, SourcesError};
+use crate::source::{
+    self,
+    sources::{self, SourcesError},
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A recording to run, or the reason it could not even be read.
 pub enum Input {
-    Ready(Box<Recording>),
+    Ready {
+        recording: Box<Recording>,
+        /// Moments asked for by PostHog replay links (`<id>.reel.json` beside the file), in ms
+        /// from the recording's first event: explicit checkpoints of this recording.
+        linked_at: Vec<i64>,
+    },
     Unreadable {
         source: String,
         error: String,
@@ -24,7 +32,7 @@ impl Input {
     /// The id the input is known by (for an unreadable one: from its file name).
     pub fn id(&self) -> String {
         match self {
-            Input::Ready(r) => r.id.clone(),
+            Input::Ready { recording, .. } => recording.id.clone(),
             Input::Unreadable { source, .. } => {
                 recording::sanitize_id(&recording::stem_of_path(source))
             }
@@ -34,7 +42,7 @@ impl Input {
     /// Where it came from, for messages and the report.
     pub fn source(&self) -> &str {
         match self {
-            Input::Ready(r) => &r.source,
+            Input::Ready { recording, .. } => &recording.source,
             Input::Unreadable { source, .. } => source,
         }
     }
@@ -146,11 +154,47 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, InputsError> {
     Ok(gathered)
 }
 
-/// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.
+/// Reads every recording; unreadable ones become error entries, duplicate ids stop the run. A
+/// folder stands for its recording files (recursively, see [`source::recording_files`]); PostHog's
+/// `.meta.json` side files are metadata, not recordings, and are passed over.
 pub fn load(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, InputsError> {
     let mut inputs = Vec::with_capacity(paths.len());
     let mut seen: HashMap<String, String> = HashMap::new();
+    let mut files = Vec::with_capacity(paths.len());
     for path in paths {
+        if path.is_dir() {
+            let found = source::recording_files(path);
+            if found.is_empty() {
+                inputs.push(Input::Unreadable {
+                    source: path.display().to_string(),
+                    error: format!(
+                        "{}: the folder holds no recording files (*.json, *.jsonl, maybe .gz)",
+                        path.display()
+                    ),
+                    input_error: true,
+                });
+            }
+            files.extend(found);
+        } else if source::is_side_file(path) {
+            tracing::debug!("{}: PostHog metadata, not a recording", path.display());
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut named = std::collections::HashSet::new();
+    files.retain(|p| named.insert(p.clone()));
+    for path in &files {
+        let linked_at = match source::linked_checkpoints(path) {
+            Ok(at) => at,
+            Err(error) => {
+                inputs.push(Input::Unreadable {
+                    source: path.display().to_string(),
+                    error,
+                    input_error: true,
+                });
+                continue;
+            }
+        };
         match recording::load(path, limits) {
             Ok(rec) => {
                 if let Some(first) = seen.insert(rec.id.clone(), rec.source.clone()) {
@@ -160,7 +204,10 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, InputsErro
                         second: rec.source,
                     });
                 }
-                inputs.push(Input::Ready(Box::new(rec)));
+                inputs.push(Input::Ready {
+                    recording: Box::new(rec),
+                    linked_at,
+                });
             }
             Err(e) => inputs.push(Input::Unreadable {
                 source: path.display().to_string(),

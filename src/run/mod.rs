@@ -4,10 +4,12 @@
 //!
 //! [`inputs`] reads what to run, [`RunOptions`] says how (built from the resolved settings),
 //! [`run`] runs it all in browsers and returns the report; [`verdict`] judges what was captured
-//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture.
+//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture, and
+//! `posthog` links recordings fetched from PostHog back to it.
 
 pub mod capture;
 pub mod inputs;
+mod posthog;
 mod shard;
 pub mod verdict;
 
@@ -17,7 +19,7 @@ pub use verdict::{Judging, Variation, Verdict};
 
 use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::plan::{self, Checkpoint, PlanOptions};
-use crate::recording::{Format, Recording};
+use crate::recording::{Format, Recording, WindowStream};
 use crate::replay::{
     self, BrowserInfo, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions,
     Shot,
@@ -92,6 +94,14 @@ impl Classified for StartError {
     }
 }
 
+/// What a run tells as it goes (the terminal's progress).
+pub trait Observer: Sync {
+    /// Everything is planned: this many recordings and checkpoints to go.
+    fn planned(&self, recordings: usize, checkpoints: usize);
+    /// A recording finished; `checkpoints` of the planned ones are done with it.
+    fn done(&self, report: &RecordingReport, checkpoints: usize);
+}
+
 /// One recording's result: its report, and its events when it did not pass.
 struct Done {
     report: RecordingReport,
@@ -102,8 +112,8 @@ struct Done {
 /// what finished.
 type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
 
-/// Runs `inputs` in browsers started (or attached to) as `browser` says, `on_done` seeing each
-/// recording as it finishes, and returns the report; `started` is when the command started (the
+/// Runs `inputs` in browsers started (or attached to) as `browser` says, `observer` seeing the
+/// plan and each recording as it finishes, and returns the report; `started` is when the command started (the
 /// report's duration). The report folder is cleared of a previous run's images first. Ctrl-C /
 /// SIGTERM end the run early with a partial report.
 pub async fn run(
@@ -112,7 +122,7 @@ pub async fn run(
     browser: &BrowserOptions,
     settings: ReportSettings,
     started: Instant,
-    on_done: impl Fn(&RecordingReport),
+    observer: &dyn Observer,
 ) -> Result<Finished, StartError> {
     let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
     opts.judging.report.clear()?;
@@ -124,7 +134,7 @@ pub async fn run(
     let browsers: Arc<Mutex<Vec<BrowserInfo>>> = Arc::default();
     let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
         *browsers.lock().unwrap_or_else(|p| p.into_inner()) = pool.browsers().await;
-        run_all(pool, inputs, &opts, sink, on_done).await;
+        run_all(pool, inputs, &opts, sink, observer).await;
         Ok::<(), StartError>(())
     })
     .await;
@@ -203,6 +213,18 @@ pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
     (pages_in_flight(jobs) / inputs.max(1)).max(1)
 }
 
+/// The moments `linked_at` (ms from the recording's first event, `recording_start`) that fall in
+/// `window`, as offsets from the window's start.
+fn linked_in_window(window: &WindowStream, recording_start: i64, linked_at: &[i64]) -> Vec<i64> {
+    let (start, end) = (window.start_ms(), window.start_ms() + window.duration_ms());
+    linked_at
+        .iter()
+        .map(|at| recording_start.saturating_add(*at))
+        .filter(|t| (start..=end).contains(t))
+        .map(|t| t - start)
+        .collect()
+}
+
 /// An input with the plan of each of its windows, computed once.
 struct Planned {
     input: Input,
@@ -212,10 +234,34 @@ struct Planned {
 impl Planned {
     fn new(input: Input, opts: &PlanOptions) -> Planned {
         let plans = match &input {
-            Input::Ready(r) => r.windows.iter().map(|w| plan::plan(w, opts)).collect(),
+            Input::Ready {
+                recording,
+                linked_at,
+            } => {
+                let start = recording.windows.iter().map(|w| w.start_ms()).min();
+                recording
+                    .windows
+                    .iter()
+                    .map(|w| {
+                        let linked = linked_in_window(w, start.unwrap_or(0), linked_at);
+                        if linked.is_empty() {
+                            plan::plan(w, opts)
+                        } else {
+                            let mut opts = opts.clone();
+                            opts.at.extend(linked);
+                            plan::plan(w, &opts)
+                        }
+                    })
+                    .collect()
+            }
             Input::Unreadable { .. } => Vec::new(),
         };
         Planned { input, plans }
+    }
+
+    /// The planned checkpoints of every window.
+    fn checkpoints(&self) -> usize {
+        self.plans.iter().map(Vec::len).sum()
     }
 
     /// The expected replay time, in checkpoint-equivalents (a page and its player load cost
@@ -230,7 +276,7 @@ impl Planned {
 }
 
 /// Runs every input (at most [`pages_in_flight`] at once) and records each result in `finished`
-/// as soon as it is done; `on_done` sees each report as it finishes. The longest recordings (by
+/// as soon as it is done; `observer` sees the plan, and each report as it finishes. The longest recordings (by
 /// planned checkpoints) start first, and a finished recording's slot is refilled at once, so the
 /// run does not end waiting for one long recording started last.
 async fn run_all(
@@ -238,7 +284,7 @@ async fn run_all(
     inputs: Vec<Input>,
     opts: &RunOptions,
     finished: DoneSoFar,
-    on_done: impl Fn(&RecordingReport),
+    observer: &dyn Observer,
 ) {
     let in_flight = pages_in_flight(opts.jobs.max(1));
     let mut indexed: Vec<(usize, Planned)> = inputs
@@ -247,12 +293,17 @@ async fn run_all(
         .enumerate()
         .collect();
     indexed.sort_by_key(|(i, p)| (std::cmp::Reverse(p.cost(opts.repeat)), *i));
+    let checkpoints = indexed.iter().map(|(_, p)| p.checkpoints()).sum();
+    observer.planned(indexed.len(), checkpoints);
     // The position in start order picks the browser, so jobs running together use different ones.
     let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
-        .map(|(k, (i, planned))| async move { (i, run_one(pool, k, planned, opts).await) })
+        .map(|(k, (i, planned))| async move {
+            let checkpoints = planned.checkpoints();
+            (i, checkpoints, run_one(pool, k, planned, opts).await)
+        })
         .buffer_unordered(in_flight);
-    while let Some((i, done)) = stream.next().await {
-        on_done(&done.report);
+    while let Some((i, checkpoints, done)) = stream.next().await {
+        observer.done(&done.report, checkpoints);
         if let Ok(mut f) = finished.lock() {
             f.insert(i, done);
         }
@@ -263,7 +314,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
     let started = Instant::now();
     let Planned { input, plans } = planned;
     let recording = match input {
-        Input::Ready(r) => r,
+        Input::Ready { recording, .. } => recording,
         Input::Unreadable {
             source,
             error,
@@ -316,7 +367,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
         }
         replay = Some(events);
     }
-    let report = match outcome {
+    let mut report = match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
@@ -330,6 +381,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
             started,
         ),
     };
+    posthog::link(&mut report, &recording);
     Done { report, replay }
 }
 
@@ -387,11 +439,18 @@ async fn run_recording(
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
     let mut blocked = 0;
+    let mut canvas = None;
     for (window, plan) in recording.windows.iter().zip(plans) {
         let window_label = several.then(|| window.id.clone());
         let first =
             replay::capture_window(session, &recording.id, window, plan, &opts.replay).await?;
         blocked += first.blocked_requests;
+        canvas = match first.canvas {
+            replay::Canvas::None => canvas,
+            // One window left blank is worth saying, whatever the others did.
+            replay::Canvas::Off => Some(replay::Canvas::Off),
+            replay::Canvas::Replayed => canvas.or(Some(replay::Canvas::Replayed)),
+        };
         for c in first.console.iter().filter(|c| c.level == "error") {
             console_errors.push(ConsoleError {
                 window: window.id.clone(),
@@ -470,6 +529,8 @@ async fn run_recording(
         checkpoints,
         console,
         blocked_requests: blocked,
+        canvas,
+        posthog: None,
         extras: Extras::new(),
     })
 }

@@ -9,6 +9,9 @@ mod common;
 mod fetch_support;
 
 mod browser_record;
+mod canvas;
+mod ci;
+mod cli;
 mod config;
 mod diff;
 mod drive_steps;
@@ -19,6 +22,7 @@ mod process;
 mod replay;
 mod report_html;
 mod report_outputs;
+mod report_review;
 mod robustness;
 mod run;
 mod scale_out;

@@ -1,10 +1,12 @@
 //! HTTP for the PostHog API: the `Authorization` header, a bound on requests in flight, and
 //! retries — `429` waits for `Retry-After` (or the "Expected available in N seconds" body, else
 //! exponential backoff with jitter) and pauses every other request too; `502`/`503`/`504`, timeouts
-//! and dropped connections are retried a bounded number of times; `401`/`403` stop at once.
+//! and dropped connections are retried a bounded number of times; `401`/`403` stop at once. The
+//! backoff delays come from `backon`.
 
 use super::RetryPolicy;
 use crate::source::{ApiKey, FetchEvent, Observer, SourceError};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -12,6 +14,20 @@ use url::Url;
 
 /// The largest answer reel accepts (a blob_v2 range of 20 blocks is far smaller).
 pub const MAX_BODY_BYTES: usize = 2 << 30;
+
+impl RetryPolicy {
+    /// The delays of retries 1, 2, …: a random delay between half and all of `base * 2^(n-1)`,
+    /// capped at `max_backoff` (backon's jitter adds up to the delay itself, hence the halves).
+    pub fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base / 2)
+            .with_max_delay(self.max_backoff / 2)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_times()
+            .build()
+    }
+}
 
 /// A response that is neither an auth failure nor worth retrying.
 #[derive(Debug)]
@@ -41,7 +57,6 @@ pub struct Client {
     in_flight: Semaphore,
     /// Set by a 429: no request starts before this instant.
     paused_until: Mutex<Option<Instant>>,
-    rng: Mutex<u64>,
     observer: Arc<dyn Observer>,
 }
 
@@ -71,11 +86,6 @@ impl Client {
             .connect_timeout(retry.timeout.min(Duration::from_secs(30)))
             .build()
             .map_err(|e| SourceError::Usage(format!("cannot set up the HTTP client: {e}")))?;
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9e37_79b9_7f4a_7c15)
-            | 1;
         Ok(Client {
             http,
             key,
@@ -83,7 +93,6 @@ impl Client {
             retry,
             in_flight: Semaphore::new(concurrency.max(1)),
             paused_until: Mutex::new(None),
-            rng: Mutex::new(seed),
             observer,
         })
     }
@@ -92,6 +101,7 @@ impl Client {
     /// (callers decide what a 404 means).
     pub async fn get(&self, url: &Url) -> Result<Reply, SourceError> {
         let mut attempt: u32 = 0;
+        let mut backoff = self.retry.backoff();
         loop {
             attempt += 1;
             let outcome = {
@@ -145,7 +155,7 @@ impl Client {
                             self.pause_all(w);
                             w
                         }
-                        None => self.backoff(attempt),
+                        None => backoff.next().unwrap_or(self.retry.max_backoff),
                     };
                     self.observer.event(FetchEvent::Note(format!(
                         "{why}; retrying in {:.1} s ({attempt}/{})",
@@ -277,25 +287,6 @@ impl Client {
             *p = Some(until);
         }
     }
-
-    /// Exponential backoff for retry `n` (1-based) with jitter: a random delay between half and
-    /// all of `base * 2^(n-1)`, capped at `max_backoff`.
-    fn backoff(&self, n: u32) -> Duration {
-        let full = self
-            .retry
-            .base
-            .saturating_mul(1u32 << (n - 1).min(20))
-            .min(self.retry.max_backoff);
-        let r = {
-            let mut s = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-            *s ^= *s << 13;
-            *s ^= *s >> 7;
-            *s ^= *s << 17;
-            *s
-        };
-        let frac = 0.5 + (r >> 11) as f64 / (1u64 << 53) as f64 * 0.5;
-        full.mul_f64(frac)
-    }
 }
 
 /// A transport error as a short message (reqwest errors name the URL, which is key-free).
@@ -383,20 +374,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_cap() {
-        let c = Client::new(
-            ApiKey::new("k").unwrap(),
-            "1",
-            1,
-            RetryPolicy {
-                base: Duration::from_millis(100),
-                max_backoff: Duration::from_millis(1000),
-                ..RetryPolicy::default()
-            },
-            Arc::new(crate::source::progress::Quiet),
-        )
-        .unwrap();
-        for n in 1..=8 {
-            let d = c.backoff(n);
+        let policy = RetryPolicy {
+            base: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            ..RetryPolicy::default()
+        };
+        for (n, d) in (1..=8).zip(policy.backoff()) {
             let full = Duration::from_millis((100u64 << (n - 1)).min(1000));
             assert!(d >= full / 2 && d <= full, "retry {n}: {d:?} vs {full:?}");
         }
