@@ -9,6 +9,9 @@
 //! This file holds the contract between those parts: [`Step`], [`Action`], [`Locator`],
 //! [`Strategy`], [`StepStatus`] and [`StepOutcome`].
 
+pub mod answers;
+pub mod url_map;
+
 use serde::{Deserialize, Serialize};
 
 /// What a step does. Serialized names are the `action` field of `report.json`'s `steps[]`.
