@@ -12,6 +12,9 @@ fn main() {
     for f in [
         "index.html",
         "player.js",
+        "live.js",
+        "drive.js",
+        "locate-provisional.js",
         "package.json",
         "package-lock.json",
     ] {
@@ -46,6 +49,13 @@ fn main() {
         "cargo:rustc-env=REEL_PLAYER_JS={}",
         player.join("player.js").display()
     );
+    for (var, file) in [
+        ("REEL_LIVE_JS", "live.js"),
+        ("REEL_DRIVE_JS", "drive.js"),
+        ("REEL_LOCATE_JS", "locate-provisional.js"),
+    ] {
+        println!("cargo:rustc-env={var}={}", player.join(file).display());
+    }
 }
 
 /// True when package-lock.json changed after the last install (npm writes this marker file).

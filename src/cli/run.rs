@@ -121,7 +121,7 @@ impl RunArgs {
     }
 }
 
-fn on_ci() -> bool {
+pub(super) fn on_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
@@ -252,6 +252,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
                 checkpoints: Vec::new(),
                 console: Default::default(),
                 blocked_requests: 0,
+                steps: Vec::new(),
+                blocked_hosts: Vec::new(),
             })
         })
         .collect();
@@ -315,7 +317,7 @@ pub(super) fn exit_for(report: &RunReport) -> Result<Outcome, Failure> {
 }
 
 /// The id an input is known by (for an unreadable one: from its file name).
-fn input_id(input: &Input) -> String {
+pub(super) fn input_id(input: &Input) -> String {
     match input {
         Input::Ready(r) => r.id.clone(),
         Input::Unreadable { source, .. } => {
@@ -377,7 +379,7 @@ fn config_name(config: &Config) -> String {
 }
 
 /// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.
-fn load_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, Failure> {
+pub(super) fn load_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, Failure> {
     let mut inputs = Vec::with_capacity(paths.len());
     let mut seen: HashMap<String, String> = HashMap::new();
     for path in paths {
@@ -404,9 +406,9 @@ fn load_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, Failure
 }
 
 /// Removes the images of a previous run from a report folder (only when it holds a reel report).
-fn prepare_out_dir(out: &std::path::Path) -> Result<(), Failure> {
+pub(super) fn prepare_out_dir(out: &std::path::Path) -> Result<(), Failure> {
     if out.join("report.json").is_file() {
-        for sub in ["actual", "diff", "expected", "replays"] {
+        for sub in ["actual", "diff", "expected", "replays", "recorded"] {
             let p = out.join(sub);
             if p.is_dir() {
                 std::fs::remove_dir_all(&p).map_err(|e| {

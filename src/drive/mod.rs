@@ -10,6 +10,10 @@
 //! [`Strategy`], [`StepStatus`] and [`StepOutcome`].
 
 pub mod answers;
+pub mod live;
+mod provisional;
+pub mod runner;
+pub mod schedule;
 pub mod url_map;
 
 use serde::{Deserialize, Serialize};

@@ -212,6 +212,7 @@ mod tests {
                     message: Some(HOSTILE.into()),
                     varying_pixels: None,
                     varying_regions: None,
+                    recorded: None,
                 }],
                 console: ConsoleReport {
                     errors: vec![error.clone()],
@@ -219,6 +220,8 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
+                steps: Vec::new(),
+                blocked_hosts: Vec::new(),
             }],
             true,
             1,

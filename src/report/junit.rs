@@ -63,6 +63,30 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             }
             suite.add_test_case(case);
         }
+        for step in &rec.steps {
+            if !matches!(
+                step.status,
+                crate::drive::StepStatus::Unresolved | crate::drive::StepStatus::Failed
+            ) {
+                continue;
+            }
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_type(if step.status == crate::drive::StepStatus::Unresolved {
+                "unresolved"
+            } else {
+                "failed"
+            });
+            status.set_message(step.finding.clone().unwrap_or_default());
+            let name = format!(
+                "{}/step-{:07}-{}",
+                step.window,
+                step.t_ms,
+                step.action.as_str()
+            );
+            let mut case = TestCase::new(name, status);
+            case.set_classname(rec.id.as_str());
+            suite.add_test_case(case);
+        }
         if rec.status != RecordingStatus::Error {
             let status = if rec.console.new_errors.is_empty() || rec.console.accepted {
                 TestCaseStatus::success()

@@ -112,6 +112,10 @@ pub struct CheckpointReport {
     pub varying_pixels: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub varying_regions: Option<Vec<[u32; 4]>>,
+    /// `reel drive`: the recorded frame at this checkpoint (the replay of the recording), beside
+    /// the driven one in `actual`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub recorded: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +151,13 @@ pub struct RecordingReport {
     pub checkpoints: Vec<CheckpointReport>,
     pub console: ConsoleReport,
     pub blocked_requests: u64,
+    /// `reel drive`: every step re-performed against the build, in the order performed.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub steps: Vec<crate::drive::StepOutcome>,
+    /// `reel drive`: origins the live pages asked for that were blocked (neither the build under
+    /// test nor answered from the recording).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub blocked_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -41,7 +41,21 @@ pub fn recording_line(r: &RecordingReport) -> String {
             r.console.new_errors.len()
         ));
     }
+    let broken = broken_steps(r).count();
+    if broken > 0 {
+        line.push_str(&format!("; {broken} step(s) unresolved or failed"));
+    }
     line
+}
+
+/// `reel drive`'s steps that no longer resolve or failed.
+fn broken_steps(r: &RecordingReport) -> impl Iterator<Item = &crate::drive::StepOutcome> {
+    r.steps.iter().filter(|s| {
+        matches!(
+            s.status,
+            crate::drive::StepStatus::Unresolved | crate::drive::StepStatus::Failed
+        )
+    })
 }
 
 /// The summary printed at the end of a run: totals, a table of the recordings that did not pass,
@@ -132,6 +146,15 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
             }
             out.push_str(line.trim_end());
             out.push('\n');
+        }
+        for r in &report.recordings {
+            for step in broken_steps(r) {
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    r.id,
+                    step.finding.as_deref().unwrap_or("step failed")
+                ));
+            }
         }
         for r in report
             .recordings

@@ -7,7 +7,7 @@ mod verdict;
 
 pub use shard::Shard;
 
-pub use verdict::{UpdateMode, Variation, Verdict};
+pub use verdict::{Context, UpdateMode, Variation, Verdict};
 
 use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
@@ -182,7 +182,7 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
     }
 }
 
-fn error_report(
+pub(crate) fn error_report(
     id: String,
     source: String,
     format: Option<String>,
@@ -209,6 +209,8 @@ fn error_report(
         checkpoints: Vec::new(),
         console: ConsoleReport::default(),
         blocked_requests: 0,
+        steps: Vec::new(),
+        blocked_hosts: Vec::new(),
     }
 }
 
@@ -325,6 +327,8 @@ async fn run_recording(
         checkpoints,
         console,
         blocked_requests: blocked,
+        steps: Vec::new(),
+        blocked_hosts: Vec::new(),
     })
 }
 
@@ -367,7 +371,8 @@ async fn judge_all(ctx: Arc<verdict::Context>, shots: Vec<Shot>) -> Result<Vec<V
     Ok(out)
 }
 
-fn judge_console(
+/// Console errors against the approved `console.json`, under the update policy.
+pub fn judge_console(
     recording: &Recording,
     opts: &RunOptions,
     errors: Vec<ConsoleError>,

@@ -188,6 +188,17 @@ impl Context {
         Ok(relative_path(&path, &self.opts.out))
     }
 
+    /// Writes a shot into the report's `actual/` folder; returns its path relative to `--out`.
+    pub fn write_actual(&self, shot: &Shot) -> Result<String, RunError> {
+        self.write_report_png("actual", &shot.checkpoint.name, &shot.png)
+    }
+
+    /// Writes `png` into the report folder under `kind/` (e.g. `recorded`), named like the
+    /// checkpoint's actual image; returns its path relative to `--out`.
+    pub fn write_beside(&self, kind: &str, name: &str, png: &[u8]) -> Result<String, RunError> {
+        self.write_report_png(kind, name, png)
+    }
+
     fn save_baseline(&self, path: &std::path::Path, img: &Rgba) -> Result<(), RunError> {
         self.opts.baselines.save_png(path, img)?;
         Ok(())
@@ -221,6 +232,7 @@ impl Context {
             message: None,
             varying_pixels: None,
             varying_regions: None,
+            recorded: None,
         };
         if let Some(v) = variation {
             // Repeated captures disagree: nothing about this checkpoint can be trusted or written.

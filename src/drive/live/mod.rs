@@ -1,0 +1,273 @@
+//! The live side of `reel drive`: one fresh browser context per drive (fresh storage and cache),
+//! every window of the recording in its own tab of it, opened in the order the recording opens
+//! them; the steps of all windows performed in recorded order, each tab's virtual clock advanced
+//! to each step's and checkpoint's time first; a screenshot at every checkpoint.
+
+mod keys;
+pub mod network;
+mod tab;
+
+pub use tab::Tab;
+
+use super::answers::Answers;
+use super::schedule::{Entry, WindowTimes, timeline};
+use super::url_map::UrlMap;
+use super::{Action, Locator, Step, StepOutcome, StepStatus};
+use crate::plan::{self, Checkpoint};
+use crate::recording::WindowStream;
+use crate::replay::{BrowserSession, ConsoleEntry, ReplayError, Shot};
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, DisposeBrowserContextParams,
+};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to drive.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Per browser call.
+    pub timeout: Duration,
+    /// Longest wait for fonts and images before a screenshot.
+    pub settle_budget: Duration,
+    /// Longest real time one clock advance waits for the page's fetch/XHR calls.
+    pub io_budget: Duration,
+    /// CSS selectors whose boxes are masked in every screenshot.
+    pub mask_selectors: Vec<String>,
+    /// Drive and capture every window at this size instead of the recorded ones.
+    pub viewport_override: Option<(u32, u32)>,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            timeout: Duration::from_secs(30),
+            settle_budget: Duration::from_secs(2),
+            io_budget: Duration::from_secs(5),
+            mask_selectors: Vec::new(),
+            viewport_override: None,
+        }
+    }
+}
+
+/// One window to drive: its steps (located) and its checkpoints.
+pub struct WindowDrive<'a> {
+    pub window: &'a WindowStream,
+    pub steps: Vec<Step>,
+    pub plan: Vec<Checkpoint>,
+}
+
+/// What one window's tab gave.
+#[derive(Debug, Clone)]
+pub struct LiveWindow {
+    pub window: String,
+    pub shots: Vec<Shot>,
+    /// Checkpoints that could not be captured, with why.
+    pub missed: Vec<(Checkpoint, String)>,
+    /// The page's own console errors.
+    pub console: Vec<ConsoleEntry>,
+}
+
+/// What a drive gave.
+#[derive(Debug, Clone, Default)]
+pub struct LiveResult {
+    pub windows: Vec<LiveWindow>,
+    /// Every step's outcome, in the order performed.
+    pub steps: Vec<StepOutcome>,
+    /// Origins of blocked requests, and some of the URLs.
+    pub blocked_hosts: Vec<String>,
+    pub blocked_urls: Vec<String>,
+    pub blocked: u64,
+    pub answered_from_recording: u64,
+}
+
+/// Runs `fut` with the step timeout, naming the step when it runs out.
+pub(crate) async fn cdp<T, E: std::fmt::Display>(
+    what: &str,
+    timeout: Duration,
+    fut: impl Future<Output = Result<T, E>>,
+) -> Result<T, ReplayError> {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(ReplayError::Browser(format!("{what}: {e}"))),
+        Err(_) => Err(ReplayError::Timeout {
+            step: what.to_string(),
+            after: timeout,
+        }),
+    }
+}
+
+/// Drives `windows` against the build `map` points at, in a fresh browser context that is
+/// disposed afterwards. `confidence` rates the locator that matched a step (by its index).
+pub async fn drive(
+    session: &BrowserSession,
+    windows: &[WindowDrive<'_>],
+    map: Arc<UrlMap>,
+    opts: &LiveOptions,
+    confidence: &dyn Fn(&[Locator], usize) -> f64,
+) -> Result<LiveResult, ReplayError> {
+    let context = cdp(
+        "creating a browser context",
+        opts.timeout,
+        session.browser.execute(
+            CreateBrowserContextParams::builder()
+                .dispose_on_detach(true)
+                // Every request is intercepted and routed by reel; the ones let through go
+                // straight to the build, past a proxy the browser may have been started with.
+                .proxy_server("direct://")
+                .build(),
+        ),
+    )
+    .await?
+    .result
+    .browser_context_id;
+    let mut tabs: Vec<Option<Tab>> = windows.iter().map(|_| None).collect();
+    let result = run_timeline(
+        session, &context, windows, &map, opts, confidence, &mut tabs,
+    )
+    .await;
+    let mut out = LiveResult::default();
+    let mut hosts = BTreeSet::new();
+    for (w, tab) in windows.iter().zip(tabs) {
+        let mut live = LiveWindow {
+            window: w.window.id.clone(),
+            shots: Vec::new(),
+            missed: Vec::new(),
+            console: Vec::new(),
+        };
+        if let Some(tab) = tab {
+            live.console = tab.console();
+            if let Ok(log) = tab.network.lock() {
+                hosts.extend(log.blocked_hosts.iter().cloned());
+                out.blocked_urls.extend(log.blocked_urls.iter().cloned());
+                out.blocked += log.blocked;
+                out.answered_from_recording += log.answered_from_recording;
+            }
+            tab.close().await;
+        }
+        out.windows.push(live);
+    }
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        session
+            .browser
+            .execute(DisposeBrowserContextParams::new(context)),
+    )
+    .await;
+    let (steps, shots) = result?;
+    out.steps = steps;
+    for (w, (captured, missed)) in shots.into_iter().enumerate() {
+        out.windows[w].shots = captured;
+        out.windows[w].missed = missed;
+    }
+    out.blocked_hosts = hosts.into_iter().collect();
+    Ok(out)
+}
+
+type WindowShots = (Vec<Shot>, Vec<(Checkpoint, String)>);
+
+async fn run_timeline(
+    session: &BrowserSession,
+    context: &chromiumoxide::cdp::browser_protocol::browser::BrowserContextId,
+    windows: &[WindowDrive<'_>],
+    map: &Arc<UrlMap>,
+    opts: &LiveOptions,
+    confidence: &dyn Fn(&[Locator], usize) -> f64,
+    tabs: &mut [Option<Tab>],
+) -> Result<(Vec<StepOutcome>, Vec<WindowShots>), ReplayError> {
+    let times: Vec<WindowTimes> = windows
+        .iter()
+        .map(|w| WindowTimes {
+            start_ms: w.window.start_ms(),
+            steps: &w.steps,
+            checkpoints: &w.plan,
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    let mut shots: Vec<WindowShots> = windows.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    for (at, entry) in timeline(&times) {
+        match entry {
+            Entry::Step { window, index } => {
+                let w = &windows[window];
+                let step = &w.steps[index];
+                if tabs[window].is_none() {
+                    if step.action != Action::Navigate {
+                        outcomes.push(StepOutcome {
+                            action: step.action,
+                            t_ms: step.t_ms,
+                            window: step.window.clone(),
+                            status: StepStatus::Failed,
+                            locator: None,
+                            finding: Some(format!(
+                                "{} at {} ms comes before the window's first page load",
+                                step.action.as_str(),
+                                step.t_ms
+                            )),
+                        });
+                        continue;
+                    }
+                    let viewport = opts.viewport_override.unwrap_or_else(|| {
+                        plan::viewport_at(w.window, step.t_ms.saturating_add(1))
+                    });
+                    tabs[window] = Some(
+                        Tab::open(
+                            session,
+                            context,
+                            w.window,
+                            map.clone(),
+                            Answers::from_window(w.window),
+                            at,
+                            viewport,
+                            opts,
+                        )
+                        .await?,
+                    );
+                }
+                let tab = tabs[window].as_mut().expect("opened above");
+                tab.advance_to(at, opts.io_budget).await?;
+                if step.action == Action::Resize && opts.viewport_override.is_some() {
+                    outcomes.push(StepOutcome {
+                        action: step.action,
+                        t_ms: step.t_ms,
+                        window: step.window.clone(),
+                        status: StepStatus::Skipped,
+                        locator: None,
+                        finding: Some(
+                            "resize not performed: the viewport is fixed by --viewport".into(),
+                        ),
+                    });
+                    continue;
+                }
+                let outcome = tab.perform(step, confidence).await?;
+                tracing::debug!(
+                    "{} {} at {} ms: {:?}{}",
+                    step.window,
+                    step.action.as_str(),
+                    step.t_ms,
+                    outcome.status,
+                    outcome
+                        .finding
+                        .as_deref()
+                        .map(|f| format!(" ({f})"))
+                        .unwrap_or_default()
+                );
+                outcomes.push(outcome);
+            }
+            Entry::Checkpoint { window, index } => {
+                let cp = &windows[window].plan[index];
+                let Some(tab) = tabs[window].as_mut() else {
+                    shots[window]
+                        .1
+                        .push((cp.clone(), "the window had no page loaded yet".into()));
+                    continue;
+                };
+                tab.advance_to(at, opts.io_budget).await?;
+                let shot = tab.capture(cp, opts).await?;
+                shots[window].0.push(shot);
+            }
+        }
+    }
+    // The end: every window's clock at its last checkpoint, already; nothing more to run.
+    Ok((outcomes, shots))
+}
