@@ -179,3 +179,177 @@ fn hand_made_steps_drive_todomvc_the_same_way_twice() {
         );
     }
 }
+
+/// `reel drive` in `dir` against `server`, attached to the shared browser.
+fn drive(
+    dir: &std::path::Path,
+    recordings: &[std::path::PathBuf],
+    url: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut cmd = reel();
+    cmd.current_dir(dir)
+        .arg("drive")
+        .args(recordings)
+        .args(["--url", url, "--browser-ws", &browser_ws()])
+        .args(extra);
+    run(&mut cmd)
+}
+
+fn report(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("reel-report/report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
+    let server = serve(Variant::Unchanged);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = recording("todomvc-backbone/posthog-blob.jsonl");
+    let first = drive(
+        dir.path(),
+        std::slice::from_ref(&rec),
+        &server.url_arg(),
+        &[],
+    );
+    assert_eq!(first.status.code(), Some(0));
+    let r1 = report(dir.path());
+    let second = drive(dir.path(), &[rec], &server.url_arg(), &[]);
+    assert_eq!(second.status.code(), Some(0));
+    let r2 = report(dir.path());
+    let rec2 = &r2["recordings"][0];
+    let checkpoints = rec2["checkpoints"].as_array().unwrap();
+    assert_eq!(
+        checkpoints.len(),
+        r1["recordings"][0]["checkpoints"].as_array().unwrap().len()
+    );
+    // Two windows (tabs), each with its page loads.
+    let windows: std::collections::BTreeSet<&str> = checkpoints
+        .iter()
+        .map(|c| c["window"].as_str().unwrap())
+        .collect();
+    assert_eq!(windows.len(), 2);
+    for c in checkpoints {
+        assert_eq!(c["status"], "pass", "{c}");
+        for key in ["actual", "recorded"] {
+            let path = c[key].as_str().unwrap_or_else(|| panic!("{key} of {c}"));
+            assert!(
+                dir.path().join("reel-report").join(path).is_file(),
+                "{path}"
+            );
+        }
+    }
+    let steps = rec2["steps"].as_array().unwrap();
+    let navigations = steps.iter().filter(|s| s["action"] == "navigate").count();
+    assert_eq!(
+        navigations, 3,
+        "two loads of the first tab, one of the second"
+    );
+    assert!(steps.iter().all(|s| s["status"] == "ok"), "{steps:?}");
+    assert_eq!(r2["summary"]["by_status"]["pass"], checkpoints.len());
+}
+
+#[test]
+fn swagger_ui_calls_are_answered_from_the_recording_and_other_hosts_blocked() {
+    let server = serve(Variant::Unchanged);
+    let dir = tempfile::tempdir().unwrap();
+    let out = drive(
+        dir.path(),
+        &[recording("swagger-ui/posthog-blob.jsonl")],
+        &server.url_arg(),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let r = report(dir.path());
+    let rec = &r["recordings"][0];
+    assert_eq!(
+        rec["blocked_hosts"],
+        serde_json::json!(["http://127.0.0.1:8701"])
+    );
+    assert!(rec["recorded_answers"].as_u64().unwrap() >= 1, "{rec}");
+    let served = server.requests();
+    assert!(
+        served.iter().any(|p| p == "/swagger/index.html"),
+        "{served:?}"
+    );
+    assert!(
+        !served
+            .iter()
+            .any(|p| p.contains("openapi.json") || p.starts_with("/api/")),
+        "the build was asked for what the recording answers: {served:?}"
+    );
+    assert!(
+        rec["console"]["errors"].as_array().unwrap().is_empty(),
+        "{rec}"
+    );
+}
+
+#[test]
+fn a_new_console_error_of_the_build_is_a_new_error() {
+    let good = serve(Variant::Unchanged);
+    let broken = serve(Variant::ConsoleError);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = recording("todomvc-backbone/rrweb-events.json");
+    assert_eq!(
+        drive(dir.path(), std::slice::from_ref(&rec), &good.url_arg(), &[])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = drive(dir.path(), &[rec], &broken.url_arg(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(dir.path());
+    let console = &r["recordings"][0]["console"];
+    let new_errors = console["new_errors"].as_array().unwrap();
+    assert_eq!(new_errors.len(), 2, "one per page load: {console}");
+    for e in new_errors {
+        assert_eq!(e["message"], drive_support::VARIANT_ERROR);
+        assert_eq!(e["source"], "live");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 new console errors"), "{stdout}");
+}
+
+#[test]
+fn bad_input_and_an_unreachable_build_end_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = recording("todomvc-backbone/rrweb-events.json");
+    let one_line = |out: &std::process::Output| {
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        err
+    };
+
+    let bad = drive(
+        dir.path(),
+        std::slice::from_ref(&rec),
+        "127.0.0.1:3000",
+        &[],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(one_line(&bad).contains("--url"));
+
+    // A port nobody listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = drive(
+        dir.path(),
+        std::slice::from_ref(&rec),
+        &format!("http://127.0.0.1:{port}"),
+        &[],
+    );
+    assert_eq!(down.status.code(), Some(3));
+    assert!(one_line(&down).contains("unreachable"));
+    assert!(!dir.path().join("reel-report").exists(), "nothing written");
+
+    let events: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&rec).unwrap()).unwrap();
+    let no_meta: Vec<&serde_json::Value> = events.iter().filter(|e| e["type"] != 4).collect();
+    let path = dir.path().join("no-page-loads.json");
+    std::fs::write(&path, serde_json::to_vec(&no_meta).unwrap()).unwrap();
+    let none = drive(dir.path(), &[path], "http://127.0.0.1:9", &[]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(one_line(&none).contains("no page loads"));
+}

@@ -644,6 +644,7 @@ fn approve_refuses_actual_paths_outside_out() {
                 blocked_requests: 0,
                 steps: Vec::new(),
                 blocked_hosts: Vec::new(),
+                recorded_answers: 0,
             }],
             true,
             1,

@@ -28,7 +28,7 @@ pub struct DriveArgs {
     /// The build under test: `TO` maps the origin of the recordings' page loads to it, `FROM=TO`
     /// maps the recorded origin FROM (repeat for several origins). Path, query and hash are kept.
     #[arg(long = "url", value_name = "[FROM=]TO", required = true)]
-    pub urls: Vec<UrlSpec>,
+    pub urls: Vec<String>,
     /// Settings file (default: ./reel.toml when it exists).
     #[arg(long, value_name = "PATH", env = "REEL_CONFIG")]
     pub config: Option<PathBuf>,
@@ -148,6 +148,12 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
         settings.viewport,
     )?;
     let browser = args.browser.browser_options()?;
+    let urls = args
+        .urls
+        .iter()
+        .map(|u| u.parse::<UrlSpec>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::input)?;
     let opts = DriveOptions {
         run: RunOptions {
             baselines: BaselineStore::new(&settings.baselines),
@@ -171,7 +177,7 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             repeat: 1,
         },
-        urls: args.urls.clone(),
+        urls,
         live: LiveOptions {
             timeout: browser.timeout,
             settle_budget: replay_opts.settle_budget,
@@ -268,6 +274,7 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
                 blocked_requests: 0,
                 steps: Vec::new(),
                 blocked_hosts: Vec::new(),
+                recorded_answers: 0,
             })
         })
         .collect();

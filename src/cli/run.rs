@@ -254,6 +254,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
                 blocked_requests: 0,
                 steps: Vec::new(),
                 blocked_hosts: Vec::new(),
+                recorded_answers: 0,
             })
         })
         .collect();

@@ -320,6 +320,7 @@ async fn judge(
         blocked_requests: driven.blocked,
         steps: driven.steps,
         blocked_hosts: driven.blocked_hosts,
+        recorded_answers: driven.answered_from_recording,
     })
 }
 

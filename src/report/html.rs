@@ -222,6 +222,7 @@ mod tests {
                 blocked_requests: 0,
                 steps: Vec::new(),
                 blocked_hosts: Vec::new(),
+                recorded_answers: 0,
             }],
             true,
             1,

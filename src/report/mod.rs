@@ -158,6 +158,13 @@ pub struct RecordingReport {
     /// test nor answered from the recording).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub blocked_hosts: Vec<String>,
+    /// `reel drive`: fetch/XHR calls of the live pages answered from the recording.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub recorded_answers: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -211,6 +211,7 @@ pub(crate) fn error_report(
         blocked_requests: 0,
         steps: Vec::new(),
         blocked_hosts: Vec::new(),
+        recorded_answers: 0,
     }
 }
 
@@ -329,6 +330,7 @@ async fn run_recording(
         blocked_requests: blocked,
         steps: Vec::new(),
         blocked_hosts: Vec::new(),
+        recorded_answers: 0,
     })
 }
 
