@@ -14,7 +14,7 @@ fn main() {
         "player.js",
         "live.js",
         "drive.js",
-        "locate-provisional.js",
+        "locate.js",
         "package.json",
         "package-lock.json",
     ] {
@@ -52,7 +52,7 @@ fn main() {
     for (var, file) in [
         ("REEL_LIVE_JS", "live.js"),
         ("REEL_DRIVE_JS", "drive.js"),
-        ("REEL_LOCATE_JS", "locate-provisional.js"),
+        ("REEL_LOCATE_JS", "locate.js"),
     ] {
         println!("cargo:rustc-env={var}={}", player.join(file).display());
     }

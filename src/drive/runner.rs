@@ -6,7 +6,7 @@
 
 use super::live::{self, LiveOptions, LiveResult, WindowDrive};
 use super::url_map::{UrlMap, UrlMapError, UrlSpec};
-use super::{StepStatus, provisional};
+use super::{DriveError, StepStatus, locate, steps};
 use crate::plan::{self, Checkpoint};
 use crate::recording::{EventFacts, EventType, Recording, WindowStream, sanitize_id};
 use crate::replay::{self, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot};
@@ -31,9 +31,11 @@ pub struct DriveOptions {
 
 /// Errors that end one recording's drive.
 #[derive(Debug, thiserror::Error)]
-pub enum DriveError {
+pub enum DriveRunError {
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Prepare(#[from] DriveError),
     #[error(transparent)]
     Run(#[from] RunError),
     #[error("{recording}: {error}")]
@@ -47,12 +49,13 @@ pub enum DriveError {
     NoPageLoads { recording: String },
 }
 
-impl DriveError {
+impl DriveRunError {
     pub fn is_input_error(&self) -> bool {
         match self {
-            DriveError::Replay(e) => e.is_input_error(),
-            DriveError::Run(e) => e.is_input_error(),
-            DriveError::Url { .. } | DriveError::NoPageLoads { .. } => true,
+            DriveRunError::Replay(e) => e.is_input_error(),
+            DriveRunError::Prepare(e) => e.is_input_error(),
+            DriveRunError::Run(e) => e.is_input_error(),
+            DriveRunError::Url { .. } | DriveRunError::NoPageLoads { .. } => true,
         }
     }
 }
@@ -73,14 +76,14 @@ pub fn page_urls(recording: &Recording) -> Vec<String> {
 
 /// Checks what can be checked without a browser: the `--url` mapping fits, and there are page
 /// loads to start from.
-pub fn check(recording: &Recording, urls: &[UrlSpec]) -> Result<UrlMap, DriveError> {
+pub fn check(recording: &Recording, urls: &[UrlSpec]) -> Result<UrlMap, DriveRunError> {
     let pages = page_urls(recording);
     if pages.is_empty() {
-        return Err(DriveError::NoPageLoads {
+        return Err(DriveRunError::NoPageLoads {
             recording: recording.source.clone(),
         });
     }
-    UrlMap::resolve(urls, &pages).map_err(|error| DriveError::Url {
+    UrlMap::resolve(urls, &pages).map_err(|error| DriveRunError::Url {
         recording: recording.source.clone(),
         error,
     })
@@ -136,7 +139,11 @@ async fn drive_one(
     if let Err(e) = &outcome
         && !e.is_input_error()
     {
-        let hung = matches!(e, DriveError::Replay(ReplayError::Timeout { .. }));
+        let hung = matches!(
+            e,
+            DriveRunError::Replay(ReplayError::Timeout { .. })
+                | DriveRunError::Prepare(DriveError::Replay(ReplayError::Timeout { .. }))
+        );
         if hung || !pool.healthy(&lease).await {
             let first = e.to_string();
             tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
@@ -146,12 +153,12 @@ async fn drive_one(
                     drive_recording(&lease.session, &recording, opts)
                         .await
                         .map_err(|e| {
-                            DriveError::Run(RunError::Output(format!(
+                            DriveRunError::Run(RunError::Output(format!(
                                 "{e} (after a retry; first attempt: {first})"
                             )))
                         })
                 }
-                Err(e) => Err(DriveError::Run(RunError::Output(format!(
+                Err(e) => Err(DriveRunError::Run(RunError::Output(format!(
                     "{first}; the browser could not be restarted: {e}"
                 )))),
             };
@@ -184,21 +191,23 @@ async fn drive_recording(
     session: &BrowserSession,
     recording: &Recording,
     opts: &DriveOptions,
-) -> Result<RecordingReport, DriveError> {
+) -> Result<RecordingReport, DriveRunError> {
     let map = Arc::new(check(recording, &opts.urls)?);
     let windows = windows_in_order(recording);
-    let drives: Vec<WindowDrive> = windows
-        .iter()
-        .map(|w| WindowDrive {
-            window: w,
-            steps: provisional::page_steps(w),
-            plan: plan::plan(w, &opts.run.plan),
-        })
-        .collect();
     let replay_opts = ReplayOptions {
         lanes: 1,
         ..opts.run.replay.clone()
     };
+    let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
+    for w in windows {
+        let mut steps = steps::extract(w);
+        locate::locate_steps(session, w, &mut steps, &replay_opts).await?;
+        drives.push(WindowDrive {
+            window: w,
+            steps,
+            plan: plan::plan(w, &opts.run.plan),
+        });
+    }
     let recorded = async {
         let mut frames: Vec<BTreeMap<String, Shot>> = Vec::new();
         for d in &drives {
@@ -230,7 +239,7 @@ async fn drive_recording(
         }
         frames
     };
-    let driven = live::drive(session, &drives, map, &opts.live, &provisional::confidence);
+    let driven = live::drive(session, &drives, map, &opts.live, &locate::confidence);
     let (driven, recorded) = tokio::join!(driven, recorded);
     let driven = driven?;
     judge(recording, opts, &drives, driven, recorded).await
@@ -243,7 +252,7 @@ async fn judge(
     drives: &[WindowDrive<'_>],
     driven: LiveResult,
     mut recorded: Vec<BTreeMap<String, Shot>>,
-) -> Result<RecordingReport, DriveError> {
+) -> Result<RecordingReport, DriveRunError> {
     let several = recording.windows.len() > 1;
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();

@@ -7,6 +7,8 @@ pub const ORIGIN: &str = "http://reel.invalid";
 
 pub const PLAYER_HTML: &[u8] = include_bytes!(env!("REEL_PLAYER_HTML"));
 pub const PLAYER_JS: &[u8] = include_bytes!(env!("REEL_PLAYER_JS"));
+/// `player/locate.js`: ranks locators in the player, resolves them on live pages (`reel drive`).
+pub const LOCATE_JS: &[u8] = include_bytes!(env!("REEL_LOCATE_JS"));
 pub const RRWEB_JS: &[u8] = include_bytes!(env!("REEL_RRWEB_JS"));
 pub const RRWEB_CSS: &[u8] = include_bytes!(env!("REEL_RRWEB_CSS"));
 
@@ -14,14 +16,14 @@ pub const RRWEB_CSS: &[u8] = include_bytes!(env!("REEL_RRWEB_CSS"));
 pub const LIVE_JS: &str = include_str!(env!("REEL_LIVE_JS"));
 /// `reel drive`'s helpers in the live page's isolated world (targets, input, screenshots).
 pub const DRIVE_JS: &str = include_str!(env!("REEL_DRIVE_JS"));
-/// The locator resolver loaded beside [`DRIVE_JS`].
-pub const LOCATE_JS: &str = include_str!(env!("REEL_LOCATE_JS"));
+
 
 /// The static files of the player, by path.
-pub fn player_files() -> [(&'static str, &'static str, &'static [u8]); 4] {
+pub fn player_files() -> [(&'static str, &'static str, &'static [u8]); 5] {
     [
         ("/player.html", "text/html; charset=utf-8", PLAYER_HTML),
         ("/player.js", "text/javascript; charset=utf-8", PLAYER_JS),
+        ("/locate.js", "text/javascript; charset=utf-8", LOCATE_JS),
         ("/rrweb.js", "text/javascript; charset=utf-8", RRWEB_JS),
         ("/rrweb.css", "text/css; charset=utf-8", RRWEB_CSS),
     ]

@@ -299,7 +299,7 @@ impl Tab {
         let loaded = self
             .eval(
                 "loading reel's helpers",
-                format!("{LOCATE_JS}\n{DRIVE_JS}\ntrue"),
+                format!("{}\n{DRIVE_JS}\ntrue", String::from_utf8_lossy(LOCATE_JS)),
                 Some(ctx),
             )
             .await?;
