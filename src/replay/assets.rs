@@ -17,7 +17,6 @@ pub const LIVE_JS: &str = include_str!(env!("REEL_LIVE_JS"));
 /// `reel drive`'s helpers in the live page's isolated world (targets, input, screenshots).
 pub const DRIVE_JS: &str = include_str!(env!("REEL_DRIVE_JS"));
 
-
 /// The static files of the player, by path.
 pub fn player_files() -> [(&'static str, &'static str, &'static [u8]); 5] {
     [
