@@ -244,8 +244,19 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
         navigations, 3,
         "two loads of the first tab, one of the second"
     );
+    assert!(steps.len() > 20, "{steps:?}");
     assert!(steps.iter().all(|s| s["status"] == "ok"), "{steps:?}");
     assert_eq!(r2["summary"]["by_status"]["pass"], checkpoints.len());
+    // The recording's final state: its last frame shows these two todos, the first one done.
+    assert_eq!(backbone_todos(&server), final_todos());
+}
+
+/// What todomvc-backbone's first tab holds at the end of the recording.
+fn final_todos() -> Vec<(String, bool)> {
+    vec![
+        ("Buy milk and eggs".to_string(), true),
+        ("Renew passport".to_string(), false),
+    ]
 }
 
 #[test]
@@ -265,7 +276,8 @@ fn swagger_ui_calls_are_answered_from_the_recording_and_other_hosts_blocked() {
         rec["blocked_hosts"],
         serde_json::json!(["http://127.0.0.1:8701"])
     );
-    assert!(rec["recorded_answers"].as_u64().unwrap() >= 1, "{rec}");
+    // The OpenAPI document (twice: the reload loads it again) and the four "Try it out" calls.
+    assert!(rec["recorded_answers"].as_u64().unwrap() >= 6, "{rec}");
     let served = server.requests();
     assert!(
         served.iter().any(|p| p == "/swagger/index.html"),
@@ -352,4 +364,143 @@ fn bad_input_and_an_unreachable_build_end_with_one_line() {
     let none = drive(dir.path(), &[path], "http://127.0.0.1:9", &[]);
     assert_eq!(none.status.code(), Some(2));
     assert!(one_line(&none).contains("no page loads"));
+}
+
+/// Checkpoint name, status and actual image of a report's only recording.
+fn checkpoint_table(
+    dir: &std::path::Path,
+    report: &serde_json::Value,
+) -> Vec<(String, String, std::path::PathBuf)> {
+    report["recordings"][0]["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+                dir.join("reel-report").join(c["actual"].as_str().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_css_change_changes_exactly_the_checkpoints_that_show_the_restyled_control() {
+    let good = serve(Variant::Unchanged);
+    let restyled = serve(Variant::Css);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = recording("todomvc-backbone/rrweb-events.json");
+    let first = drive(dir.path(), std::slice::from_ref(&rec), &good.url_arg(), &[]);
+    assert_eq!(first.status.code(), Some(0));
+    let out = drive(dir.path(), &[rec], &restyled.url_arg(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = checkpoint_table(dir.path(), &report(dir.path()));
+    let mut showing = Vec::new();
+    for (name, status, actual) in &table {
+        let (_, _, rgba) = decode_png(actual);
+        let visible = rgba.chunks(4).any(|p| p[..3] == drive_support::RESTYLED);
+        if visible {
+            showing.push(name.clone());
+        }
+        assert_eq!(
+            status == "changed",
+            visible,
+            "{name}: status {status}, restyled control visible: {visible}"
+        );
+    }
+    assert!(
+        !showing.is_empty() && showing.len() < table.len(),
+        "the control shows in some checkpoints only: {showing:?}"
+    );
+}
+
+/// The click of a report at `t_ms`.
+fn click_at(report: &serde_json::Value, t_ms: i64) -> serde_json::Value {
+    report["recordings"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["t_ms"] == t_ms && s["action"] == "click")
+        .unwrap_or_else(|| panic!("no click at {t_ms}"))
+        .clone()
+}
+
+/// When the user clicked "Clear completed" and the filters (Active, Completed, All) in
+/// todomvc-backbone.
+const CLEAR_COMPLETED_MS: i64 = 16043;
+const FILTER_CLICKS_MS: [i64; 3] = [13571, 14859, 17221];
+
+#[test]
+fn a_renamed_control_still_resolves_at_lower_confidence() {
+    let good = serve(Variant::Unchanged);
+    let renamed = serve(Variant::Renamed);
+    let rec = recording("todomvc-backbone/rrweb-events.json");
+    let before = tempfile::tempdir().unwrap();
+    let unchanged = drive(
+        before.path(),
+        std::slice::from_ref(&rec),
+        &good.url_arg(),
+        &[],
+    );
+    assert_eq!(unchanged.status.code(), Some(0));
+    let original = click_at(&report(before.path()), CLEAR_COMPLETED_MS);
+    let after = tempfile::tempdir().unwrap();
+    drive(after.path(), &[rec], &renamed.url_arg(), &[]);
+    let moved = click_at(&report(after.path()), CLEAR_COMPLETED_MS);
+    assert_eq!(original["locator"]["selector"], "#clear-completed");
+    assert_eq!(moved["status"], "ok", "{moved}");
+    assert_ne!(
+        moved["locator"]["strategy"],
+        original["locator"]["strategy"]
+    );
+    let (was, is) = (
+        original["locator"]["confidence"].as_f64().unwrap(),
+        moved["locator"]["confidence"].as_f64().unwrap(),
+    );
+    assert!(is > 0.0 && is < was, "confidence {was} -> {is}");
+    // The click still did its job: the completed todos were cleared as when recorded.
+    assert_eq!(backbone_todos(&renamed), final_todos());
+}
+
+#[test]
+fn a_removed_control_is_a_finding_and_later_steps_still_run() {
+    let removed = serve(Variant::Removed);
+    let dir = tempfile::tempdir().unwrap();
+    let out = drive(
+        dir.path(),
+        &[recording("todomvc-backbone/rrweb-events.json")],
+        &removed.url_arg(),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(dir.path());
+    for (t, name) in FILTER_CLICKS_MS.iter().zip(["Active", "Completed", "All"]) {
+        let gone = click_at(&r, *t);
+        assert_eq!(gone["status"], "unresolved", "{gone}");
+        let finding = gone["finding"].as_str().unwrap();
+        assert!(
+            finding.contains("no longer resolves") && finding.contains(name),
+            "{finding}"
+        );
+    }
+    // Every other step, before and after, was performed.
+    let steps = r["recordings"][0]["steps"].as_array().unwrap();
+    let others: Vec<&serde_json::Value> = steps
+        .iter()
+        .filter(|s| !FILTER_CLICKS_MS.contains(&s["t_ms"].as_i64().unwrap()))
+        .collect();
+    assert!(
+        others
+            .iter()
+            .filter(|s| s["t_ms"].as_i64().unwrap() > FILTER_CLICKS_MS[2])
+            .count()
+            > 2
+    );
+    assert!(others.iter().all(|s| s["status"] == "ok"), "{others:?}");
+    assert_eq!(r["recordings"][0]["status"], "fail");
+    let junit = std::fs::read_to_string(dir.path().join("reel-report/junit.xml")).unwrap();
+    assert!(junit.contains("type=\"unresolved\""), "{junit}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("no longer resolves"), "{stdout}");
 }
