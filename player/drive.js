@@ -17,15 +17,30 @@
     return s;
   }
 
+  // The tag the target had when recorded, from its structural path (`… > li:nth-of-type(2) > a`).
+  function recordedTag(locators) {
+    const path = locators.find((l) => l.strategy === 'path');
+    if (!path) return null;
+    const last = path.selector.split('>').pop().trim();
+    const m = /^([a-zA-Z][a-zA-Z0-9-]*)/.exec(last);
+    return m ? m[1].toLowerCase() : null;
+  }
+
   // The first locator that matches exactly one element in `doc`; the match count of each tried.
+  // What is under the recorded point counts only when it is the same kind of element (tag) the
+  // target was: a removed control must not resolve to whatever now sits where it was.
   function pick(locators, doc) {
     const counts = [];
+    const tag = recordedTag(locators);
     for (let i = 0; i < locators.length; i++) {
       let found = [];
       try {
         found = Array.from(globalThis.__reelLocate.resolve(locators[i], doc) || []);
       } catch (e) {
         found = [];
+      }
+      if (locators[i].strategy === 'point' && tag) {
+        found = found.filter((el) => (el.localName || '').toLowerCase() === tag);
       }
       counts.push(found.length);
       if (found.length === 1) return { el: found[0], index: i, counts };
@@ -164,24 +179,32 @@
     } catch (e) {
       settled = false;
     }
-    for (const a of document.getAnimations()) {
-      const timing = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming() : {};
-      if (timing.iterations === Infinity) {
-        a.pause();
-        a.currentTime = 0;
-        paused.push(a);
-      } else {
-        try {
-          a.finish();
-        } catch (e) {
+    // Transitions can start late (hover follows layout a frame later): freeze, wait two frames,
+    // and again while anything still runs.
+    for (let round = 0; round < 4; round++) {
+      for (const a of document.getAnimations()) {
+        if (a.playState !== 'running') continue;
+        const timing = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming() : {};
+        if (timing.iterations === Infinity) {
           a.pause();
+          a.currentTime = 0;
+          paused.push(a);
+        } else {
+          try {
+            a.finish();
+          } catch (e) {
+            a.pause();
+          }
         }
       }
+      if (!caretStyle) {
+        caretStyle = document.createElement('style');
+        caretStyle.textContent = '*, *::before, *::after { caret-color: transparent !important; }';
+        (document.head || document.documentElement).appendChild(caretStyle);
+      }
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      if (!document.getAnimations().some((a) => a.playState === 'running')) break;
     }
-    caretStyle = document.createElement('style');
-    caretStyle.textContent = '*, *::before, *::after { caret-color: transparent !important; }';
-    (document.head || document.documentElement).appendChild(caretStyle);
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     const masks = [];
     for (const sel of maskSelectors || []) {
       let els = [];

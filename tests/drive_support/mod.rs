@@ -22,9 +22,9 @@ pub enum Variant {
     /// The backbone example's "Clear completed" button painted magenta ([`RESTYLED`]).
     Css,
     /// The backbone example's "Clear completed" button renamed: new id (`purge-done`) and text
-    /// ("Remove finished"), its script following.
+    /// ("Remove finished"), its script and stylesheet following.
     Renamed,
-    /// The backbone example without its "Active" filter link.
+    /// The backbone example without its filter links (All, Active, Completed).
     Removed,
     /// The backbone example logs a console error when it loads.
     ConsoleError,
@@ -248,7 +248,8 @@ fn respond(
             page = backbone_page(page, variant);
         }
         page.into_bytes()
-    } else if name.ends_with("/examples/backbone/js/views/app-view.js")
+    } else if (name.ends_with("/examples/backbone/js/views/app-view.js")
+        || name.ends_with("/examples/backbone/bower_components/todomvc-common/base.css"))
         && variant == Variant::Renamed
     {
         String::from_utf8_lossy(&bytes)
@@ -271,9 +272,9 @@ fn backbone_page(page: String, variant: Variant) -> String {
             .replace("clear-completed", "purge-done")
             .replace("Clear completed", "Remove finished"),
         Variant::Removed => {
-            let link = "<li>\n\t\t\t\t\t<a href=\"#/active\">Active</a>\n\t\t\t\t</li>";
-            assert!(page.contains(link), "the backbone page has the Active link");
-            page.replace(link, "")
+            let start = page.find("<ul id=\"filters\">").expect("the filters");
+            let end = start + page[start..].find("</ul>").expect("their end") + "</ul>".len();
+            format!("{}{}", &page[..start], &page[end..])
         }
         Variant::ConsoleError => page.replace(
             "</body>",

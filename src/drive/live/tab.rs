@@ -33,7 +33,7 @@ use chromiumoxide::cdp::js_protocol::runtime::{
 };
 use futures::StreamExt;
 use serde::Deserialize;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
@@ -50,8 +50,13 @@ pub struct Tab {
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
     /// The window offset being driven, stamped on console entries.
     offset_ms: Arc<AtomicI64>,
-    /// Whether the main frame is loading a new document.
-    loading: Arc<AtomicBool>,
+    /// Documents the main frame started and finished loading (it is loading while they differ;
+    /// counters, as the two events arrive on separate streams).
+    loads: Arc<Loads>,
+    /// reel's world of the current document, once made.
+    world: std::sync::Mutex<Option<ExecutionContextId>>,
+    /// Where the mouse was last moved to.
+    pointer: std::sync::Mutex<Option<(f64, f64)>>,
     start_ms: i64,
     seed: u32,
     tasks: Vec<JoinHandle<()>>,
@@ -177,14 +182,14 @@ impl Tab {
         .await?;
         let console = Arc::new(Mutex::new(Vec::new()));
         let offset_ms = Arc::new(AtomicI64::new(0));
-        let loading = Arc::new(AtomicBool::new(false));
+        let loads = Arc::new(Loads::default());
         let mut tasks = vec![interceptor];
         tasks.extend(
             listen(
                 &page,
                 console.clone(),
                 offset_ms.clone(),
-                loading.clone(),
+                loads.clone(),
                 timeout,
             )
             .await?,
@@ -203,7 +208,9 @@ impl Tab {
             network,
             console,
             offset_ms,
-            loading,
+            loads,
+            world: std::sync::Mutex::new(None),
+            pointer: std::sync::Mutex::new(None),
             start_ms: window.start_ms(),
             seed: (crate::recording::fnv1a(window.id.as_bytes()) & 0xffff_ffff) as u32,
             tasks,
@@ -215,6 +222,9 @@ impl Tab {
         };
         tab.resize(viewport).await?;
         tab.set_clock_script(at_ms).await?;
+        // Whatever about:blank still reported is not a load of the build.
+        let started = tab.loads.started.load(Ordering::SeqCst);
+        tab.loads.stopped.store(started, Ordering::SeqCst);
         Ok(tab)
     }
 
@@ -273,8 +283,21 @@ impl Tab {
         Ok(Ok(resp.result.result.value.clone().unwrap_or_default()))
     }
 
-    /// A fresh isolated world of the main frame with reel's helpers loaded.
+    /// reel's isolated world of the main frame, its helpers loaded: the one made for the current
+    /// document while it still answers, else a new one.
     async fn world(&self) -> Result<ExecutionContextId, ReplayError> {
+        let cached = self.world.lock().ok().and_then(|w| *w);
+        if let Some(ctx) = cached {
+            let mut params = EvaluateParams::new("typeof __reelDrive === 'object'");
+            params.context_id = Some(ctx);
+            params.return_by_value = Some(true);
+            let alive = tokio::time::timeout(self.timeout, self.page.execute(params)).await;
+            if let Ok(Ok(r)) = alive
+                && r.result.result.value == Some(serde_json::Value::Bool(true))
+            {
+                return Ok(ctx);
+            }
+        }
         let frame = cdp(
             "finding the main frame",
             self.timeout,
@@ -307,6 +330,9 @@ impl Tab {
             step: "loading reel's helpers".into(),
             message,
         })?;
+        if let Ok(mut w) = self.world.lock() {
+            *w = Some(ctx);
+        }
         Ok(ctx)
     }
 
@@ -324,12 +350,21 @@ impl Tab {
         })
     }
 
-    /// Waits (up to the timeout) while the main frame loads a new document.
+    /// Waits (up to the timeout, at most 10 s) while the main frame loads a new document.
     async fn wait_loaded(&self) {
-        let deadline = Instant::now() + self.timeout;
-        while self.loading.load(Ordering::SeqCst) && Instant::now() < deadline {
+        let deadline = Instant::now() + self.timeout.min(Duration::from_secs(10));
+        while self.loads.loading() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+
+    /// Waits (briefly) for a load to start after `before` loads had started, then for it to end.
+    async fn wait_next_load(&self, before: u64) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.loads.started.load(Ordering::SeqCst) == before && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        self.wait_loaded().await;
     }
 
     /// Moves the tab's clock to `at_ms` (epoch), running what falls due on the way.
@@ -459,14 +494,14 @@ impl Tab {
                     None,
                 )
                 .await?;
-            self.loading.store(true, Ordering::SeqCst);
+            let before = self.loads.started.load(Ordering::SeqCst);
             cdp(
                 "reloading the page",
                 self.timeout,
                 self.page.execute(ReloadParams::default()),
             )
             .await?;
-            self.wait_loaded().await;
+            self.wait_next_load(before).await;
         } else {
             let nav = cdp(
                 "loading the page",
@@ -731,6 +766,9 @@ impl Tab {
         for e in events {
             cdp("moving the mouse", self.timeout, self.page.execute(e)).await?;
         }
+        if let Ok(mut p) = self.pointer.lock() {
+            *p = Some((x, y));
+        }
         Ok(())
     }
 
@@ -762,6 +800,21 @@ impl Tab {
     ) -> Result<Shot, ReplayError> {
         let t0 = Instant::now();
         self.wait_loaded().await;
+        // The hover state of what moved under the pointer since it last moved is settled now,
+        // not whenever the browser next checks.
+        let pointer = self.pointer.lock().ok().and_then(|p| *p);
+        if let Some((x, y)) = pointer {
+            cdp(
+                "moving the mouse",
+                self.timeout,
+                self.page.execute(DispatchMouseEventParams::new(
+                    DispatchMouseEventType::MouseMoved,
+                    x,
+                    y,
+                )),
+            )
+            .await?;
+        }
         let ctx = self.world().await?;
         let masks = serde_json::to_string(&opts.mask_selectors).unwrap_or_else(|_| "[]".into());
         let prepared: Result<Prepared, String> = self
@@ -841,13 +894,34 @@ impl Tab {
     }
 }
 
+/// Loads of the main frame, started and stopped.
+#[derive(Default)]
+struct Loads {
+    started: AtomicU64,
+    stopped: AtomicU64,
+}
+
+impl Loads {
+    fn loading(&self) -> bool {
+        let (started, stopped) = (
+            self.started.load(Ordering::SeqCst),
+            self.stopped.load(Ordering::SeqCst),
+        );
+        if stopped > started {
+            // A stop whose start was before the listeners (the initial about:blank).
+            self.stopped.store(started, Ordering::SeqCst);
+        }
+        started > stopped
+    }
+}
+
 /// Listens to the page's console errors, uncaught exceptions (unhandled rejections included),
 /// and the main frame's loading state.
 async fn listen(
     page: &Page,
     sink: Arc<Mutex<Vec<ConsoleEntry>>>,
     offset_ms: Arc<AtomicI64>,
-    loading: Arc<AtomicBool>,
+    loads: Arc<Loads>,
     timeout: Duration,
 ) -> Result<Vec<JoinHandle<()>>, ReplayError> {
     let record = |sink: &Mutex<Vec<ConsoleEntry>>, offset: &AtomicI64, message: String| {
@@ -917,18 +991,18 @@ async fn listen(
             record(&sink, &offset_ms, message);
         }
     });
-    let (l1, m1) = (loading.clone(), main.clone());
+    let (l1, m1) = (loads.clone(), main.clone());
     let starts = tokio::spawn(async move {
         while let Some(ev) = started.next().await {
             if m1.as_ref().is_none_or(|m| *m == ev.frame_id) {
-                l1.store(true, Ordering::SeqCst);
+                l1.started.fetch_add(1, Ordering::SeqCst);
             }
         }
     });
     let stops = tokio::spawn(async move {
         while let Some(ev) = stopped.next().await {
             if main.as_ref().is_none_or(|m| *m == ev.frame_id) {
-                loading.store(false, Ordering::SeqCst);
+                loads.stopped.fetch_add(1, Ordering::SeqCst);
             }
         }
     });
