@@ -9,8 +9,8 @@ process, medians of alternating runs. Compared with:
   does not.
 
 usage: benches/drive.py [--runs N] [--reel PATH] [--chrome PATH]
-Needs: a release build (cargo build --release), Chromium, `npm ci` in tests/apps and
-benches/drive-peer (./scripts/install-deps does the first).
+Needs: a release build (cargo build --release --bin reel --example drive_steps), Chromium, `npm ci`
+in tests/apps and benches/drive-peer (./scripts/install-deps does the first).
 
 Numbers taken while other work runs on the machine are noisy: the load average is printed.
 """
@@ -80,9 +80,13 @@ def events_by_window(path):
     return windows
 
 
-def peer_plan(rec_path, report_rec, origin):
-    """Page-load URLs (mapped) and resize sizes per window, for the peer."""
-    pages, sizes = {}, {}
+def peer_plan(rec_path, report_rec, origin, steps_bin):
+    """Page-load URLs (mapped), resize sizes and typed texts per window, for the peer."""
+    pages, sizes, texts = {}, {}, {}
+    for s in json.loads(subprocess.run([steps_bin, str(rec_path)], check=True,
+                                       capture_output=True, text=True).stdout):
+        if s["action"] == "type" and s.get("text") is not None:
+            texts[f'{s["window"]}/{s["t_ms"]}'] = s["text"]
     windows = events_by_window(rec_path)
     for w, events in windows.items():
         events = sorted(events, key=lambda e: e["timestamp"])
@@ -95,7 +99,7 @@ def peer_plan(rec_path, report_rec, origin):
             if e.get("type") == 3 and d.get("source") == 4:
                 sizes[f"{key}/{e['timestamp'] - t0}"] = [d["width"], d["height"]]
     # Steps name their window; a one-window rrweb file is "default" there too.
-    return {"pages": pages, "sizes": sizes}
+    return {"pages": pages, "sizes": sizes, "texts": texts}
 
 
 def timed(cmd, env=None):
@@ -132,7 +136,8 @@ def main():
             report = json.loads((work / "first" / "report.json").read_text())
             r = report["recordings"][0]
             plan_path = work / "plan.json"
-            plan_path.write_text(json.dumps(peer_plan(rec, r, origin)))
+            steps_bin = str(Path(args.reel).parent / "examples" / "drive_steps")
+            plan_path.write_text(json.dumps(peer_plan(rec, r, origin, steps_bin)))
             real_s = r["session_duration_ms"] / 1000
             steps = sum(1 for s in r.get("steps", []) if s["status"] != "skipped")
             times = {"reel": [], "peer": []}

@@ -198,35 +198,20 @@ async fn drive_recording(
         lanes: 1,
         ..opts.run.replay.clone()
     };
-    let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
-    for w in windows {
-        let mut steps = steps::extract(w);
-        locate::locate_steps(session, w, &mut steps, &replay_opts).await?;
-        drives.push(WindowDrive {
-            window: w,
-            steps,
-            plan: plan::plan(w, &opts.run.plan),
-        });
-    }
+    let plans: Vec<Vec<Checkpoint>> = windows
+        .iter()
+        .map(|w| plan::plan(w, &opts.run.plan))
+        .collect();
+    // The recorded frames need no steps: their replay runs beside locating and driving.
     let recorded = async {
         let mut frames: Vec<BTreeMap<String, Shot>> = Vec::new();
-        for d in &drives {
-            let shots = match replay::capture_window(
-                session,
-                &recording.id,
-                d.window,
-                &d.plan,
-                &replay_opts,
-            )
-            .await
+        for (w, plan) in windows.iter().zip(&plans) {
+            let shots = match replay::capture_window(session, &recording.id, w, plan, &replay_opts)
+                .await
             {
                 Ok(c) => c.shots,
                 Err(e) => {
-                    tracing::warn!(
-                        "{}: window {}: no recorded frames: {e}",
-                        recording.id,
-                        d.window.id
-                    );
+                    tracing::warn!("{}: window {}: no recorded frames: {e}", recording.id, w.id);
                     Vec::new()
                 }
             };
@@ -239,9 +224,27 @@ async fn drive_recording(
         }
         frames
     };
-    let driven = live::drive(session, &drives, map, &opts.live, &locate::confidence);
-    let (driven, recorded) = tokio::join!(driven, recorded);
-    let driven = driven?;
+    let work = async {
+        let located = futures::future::join_all(windows.iter().map(|w| async {
+            let mut steps = steps::extract(w);
+            locate::locate_steps(session, w, &mut steps, &replay_opts)
+                .await
+                .map(|()| steps)
+        }))
+        .await;
+        let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
+        for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
+            drives.push(WindowDrive {
+                window: w,
+                steps: steps?,
+                plan,
+            });
+        }
+        let driven = live::drive(session, &drives, map, &opts.live, &locate::confidence).await?;
+        Ok::<_, DriveRunError>((drives, driven))
+    };
+    let (work, recorded) = tokio::join!(work, recorded);
+    let (drives, driven) = work?;
     judge(recording, opts, &drives, driven, recorded).await
 }
 
