@@ -1,32 +1,62 @@
 //! The runner behind `reel drive`: for each recording, its steps and checkpoints per window, the
 //! live drive against the build (see [`super::live`]) and, alongside on another page, the replay
 //! of the recording for the recorded frame at each checkpoint; then the verdicts of `reel run`
-//! (same baselines, update policy and statuses), the live console errors against the approved
-//! ones, and every step's outcome. A step that no longer resolves, or fails, fails the recording.
+//! ([`Judging`]: same baselines, update policy and statuses), the live console errors against the
+//! approved ones, and every step's outcome. A step that no longer resolves, or fails, fails the
+//! recording. The browsers, retries, kept events and the report's assembly are `run`'s.
 
 use super::live::{self, LiveOptions, LiveResult, WindowDrive};
 use super::url_map::{UrlMap, UrlMapError, UrlSpec};
-use super::{DriveError, StepStatus, locate, steps};
+use super::{DriveError, DriveExtras, locate, steps};
+use crate::exit::{Classified, ErrorClass};
 use crate::plan::{self, Checkpoint};
-use crate::recording::{EventFacts, EventType, Recording, WindowStream, sanitize_id};
-use crate::replay::{self, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot};
-use crate::report::{
-    CheckpointReport, CheckpointStatus, ConsoleError, RecordingReport, RecordingStatus,
+use crate::recording::{EventFacts, EventType, Recording, WindowStream};
+use crate::replay::{
+    self, BrowserOptions, BrowserPool, BrowserSession, ConsoleSource, ReplayError, ReplayOptions,
+    Shot,
 };
-use crate::run::{self, Context, Finished, Input, RunError, RunOptions};
+use crate::report::{
+    CheckpointReport, CheckpointStatus, ConsoleError, Extras, Image, RecordingReport,
+    RecordingStatus, ReportSettings,
+};
+use crate::run::inputs::{Input, InputsError};
+use crate::run::verdict::Context;
+use crate::run::{self, AttemptError, DoneSoFar, Finished, RunError, RunOptions, StartError};
+use crate::settings::Settings;
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Everything that shapes a drive.
 #[derive(Debug, Clone)]
 pub struct DriveOptions {
-    /// Baselines, report folder, update policy, comparison, masks, planning, jobs: as `run`.
+    /// Judging (baselines, report folder, update policy, comparison, masks), planning, the
+    /// recorded frames' replay and jobs (recordings driven at once): as `run`'s.
     pub run: RunOptions,
     /// `--url` values.
     pub urls: Vec<UrlSpec>,
     pub live: LiveOptions,
+}
+
+impl DriveOptions {
+    /// A drive as `settings` say; `replay` shapes the replays of the recordings (locating the
+    /// steps, the recorded frames), `timeout` bounds every browser call of the live pages.
+    pub fn new(settings: &Settings, replay: ReplayOptions, timeout: Duration) -> DriveOptions {
+        let run = RunOptions::new(settings, replay, 1);
+        let live = LiveOptions {
+            timeout,
+            settle_budget: run.replay.settle_budget,
+            mask_selectors: settings.mask_selectors.clone(),
+            viewport_override: settings.viewport.map(|v| (v.width, v.height)),
+            ..LiveOptions::default()
+        };
+        DriveOptions {
+            run,
+            urls: settings.url.clone(),
+            live,
+        }
+    }
 }
 
 /// Errors that end one recording's drive.
@@ -49,14 +79,37 @@ pub enum DriveRunError {
     NoPageLoads { recording: String },
 }
 
-impl DriveRunError {
-    pub fn is_input_error(&self) -> bool {
+impl AttemptError for DriveRunError {
+    fn is_input_error(&self) -> bool {
         match self {
             DriveRunError::Replay(e) => e.is_input_error(),
             DriveRunError::Prepare(e) => e.is_input_error(),
             DriveRunError::Run(e) => e.is_input_error(),
             DriveRunError::Url { .. } | DriveRunError::NoPageLoads { .. } => true,
         }
+    }
+
+    fn is_hang(&self) -> bool {
+        matches!(
+            self,
+            DriveRunError::Replay(ReplayError::Timeout { .. })
+                | DriveRunError::Prepare(DriveError::Replay(ReplayError::Timeout { .. }))
+                | DriveRunError::Run(RunError::Replay(ReplayError::Timeout { .. }))
+        )
+    }
+}
+
+/// The build under test does not answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the build under test at {origin} is unreachable: {why}")]
+pub struct Unreachable {
+    pub origin: String,
+    pub why: String,
+}
+
+impl Classified for Unreachable {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Infra
     }
 }
 
@@ -89,94 +142,124 @@ pub fn check(recording: &Recording, urls: &[UrlSpec]) -> Result<UrlMap, DriveRun
     })
 }
 
-/// Drives every input (at most `--jobs` at once), recording each report in `finished` as soon as
-/// it is done; `on_done` sees each one as it finishes.
-pub async fn drive_all(
+/// Checks every input before a browser starts: a recording the `--url` values do not fit (or
+/// without page loads) becomes an input-error entry; when no input is left to drive, the error
+/// names each one.
+pub fn check_inputs(inputs: Vec<Input>, urls: &[UrlSpec]) -> Result<Vec<Input>, InputsError> {
+    if urls.is_empty() {
+        return Err(InputsError::NothingReadable(vec![
+            UrlMapError::Missing.to_string(),
+        ]));
+    }
+    let inputs: Vec<Input> = inputs
+        .into_iter()
+        .map(|i| match i {
+            Input::Ready(r) => match check(&r, urls) {
+                Ok(_) => Input::Ready(r),
+                Err(e) => Input::Unreadable {
+                    source: r.source.clone(),
+                    error: e.to_string(),
+                    input_error: true,
+                },
+            },
+            other => other,
+        })
+        .collect();
+    let bad: Vec<String> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Unreadable {
+                error,
+                input_error: true,
+                ..
+            } => Some(error.clone()),
+            _ => None,
+        })
+        .collect();
+    if !bad.is_empty() && bad.len() == inputs.len() {
+        return Err(InputsError::NothingReadable(bad));
+    }
+    Ok(inputs)
+}
+
+/// Fails when a build under test does not accept connections (within 10 s).
+pub async fn reachable(urls: &[UrlSpec]) -> Result<(), Unreachable> {
+    let mut origins: Vec<&str> = urls.iter().map(|u| u.to.as_str()).collect();
+    origins.sort();
+    origins.dedup();
+    for origin in origins {
+        let fail = |why: String| Unreachable {
+            origin: origin.to_string(),
+            why,
+        };
+        let url = url::Url::parse(origin).map_err(|e| fail(e.to_string()))?;
+        let host = url
+            .host_str()
+            .unwrap_or("")
+            .trim_matches(['[', ']'])
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+        match tokio::time::timeout(Duration::from_secs(10), connect).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(fail(e.to_string())),
+            Err(_) => return Err(fail("no answer within 10 s".into())),
+        }
+    }
+    Ok(())
+}
+
+/// Drives `inputs` (checked with [`check_inputs`]) in browsers started (or attached to) as
+/// `browser` says, at most `jobs` recordings at once, `on_done` seeing each as it finishes, and
+/// returns the report; `started` is when the command started. As `run::run`: the report folder
+/// cleared first, a crashed or hung browser replaced and the recording retried once, Ctrl-C /
+/// SIGTERM ending the drive early with a partial report.
+pub async fn run(
+    inputs: Vec<Input>,
+    opts: &DriveOptions,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    on_done: impl Fn(&RecordingReport),
+) -> Result<Finished, StartError> {
+    run::in_browsers(
+        inputs,
+        &opts.run.judging,
+        browser,
+        settings,
+        started,
+        async |pool, inputs, sink| drive_all(pool, inputs, opts, sink, on_done).await,
+    )
+    .await
+}
+
+async fn drive_all(
     pool: &BrowserPool,
     inputs: Vec<Input>,
     opts: &DriveOptions,
-    finished: Finished,
+    finished: DoneSoFar,
     on_done: impl Fn(&RecordingReport),
 ) {
     let mut stream = futures::stream::iter(inputs.into_iter().enumerate())
-        .map(|(i, input)| async move { (i, drive_one(pool, i, input, opts).await) })
+        .map(|(i, input)| async move {
+            let done = run::on_a_browser(
+                pool,
+                i,
+                input,
+                &opts.run.judging,
+                async |session: &BrowserSession, recording: &Recording| {
+                    drive_recording(session, recording, opts).await
+                },
+            )
+            .await;
+            (i, done)
+        })
         .buffer_unordered(opts.run.jobs.max(1));
-    while let Some((i, report)) = stream.next().await {
-        on_done(&report);
+    while let Some((i, done)) = stream.next().await {
+        on_done(&done.report);
         if let Ok(mut f) = finished.lock() {
-            f.insert(i, report);
+            f.insert(i, done);
         }
-    }
-}
-
-async fn drive_one(
-    pool: &BrowserPool,
-    n: usize,
-    input: Input,
-    opts: &DriveOptions,
-) -> RecordingReport {
-    let started = Instant::now();
-    let recording = match input {
-        Input::Ready(r) => r,
-        Input::Unreadable {
-            source,
-            error,
-            input_error,
-        } => {
-            return run::error_report(
-                sanitize_id(&crate::recording::stem_of_path(&source)),
-                source,
-                None,
-                error,
-                input_error,
-                started,
-            );
-        }
-    };
-    let mut lease = pool.lease(n).await;
-    let mut outcome = drive_recording(&lease.session, &recording, opts).await;
-    // A browser that crashed or hangs is replaced and the recording driven once more.
-    if let Err(e) = &outcome
-        && !e.is_input_error()
-    {
-        let hung = matches!(
-            e,
-            DriveRunError::Replay(ReplayError::Timeout { .. })
-                | DriveRunError::Prepare(DriveError::Replay(ReplayError::Timeout { .. }))
-        );
-        if hung || !pool.healthy(&lease).await {
-            let first = e.to_string();
-            tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
-            outcome = match pool.replace(&lease).await {
-                Ok(()) => {
-                    lease = pool.lease(n).await;
-                    drive_recording(&lease.session, &recording, opts)
-                        .await
-                        .map_err(|e| {
-                            DriveRunError::Run(RunError::Output(format!(
-                                "{e} (after a retry; first attempt: {first})"
-                            )))
-                        })
-                }
-                Err(e) => Err(DriveRunError::Run(RunError::Output(format!(
-                    "{first}; the browser could not be restarted: {e}"
-                )))),
-            };
-        }
-    }
-    match outcome {
-        Ok(mut report) => {
-            report.duration_ms = started.elapsed().as_millis() as u64;
-            report
-        }
-        Err(e) => run::error_report(
-            recording.id.clone(),
-            recording.source.clone(),
-            Some(recording.format.name().to_string()),
-            e.to_string(),
-            e.is_input_error(),
-            started,
-        ),
     }
 }
 
@@ -257,15 +340,16 @@ async fn judge(
     mut recorded: Vec<BTreeMap<String, Shot>>,
 ) -> Result<RecordingReport, DriveRunError> {
     let several = recording.windows.len() > 1;
+    let judging = &opts.run.judging;
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
     for (w, (drive, live)) in drives.iter().zip(&driven.windows).enumerate() {
         let label = several.then(|| drive.window.id.clone());
-        let ctx = Arc::new(Context::new(recording, label.clone(), &opts.run));
+        let ctx = Arc::new(Context::new(&recording.id, label.clone(), judging));
         for c in &live.console {
             console_errors.push(ConsoleError {
                 window: live.window.clone(),
-                source: "live".into(),
+                source: ConsoleSource::Live,
                 t_ms: c.t_ms,
                 message: c.message.clone(),
             });
@@ -279,16 +363,15 @@ async fn judge(
             let report =
                 tokio::task::spawn_blocking(move || -> Result<CheckpointReport, RunError> {
                     let verdict = ctx.judge(&shot)?;
-                    let mut report = ctx.settle(verdict, shot.clone(), None, None)?;
+                    let name = shot.checkpoint.name.clone();
+                    let png = shot.png.clone();
+                    let mut report = ctx.settle(verdict, shot, None, None)?;
                     if report.actual.is_none() {
-                        report.actual = Some(ctx.write_actual(&shot)?);
+                        report.actual = Some(ctx.write_image(Image::Actual, &name, &png)?);
                     }
                     if let Some(frame) = recorded_frame {
-                        report.recorded = Some(ctx.write_beside(
-                            "recorded",
-                            &shot.checkpoint.name,
-                            &frame.png,
-                        )?);
+                        report.recorded =
+                            Some(ctx.write_image(Image::Recorded, &name, &frame.png)?);
                     }
                     Ok(report)
                 })
@@ -301,11 +384,8 @@ async fn judge(
         }
         checkpoints.extend(by_name.into_values());
     }
-    let console = run::judge_console(recording, &opts.run, console_errors)?;
-    let step_failed = driven
-        .steps
-        .iter()
-        .any(|s| matches!(s.status, StepStatus::Unresolved | StepStatus::Failed));
+    let console = judging.console(&recording.id, console_errors)?;
+    let step_failed = driven.steps.iter().any(|s| s.status.is_broken());
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
         || (!console.new_errors.is_empty() && !console.accepted)
         || step_failed;
@@ -319,7 +399,7 @@ async fn judge(
         },
         error: None,
         error_kind: None,
-        format: Some(recording.format.name().to_string()),
+        format: Some(recording.format),
         duration_ms: 0,
         session_duration_ms: recording
             .windows
@@ -330,18 +410,22 @@ async fn judge(
         checkpoints,
         console,
         blocked_requests: driven.blocked,
-        steps: driven.steps,
-        blocked_hosts: driven.blocked_hosts,
-        recorded_answers: driven.answered_from_recording,
+        extras: DriveExtras {
+            steps: driven.steps,
+            blocked_hosts: driven.blocked_hosts,
+            recorded_answers: driven.answered_from_recording,
+        }
+        .into_extras(),
     })
 }
 
+/// A checkpoint the live page could not be captured at.
 fn missed(cp: &Checkpoint, window: Option<String>, why: &str) -> CheckpointReport {
     CheckpointReport {
         name: cp.name.clone(),
         window,
         t_ms: cp.t_ms,
-        reason: cp.reason.as_str().to_string(),
+        reason: cp.reason,
         viewport: [cp.viewport.0, cp.viewport.1],
         status: CheckpointStatus::Error,
         diff_pixels: None,
@@ -354,6 +438,7 @@ fn missed(cp: &Checkpoint, window: Option<String>, why: &str) -> CheckpointRepor
         varying_pixels: None,
         varying_regions: None,
         recorded: None,
+        extras: Extras::new(),
     }
 }
 
@@ -384,15 +469,17 @@ mod tests {
 
     #[test]
     fn a_recording_without_page_loads_is_an_input_error() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/recordings/todomvc-backbone/rrweb-events.json");
-        let mut rec = crate::recording::load(&path, &Default::default()).unwrap();
+        let mut rec = load("todomvc-backbone/rrweb-events.json");
         for w in &mut rec.windows {
             w.events.retain(|e| e.kind != EventType::Meta);
         }
         let spec: UrlSpec = "http://127.0.0.1:5000".parse().unwrap();
-        let err = check(&rec, &[spec]).unwrap_err();
+        let err = check(&rec, std::slice::from_ref(&spec)).unwrap_err();
         assert!(err.is_input_error());
         assert!(err.to_string().contains("no page loads"), "{err}");
+        let e = check_inputs(vec![Input::Ready(Box::new(rec))], &[spec]).err();
+        assert!(e.unwrap().to_string().contains("no page loads"));
+        let e = check_inputs(Vec::new(), &[]).err();
+        assert!(e.unwrap().to_string().contains("no --url given"));
     }
 }

@@ -2,14 +2,15 @@
 //! seek, size the viewport to the recorded one, wait for the frame, screenshot; collect console
 //! output of both kinds (recorded in the session, and produced by the replay itself).
 
-pub mod assets;
-pub mod chrome;
+pub(crate) mod assets;
+pub(crate) mod chrome;
 mod fragments;
-pub mod isolation;
+pub(crate) mod isolation;
 pub mod player;
-pub mod pool;
+mod pool;
 
-pub use chrome::{BrowserOptions, BrowserSession};
+pub use assets::LOCATE_JS;
+pub use chrome::{BrowserOptions, BrowserSession, find_chrome, launch_flags};
 pub use pool::{BrowserPool, Lease};
 
 use crate::plan::Checkpoint;
@@ -43,13 +44,18 @@ impl ReplayError {
 }
 
 /// Where a console entry came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ConsoleSource {
     /// Logged by the user's page while it was recorded (rrweb console plugin).
     Recorded,
     /// Logged while replaying: the player page's own errors and rrweb's warnings.
     Replay,
+    /// `reel drive`: logged by the live page of the build under test (its console errors and
+    /// uncaught exceptions).
+    Live,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -163,9 +163,10 @@ fn page(title: &str, data_json: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::UpdateMode;
     use crate::report::{
-        CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, RecordingReport,
-        RecordingStatus, Settings,
+        CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, ConsoleSource, Extras,
+        Format, Reason, RecordingReport, RecordingStatus, ReportSettings,
     };
 
     const HOSTILE: &str =
@@ -174,17 +175,17 @@ mod tests {
     fn hostile_report() -> RunReport {
         let error = ConsoleError {
             window: HOSTILE.into(),
-            source: "recorded".into(),
+            source: ConsoleSource::Recorded,
             t_ms: 5,
             message: HOSTILE.into(),
         };
         RunReport::new(
-            Settings {
+            ReportSettings {
                 threshold: 0.1,
                 include_aa: false,
                 max_diff_pixels: None,
                 max_diff_ratio: None,
-                update: "none".into(),
+                update: UpdateMode::None,
                 baselines: HOSTILE.into(),
             },
             vec![RecordingReport {
@@ -193,14 +194,14 @@ mod tests {
                 status: RecordingStatus::Fail,
                 error: Some(HOSTILE.into()),
                 error_kind: None,
-                format: Some(HOSTILE.into()),
+                format: Some(Format::RrwebJson),
                 duration_ms: 1,
                 session_duration_ms: 1,
                 checkpoints: vec![CheckpointReport {
                     name: HOSTILE.into(),
                     window: Some(HOSTILE.into()),
                     t_ms: 1,
-                    reason: HOSTILE.into(),
+                    reason: Reason::Click,
                     viewport: [1, 1],
                     status: CheckpointStatus::Changed,
                     diff_pixels: Some(1),
@@ -213,6 +214,7 @@ mod tests {
                     varying_pixels: None,
                     varying_regions: None,
                     recorded: None,
+                    extras: Extras::from([("note".to_string(), HOSTILE.into())]),
                 }],
                 console: ConsoleReport {
                     errors: vec![error.clone()],
@@ -220,9 +222,7 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
-                steps: Vec::new(),
-                blocked_hosts: Vec::new(),
-                recorded_answers: 0,
+                extras: Extras::from([("steps".to_string(), serde_json::json!([HOSTILE]))]),
             }],
             true,
             1,
@@ -252,6 +252,7 @@ mod tests {
         assert!(!data.contains('<') && !data.contains('>') && !data.contains('&'));
         let back: serde_json::Value = serde_json::from_str(data).unwrap();
         assert_eq!(back["report"]["recordings"][0]["source"], HOSTILE);
+        assert_eq!(back["report"]["recordings"][0]["steps"][0], HOSTILE);
         // Exactly three script elements: the data and our two scripts.
         assert_eq!(page.matches("<script").count(), 3);
         assert!(!page.contains("<img"));

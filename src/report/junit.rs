@@ -63,20 +63,14 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             }
             suite.add_test_case(case);
         }
-        for step in &rec.steps {
-            if !matches!(
-                step.status,
-                crate::drive::StepStatus::Unresolved | crate::drive::StepStatus::Failed
-            ) {
-                continue;
-            }
+        for step in crate::drive::DriveExtras::broken_steps(rec) {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status.set_type(if step.status == crate::drive::StepStatus::Unresolved {
                 "unresolved"
             } else {
                 "failed"
             });
-            status.set_message(step.finding.clone().unwrap_or_default());
+            status.set_message(step.finding.unwrap_or_default());
             let name = format!(
                 "{}/step-{:07}-{}",
                 step.window,

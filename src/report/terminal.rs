@@ -41,21 +41,11 @@ pub fn recording_line(r: &RecordingReport) -> String {
             r.console.new_errors.len()
         ));
     }
-    let broken = broken_steps(r).count();
+    let broken = crate::drive::DriveExtras::broken_steps(r).len();
     if broken > 0 {
         line.push_str(&format!("; {broken} step(s) unresolved or failed"));
     }
     line
-}
-
-/// `reel drive`'s steps that no longer resolve or failed.
-fn broken_steps(r: &RecordingReport) -> impl Iterator<Item = &crate::drive::StepOutcome> {
-    r.steps.iter().filter(|s| {
-        matches!(
-            s.status,
-            crate::drive::StepStatus::Unresolved | crate::drive::StepStatus::Failed
-        )
-    })
 }
 
 /// The summary printed at the end of a run: totals, a table of the recordings that did not pass,
@@ -78,7 +68,7 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     let counts: Vec<String> = CheckpointStatus::ALL
         .iter()
         .filter_map(|st| {
-            let n = s.by_status.get(st.as_str()).copied().unwrap_or(0);
+            let n = s.by_status.get(st).copied().unwrap_or(0);
             (n > 0).then(|| format!("{n} {}", st.as_str()))
         })
         .collect();
@@ -148,7 +138,7 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
             out.push('\n');
         }
         for r in &report.recordings {
-            for step in broken_steps(r) {
+            for step in crate::drive::DriveExtras::broken_steps(r) {
                 out.push_str(&format!(
                     "  {}: {}\n",
                     r.id,

@@ -1,37 +1,41 @@
 //! The runner behind `reel run`: replays each recording, compares every checkpoint with its
 //! baseline (recapturing differing ones to tell real changes from flaky ones), diffs the console
 //! errors against the approved ones, applies the update policy, and reports per recording.
+//!
+//! [`inputs`] reads what to run, [`RunOptions`] says how (built from the resolved settings),
+//! [`run`] runs it all in browsers and returns the report; [`verdict`] judges what was captured
+//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture.
 
+pub mod capture;
+pub mod inputs;
 mod shard;
-mod verdict;
+pub mod verdict;
 
+pub use inputs::Input;
 pub use shard::Shard;
+pub use verdict::{Judging, Variation, Verdict};
 
-pub use verdict::{Context, UpdateMode, Variation, Verdict};
-
-use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
-use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
+use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::plan::{self, Checkpoint, PlanOptions};
-use crate::recording::{Recording, sanitize_id};
-use crate::replay::{self, BrowserPool, BrowserSession, ReplayOptions, Shot};
-use crate::report::{ConsoleError, ConsoleReport, RecordingReport, RecordingStatus};
+use crate::recording::{Format, Recording};
+use crate::replay::{
+    self, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot,
+};
+use crate::report::{
+    ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir, ReportError,
+    ReportSettings, RunReport,
+};
+use crate::settings::Settings;
 use futures::StreamExt;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Everything that shapes a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    pub baselines: BaselineStore,
-    /// The report folder: `report.json`, `junit.xml`, `actual/`, `diff/`.
-    pub out: PathBuf,
-    pub update: UpdateMode,
-    pub diff: DiffOptions,
-    pub tolerance: Tolerance,
-    pub masks: Vec<Rect>,
-    pub mask_color: MaskColor,
+    /// How captures are judged, and the report folder.
+    pub judging: Judging,
     pub plan: PlanOptions,
     pub replay: ReplayOptions,
     /// Parallel replay jobs: 1 replays one recording at a time in one page; above 1, see
@@ -41,19 +45,146 @@ pub struct RunOptions {
     pub repeat: usize,
 }
 
-/// A recording to run, or the reason it could not even be read.
-pub enum Input {
-    Ready(Box<Recording>),
-    Unreadable {
-        source: String,
-        error: String,
-        input_error: bool,
-    },
+impl RunOptions {
+    /// A run as `settings` say, replaying with `replay` (its mask selectors are the settings'),
+    /// each checkpoint captured `repeat` times (1 to 100).
+    pub fn new(settings: &Settings, mut replay: ReplayOptions, repeat: usize) -> RunOptions {
+        replay.mask_selectors = settings.mask_selectors.clone();
+        RunOptions {
+            judging: Judging::new(settings),
+            plan: settings.plan(),
+            replay,
+            jobs: settings.jobs,
+            repeat: repeat.clamp(1, 100),
+        }
+    }
 }
 
-/// Finished recording reports by input position, shared so that an interrupted run can still
-/// report what finished.
-pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
+/// What a run produced.
+pub struct Finished {
+    pub report: RunReport,
+    /// The events of the recordings that did not pass, by id (for the HTML report's replay; also
+    /// kept in the report folder's `replays/`).
+    pub replays: BTreeMap<String, Vec<u8>>,
+    /// False when Ctrl-C / SIGTERM stopped it: unfinished recordings are `error` entries.
+    pub complete: bool,
+}
+
+/// Why a run could not start or go on (a recording that fails is in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    ReportDir(#[from] ReportError),
+    #[error(transparent)]
+    Browser(#[from] ReplayError),
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+}
+
+impl Classified for StartError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            StartError::ReportDir(e) => e.class(),
+            StartError::Browser(e) => e.class(),
+            StartError::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+}
+
+/// One recording's result: its report, and its events when it did not pass.
+pub(crate) struct Done {
+    pub report: RecordingReport,
+    pub replay: Option<Vec<u8>>,
+}
+
+/// Finished recordings by input position, shared so that an interrupted run can still report
+/// what finished.
+pub(crate) type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
+
+/// Runs `inputs` in browsers started (or attached to) as `browser` says, `on_done` seeing each
+/// recording as it finishes, and returns the report; `started` is when the command started (the
+/// report's duration). The report folder is cleared of a previous run's images first. Ctrl-C /
+/// SIGTERM end the run early with a partial report.
+pub async fn run(
+    inputs: Vec<Input>,
+    opts: &RunOptions,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    on_done: impl Fn(&RecordingReport),
+) -> Result<Finished, StartError> {
+    let mut opts = opts.clone();
+    opts.replay.lanes = lanes_for(opts.jobs, inputs.len());
+    let judging = opts.judging.clone();
+    in_browsers(
+        inputs,
+        &judging,
+        browser,
+        settings,
+        started,
+        async |pool, inputs, sink| run_all(pool, inputs, &opts, sink, on_done).await,
+    )
+    .await
+}
+
+/// What `run` and `reel drive` share around their work: clears the report folder, starts the
+/// browsers, lets `work` put each input's result into the shared map, and assembles the report
+/// (inputs an interruption left unfinished become `error` entries).
+pub(crate) async fn in_browsers(
+    inputs: Vec<Input>,
+    judging: &Judging,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    work: impl AsyncFnOnce(&BrowserPool, Vec<Input>, DoneSoFar),
+) -> Result<Finished, StartError> {
+    let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
+    judging.report.clear()?;
+    let finished: DoneSoFar = Arc::new(Mutex::new(BTreeMap::new()));
+    let sink = finished.clone();
+    let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
+        work(pool, inputs, sink).await;
+        Ok::<(), StartError>(())
+    })
+    .await;
+    let complete = match result {
+        Ok(()) => true,
+        Err(StartError::Interrupted(_)) => false,
+        Err(e) => return Err(e),
+    };
+    let mut done = std::mem::take(&mut *finished.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut replays = BTreeMap::new();
+    let mut recordings = Vec::with_capacity(sources.len());
+    for (i, source) in sources.into_iter().enumerate() {
+        match done.remove(&i) {
+            Some(Done { report, replay }) => {
+                if let Some(events) = replay {
+                    replays.insert(report.id.clone(), events);
+                }
+                recordings.push(report);
+            }
+            None => recordings.push(RecordingReport::error(
+                crate::recording::sanitize_id(&crate::recording::stem_of_path(&source)),
+                source,
+                None,
+                "interrupted before it finished".into(),
+                ErrorKind::Infrastructure,
+                0,
+            )),
+        }
+    }
+    let report = RunReport::new(
+        settings,
+        recordings,
+        complete,
+        started.elapsed().as_millis() as u64,
+    );
+    Ok(Finished {
+        report,
+        replays,
+        complete,
+    })
+}
 
 /// Pages one parallel job keeps busy. A replay is a pipeline that waits on itself (the page's
 /// script, the compositor, the screenshot encoder, the CDP round trips) about half the time, so
@@ -74,47 +205,105 @@ pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
     (pages_in_flight(jobs) / inputs.max(1)).max(1)
 }
 
-/// Runs every input (at most [`pages_in_flight`] at once) and records each report in `finished`
-/// as soon as it is done; `on_done` sees each one as it finishes. The longest recordings (by
+/// An input with the plan of each of its windows, computed once.
+struct Planned {
+    input: Input,
+    plans: Vec<Vec<Checkpoint>>,
+}
+
+impl Planned {
+    fn new(input: Input, opts: &PlanOptions) -> Planned {
+        let plans = match &input {
+            Input::Ready(r) => r.windows.iter().map(|w| plan::plan(w, opts)).collect(),
+            Input::Unreadable { .. } => Vec::new(),
+        };
+        Planned { input, plans }
+    }
+
+    /// The expected replay time, in checkpoint-equivalents (a page and its player load cost
+    /// about as much as 5 checkpoints).
+    fn cost(&self, repeat: usize) -> usize {
+        self.plans
+            .iter()
+            .map(|p| 5 + p.len())
+            .sum::<usize>()
+            .saturating_mul(repeat.max(1))
+    }
+}
+
+/// Runs every input (at most [`pages_in_flight`] at once) and records each result in `finished`
+/// as soon as it is done; `on_done` sees each report as it finishes. The longest recordings (by
 /// planned checkpoints) start first, and a finished recording's slot is refilled at once, so the
 /// run does not end waiting for one long recording started last.
-pub async fn run_all(
+async fn run_all(
     pool: &BrowserPool,
     inputs: Vec<Input>,
     opts: &RunOptions,
-    finished: Finished,
+    finished: DoneSoFar,
     on_done: impl Fn(&RecordingReport),
 ) {
     let in_flight = pages_in_flight(opts.jobs.max(1));
-    let mut indexed: Vec<(usize, Input)> = inputs.into_iter().enumerate().collect();
-    indexed.sort_by_key(|(i, input)| (std::cmp::Reverse(expected_cost(input, opts)), *i));
+    let mut indexed: Vec<(usize, Planned)> = inputs
+        .into_iter()
+        .map(|input| Planned::new(input, &opts.plan))
+        .enumerate()
+        .collect();
+    indexed.sort_by_key(|(i, p)| (std::cmp::Reverse(p.cost(opts.repeat)), *i));
     // The position in start order picks the browser, so jobs running together use different ones.
     let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
-        .map(|(k, (i, input))| async move { (i, run_one(pool, k, input, opts).await) })
+        .map(|(k, (i, planned))| async move { (i, run_one(pool, k, planned, opts).await) })
         .buffer_unordered(in_flight);
-    while let Some((i, report)) = stream.next().await {
-        on_done(&report);
+    while let Some((i, done)) = stream.next().await {
+        on_done(&done.report);
         if let Ok(mut f) = finished.lock() {
-            f.insert(i, report);
+            f.insert(i, done);
         }
     }
 }
 
-/// A recording's expected replay time, in checkpoint-equivalents (a page and its player load cost
-/// about as much as 5 checkpoints).
-fn expected_cost(input: &Input, opts: &RunOptions) -> usize {
-    match input {
-        Input::Ready(r) => r
-            .windows
-            .iter()
-            .map(|w| 5 + plan::plan(w, &opts.plan).len())
-            .sum::<usize>()
-            .saturating_mul(opts.repeat.max(1)),
-        Input::Unreadable { .. } => 0,
+async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptions) -> Done {
+    let Planned { input, plans } = planned;
+    on_a_browser(
+        pool,
+        n,
+        input,
+        &opts.judging,
+        async |session: &BrowserSession, recording: &Recording| {
+            run_recording(session, recording, &plans, opts).await
+        },
+    )
+    .await
+}
+
+/// An error that ends one recording's attempt.
+pub(crate) trait AttemptError: std::fmt::Display {
+    /// The recording's fault (exit 2), not the browser's: not worth a retry.
+    fn is_input_error(&self) -> bool;
+    /// A browser step ran out of time: the browser is replaced whatever its health.
+    fn is_hang(&self) -> bool;
+}
+
+impl AttemptError for RunError {
+    fn is_input_error(&self) -> bool {
+        RunError::is_input_error(self)
+    }
+
+    fn is_hang(&self) -> bool {
+        matches!(self, RunError::Replay(replay::ReplayError::Timeout { .. }))
     }
 }
 
-async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) -> RecordingReport {
+/// Does one input with `attempt` on browser `n` of `pool`: a browser that crashed or hangs is
+/// replaced and the attempt made once more; an unreadable input or a failed attempt becomes an
+/// `error` entry; the events of a recording that did not pass are kept (for the HTML report's
+/// replay, and in the report folder for `merge-reports`).
+pub(crate) async fn on_a_browser<E: AttemptError>(
+    pool: &BrowserPool,
+    n: usize,
+    input: Input,
+    judging: &Judging,
+    attempt: impl AsyncFn(&BrowserSession, &Recording) -> Result<RecordingReport, E>,
+) -> Done {
     let started = Instant::now();
     let recording = match input {
         Input::Ready(r) => r,
@@ -123,96 +312,90 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
             error,
             input_error,
         } => {
-            return error_report(
-                sanitize_id(&crate::recording::stem_of_path(&source)),
-                source,
-                None,
-                error,
-                input_error,
-                started,
-            );
+            let id = crate::recording::sanitize_id(&crate::recording::stem_of_path(&source));
+            let report = error_report(id, source, None, error, input_error, started);
+            return Done {
+                report,
+                replay: None,
+            };
         }
     };
     let mut lease = pool.lease(n).await;
-    let mut outcome = run_recording(&lease.session, &recording, opts).await;
-    // A browser that crashed or hangs is replaced and the recording tried once more.
-    if let Err(e) = &outcome
-        && !e.is_input_error()
-    {
-        let hung = matches!(e, RunError::Replay(replay::ReplayError::Timeout { .. }));
-        if hung || !pool.healthy(&lease).await {
-            let first = e.to_string();
-            tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
-            outcome = match pool.replace(&lease).await {
-                Ok(()) => {
-                    lease = pool.lease(n).await;
-                    run_recording(&lease.session, &recording, opts)
-                        .await
-                        .map_err(|e| {
-                            RunError::Output(format!("{e} (after a retry; first attempt: {first})"))
+    // The error's message, and whether it is the input's fault.
+    let outcome: Result<RecordingReport, (String, bool)> =
+        match attempt(&lease.session, &recording).await {
+            Ok(report) => Ok(report),
+            Err(e) if e.is_input_error() => Err((e.to_string(), true)),
+            Err(e) if e.is_hang() || !pool.healthy(&lease).await => {
+                let first = e.to_string();
+                tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
+                match pool.replace(&lease).await {
+                    Ok(()) => {
+                        lease = pool.lease(n).await;
+                        attempt(&lease.session, &recording).await.map_err(|e| {
+                            (
+                                format!("{e} (after a retry; first attempt: {first})"),
+                                false,
+                            )
                         })
+                    }
+                    Err(e) => Err((
+                        format!("{first}; the browser could not be restarted: {e}"),
+                        false,
+                    )),
                 }
-                Err(e) => Err(RunError::Output(format!(
-                    "{first}; the browser could not be restarted: {e}"
-                ))),
-            };
-        }
-    }
+            }
+            Err(e) => Err((e.to_string(), false)),
+        };
+    let mut replay = None;
     if !matches!(&outcome, Ok(r) if r.status == RecordingStatus::Pass) {
-        // Keep the events of a failing (or failed) recording for the HTML report's replay.
-        let path = opts.out.join(crate::report::replay_file(&recording.id));
-        let payload = crate::report::html::replay_payload(&recording);
-        if let Err(e) = crate::files::write_atomic(&path, &payload) {
+        let events = crate::report::html::replay_payload(&recording);
+        if let Err(e) = judging
+            .report
+            .write(&ReportDir::replay(&recording.id), &events)
+        {
             tracing::warn!("cannot keep the events of {}: {e}", recording.id);
         }
+        replay = Some(events);
     }
-    match outcome {
+    let report = match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
         }
-        Err(e) => error_report(
+        Err((error, input_error)) => error_report(
             recording.id.clone(),
             recording.source.clone(),
-            Some(recording.format.name().to_string()),
-            e.to_string(),
-            e.is_input_error(),
+            Some(recording.format),
+            error,
+            input_error,
             started,
         ),
-    }
+    };
+    Done { report, replay }
 }
 
-pub(crate) fn error_report(
+fn error_report(
     id: String,
     source: String,
-    format: Option<String>,
+    format: Option<Format>,
     error: String,
     input_error: bool,
     started: Instant,
 ) -> RecordingReport {
-    RecordingReport {
+    let kind = if input_error {
+        ErrorKind::Input
+    } else {
+        ErrorKind::Infrastructure
+    };
+    RecordingReport::error(
         id,
         source,
-        status: RecordingStatus::Error,
-        error: Some(error),
-        error_kind: Some(
-            if input_error {
-                "input"
-            } else {
-                "infrastructure"
-            }
-            .into(),
-        ),
         format,
-        duration_ms: started.elapsed().as_millis() as u64,
-        session_duration_ms: 0,
-        checkpoints: Vec::new(),
-        console: ConsoleReport::default(),
-        blocked_requests: 0,
-        steps: Vec::new(),
-        blocked_hosts: Vec::new(),
-        recorded_answers: 0,
-    }
+        error,
+        kind,
+        started.elapsed().as_millis() as u64,
+    )
 }
 
 /// Errors that end one recording.
@@ -239,34 +422,35 @@ impl RunError {
 async fn run_recording(
     session: &BrowserSession,
     recording: &Recording,
+    plans: &[Vec<Checkpoint>],
     opts: &RunOptions,
 ) -> Result<RecordingReport, RunError> {
     let several = recording.windows.len() > 1;
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
     let mut blocked = 0;
-    for window in &recording.windows {
+    for (window, plan) in recording.windows.iter().zip(plans) {
         let window_label = several.then(|| window.id.clone());
-        let plan = plan::plan(window, &opts.plan);
         let first =
-            replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
+            replay::capture_window(session, &recording.id, window, plan, &opts.replay).await?;
         blocked += first.blocked_requests;
         for c in first.console.iter().filter(|c| c.level == "error") {
             console_errors.push(ConsoleError {
                 window: window.id.clone(),
-                source: match c.source {
-                    replay::ConsoleSource::Recorded => "recorded".into(),
-                    replay::ConsoleSource::Replay => "replay".into(),
-                },
+                source: c.source,
                 t_ms: c.t_ms,
                 message: c.message.clone(),
             });
         }
-        let ctx = Arc::new(verdict::Context::new(recording, window_label.clone(), opts));
+        let ctx = Arc::new(verdict::Context::new(
+            &recording.id,
+            window_label.clone(),
+            &opts.judging,
+        ));
         let mut variations: BTreeMap<String, Variation> = BTreeMap::new();
         for _ in 1..opts.repeat.max(1) {
             let again =
-                replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
+                replay::capture_window(session, &recording.id, window, plan, &opts.replay).await?;
             let pairs: Vec<(Shot, Shot)> = first.shots.iter().cloned().zip(again.shots).collect();
             let found = tokio::task::spawn_blocking(move || compare_repeats(pairs))
                 .await
@@ -304,7 +488,7 @@ async fn run_recording(
         }
     }
 
-    let console = judge_console(recording, opts, console_errors)?;
+    let console = opts.judging.console(&recording.id, console_errors)?;
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
         || (!console.new_errors.is_empty() && !console.accepted);
     Ok(RecordingReport {
@@ -317,7 +501,7 @@ async fn run_recording(
         },
         error: None,
         error_kind: None,
-        format: Some(recording.format.name().to_string()),
+        format: Some(recording.format),
         duration_ms: 0,
         session_duration_ms: recording
             .windows
@@ -328,9 +512,7 @@ async fn run_recording(
         checkpoints,
         console,
         blocked_requests: blocked,
-        steps: Vec::new(),
-        blocked_hosts: Vec::new(),
-        recorded_answers: 0,
+        extras: Extras::new(),
     })
 }
 
@@ -373,69 +555,6 @@ async fn judge_all(ctx: Arc<verdict::Context>, shots: Vec<Shot>) -> Result<Vec<V
     Ok(out)
 }
 
-/// Console errors against the approved `console.json`, under the update policy.
-pub fn judge_console(
-    recording: &Recording,
-    opts: &RunOptions,
-    errors: Vec<ConsoleError>,
-) -> Result<ConsoleReport, RunError> {
-    let keys: Vec<ApprovedError> = errors
-        .iter()
-        .map(|e| ApprovedError {
-            window: e.window.clone(),
-            source: e.source.clone(),
-            message: e.message.clone(),
-        })
-        .collect();
-    let approved = opts.baselines.load_console(&recording.id)?;
-    let (fresh, accepted) = match approved {
-        None if opts.update.writes_missing() => {
-            opts.baselines.save_console(&recording.id, &keys)?;
-            (Vec::new(), false)
-        }
-        None => (keys.clone(), false),
-        Some(approved) => {
-            let fresh = new_errors(&keys, &approved);
-            let accept = !fresh.is_empty() && opts.update.writes_changed();
-            if accept {
-                opts.baselines.save_console(&recording.id, &keys)?;
-            }
-            (fresh, accept)
-        }
-    };
-    let new_errors = errors
-        .iter()
-        .filter(|e| {
-            fresh
-                .iter()
-                .any(|f| f.window == e.window && f.source == e.source && f.message == e.message)
-        })
-        .cloned()
-        .collect();
-    Ok(ConsoleReport {
-        errors,
-        new_errors,
-        accepted,
-    })
-}
-
-/// `path` relative to `base` (both made absolute first), with `/` separators.
-pub fn relative_path(path: &Path, base: &Path) -> String {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (path, base) = (abs(path), abs(base));
-    let p: Vec<_> = path.components().collect();
-    let b: Vec<_> = base.components().collect();
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut parts: Vec<String> = Vec::new();
-    for _ in common..b.len() {
-        parts.push("..".into());
-    }
-    for c in &p[common..] {
-        parts.push(c.as_os_str().to_string_lossy().into_owned());
-    }
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,17 +571,5 @@ mod tests {
         assert_eq!(lanes_for(2, 2), 2);
         assert_eq!(lanes_for(2, 1), 4);
         assert_eq!(lanes_for(8, 0), 16);
-    }
-
-    #[test]
-    fn relative_paths() {
-        assert_eq!(
-            relative_path(Path::new("/a/b/c.png"), Path::new("/a/r")),
-            "../b/c.png"
-        );
-        assert_eq!(
-            relative_path(Path::new("/a/r/x/c.png"), Path::new("/a/r")),
-            "x/c.png"
-        );
     }
 }

@@ -930,7 +930,7 @@ async fn listen(
                 t_ms: offset.load(Ordering::Relaxed),
                 level: "error".into(),
                 message,
-                source: ConsoleSource::Replay,
+                source: ConsoleSource::Live,
             });
         }
     };

@@ -2,12 +2,16 @@
 //! reads its metadata and snapshot sources, fetches the snapshot blocks and saves
 //! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served).
 
-pub mod api;
+pub(crate) mod api;
 pub mod client;
+pub mod when;
+
+pub use api::ListFilter;
+pub use client::RetryPolicy;
 
 use crate::source::{ApiKey, FetchEvent, FetchSummary, Observer, SourceError, cache};
-use api::{Api, ListFilter};
-use client::{Client, RetryPolicy};
+use api::Api;
+use client::Client;
 use futures::StreamExt;
 use std::path::PathBuf;
 use std::sync::Arc;
