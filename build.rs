@@ -20,7 +20,15 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", player.join(f).display());
     }
-    for f in ["viewer.js", "viewer.css"] {
+    for f in [
+        "dom.js",
+        "review.js",
+        "replay.js",
+        "images.js",
+        "report.js",
+        "viewer.js",
+        "viewer.css",
+    ] {
         println!(
             "cargo:rerun-if-changed={}",
             player.join("viewer").join(f).display()

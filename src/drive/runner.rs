@@ -410,6 +410,7 @@ async fn judge(
         checkpoints,
         console,
         blocked_requests: driven.blocked,
+        posthog: None,
         extras: DriveExtras {
             steps: driven.steps,
             blocked_hosts: driven.blocked_hosts,
@@ -438,6 +439,8 @@ fn missed(cp: &Checkpoint, window: Option<String>, why: &str) -> CheckpointRepor
         varying_pixels: None,
         varying_regions: None,
         recorded: None,
+        thumbnail: None,
+        posthog_url: None,
         extras: Extras::new(),
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! ```text
 //! report.json  junit.xml  index.html
-//! actual/<recording>/[<window>/]<checkpoint>.png     what was captured, for checkpoints that did not pass
+//! actual/<recording>/[<window>/]<checkpoint>.png     what was captured, for checkpoints that did not
+//!                                                    pass and for baselines the run wrote (new, updated)
 //! diff/<recording>/[<window>/]<checkpoint>.png       the differences
 //! expected/<recording>/[<window>/]<checkpoint>.png   a copy of the baseline, so the folder stands alone
 //! recorded/<recording>/[<window>/]<checkpoint>.png   reel drive: the recorded frame (the replay)
+//! thumbs/<recording>/[<window>/]<checkpoint>.png     a small copy of what passing checkpoints captured
 //! replays/<recording>.json.gz                        the events of failing recordings
 //! ```
 //!
@@ -29,6 +31,8 @@ pub enum Image {
     /// `reel drive`: the recorded frame at the checkpoint (the recording replayed), beside the
     /// driven one.
     Recorded,
+    /// A small copy of what a passing checkpoint captured.
+    Thumbnail,
 }
 
 impl Image {
@@ -38,12 +42,15 @@ impl Image {
             Image::Diff => "diff",
             Image::Expected => "expected",
             Image::Recorded => "recorded",
+            Image::Thumbnail => "thumbs",
         }
     }
 }
 
 /// What a run writes besides the three report files; cleared when a new run starts.
-const FOLDERS: [&str; 5] = ["actual", "diff", "expected", "recorded", "replays"];
+const FOLDERS: [&str; 6] = [
+    "actual", "diff", "expected", "recorded", "thumbs", "replays",
+];
 
 /// What went wrong with a report folder.
 #[derive(Debug, thiserror::Error)]
@@ -144,7 +151,7 @@ impl ReportDir {
     }
 
     /// Whether a path from a report names one of the folder's own files: relative, inside
-    /// `actual/`, `diff/`, `expected/`, `recorded/` or `replays/`, no `..`.
+    /// `actual/`, `diff/`, `expected/`, `recorded/`, `thumbs/` or `replays/`, no `..`.
     pub fn owns(rel: &str) -> bool {
         let path = Path::new(rel);
         FOLDERS.iter().any(|top| path.starts_with(top)) && Self::is_inside(rel)
@@ -244,6 +251,12 @@ mod tests {
         assert_eq!(ReportDir::replay("rec"), "replays/rec.json.gz");
         assert!(ReportDir::owns("diff/rec/x.png"));
         assert!(ReportDir::owns("recorded/rec/w/x.png"));
+        assert!(ReportDir::owns(&ReportDir::image(
+            Image::Thumbnail,
+            "r",
+            None,
+            "x"
+        )));
         assert!(!ReportDir::owns("report.json"));
         assert!(!ReportDir::owns("actual/../../x.png"));
         assert!(!ReportDir::owns("/actual/x.png"));

@@ -18,7 +18,18 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-pub const VIEWER_JS: &str = include_str!("../../player/viewer/viewer.js");
+/// The viewer script: its parts (see `player/viewer/dom.js`) in order, inside one function so that
+/// nothing leaks into the page's global scope but `window.reelViewer`.
+pub const VIEWER_JS: &str = concat!(
+    "(function () {\n\"use strict\";\n",
+    include_str!("../../player/viewer/dom.js"),
+    include_str!("../../player/viewer/review.js"),
+    include_str!("../../player/viewer/replay.js"),
+    include_str!("../../player/viewer/images.js"),
+    include_str!("../../player/viewer/report.js"),
+    include_str!("../../player/viewer/viewer.js"),
+    "})();\n"
+);
 pub const VIEWER_CSS: &str = include_str!("../../player/viewer/viewer.css");
 
 /// The events of one recording as the viewer loads them: gzip of
@@ -214,6 +225,8 @@ mod tests {
                     varying_pixels: None,
                     varying_regions: None,
                     recorded: None,
+                    thumbnail: Some(format!("thumbs/{HOSTILE}")),
+                    posthog_url: Some(HOSTILE.into()),
                     extras: Extras::from([("note".to_string(), HOSTILE.into())]),
                 }],
                 console: ConsoleReport {
@@ -222,6 +235,12 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
+                posthog: Some(crate::report::PosthogReplay {
+                    session: HOSTILE.into(),
+                    url: Some(HOSTILE.into()),
+                    person: Some(HOSTILE.into()),
+                    start_time: Some(HOSTILE.into()),
+                }),
                 extras: Extras::from([("steps".to_string(), serde_json::json!([HOSTILE]))]),
             }],
             true,

@@ -1,7 +1,8 @@
 //! What people and CI read. The runner produces a [`RunReport`]; each output format is its own
 //! file with a pure `render(&RunReport) -> Vec<u8>`; [`ReportDir`] owns the report folder and is
 //! the one place that writes it (atomically). [`approve`] and [`merge`] are the operations on
-//! written reports (`reel approve`, `reel merge-reports`).
+//! written reports (`reel approve`, `reel merge-reports`); [`thumbnail`] makes the small images
+//! of passing checkpoints.
 
 pub mod approve;
 pub mod dir;
@@ -10,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod merge;
 pub mod terminal;
+pub mod thumbnail;
 
 pub use crate::plan::Reason;
 pub use crate::recording::Format;
@@ -123,7 +125,9 @@ pub struct CheckpointReport {
     pub status: CheckpointStatus,
     pub diff_pixels: Option<u64>,
     pub diff_ratio: Option<f64>,
-    /// Paths relative to the report folder (`actual` and `diff` only for non-passing checkpoints).
+    /// Paths relative to the report folder. `actual`: what was captured, for every checkpoint
+    /// that did not pass and for the baselines this run wrote (new, updated); `diff` only for
+    /// checkpoints that differ.
     pub actual: Option<String>,
     pub baseline: Option<String>,
     pub diff: Option<String>,
@@ -143,6 +147,12 @@ pub struct CheckpointReport {
     /// an extra): `merge-reports` copies it like the other images.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub recorded: Option<String>,
+    /// A small copy of what was captured (`thumbs/…`), for passing checkpoints.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub thumbnail: Option<String>,
+    /// The PostHog replay at this moment, for recordings fetched from PostHog.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub posthog_url: Option<String>,
     #[serde(flatten)]
     pub extras: Extras,
 }
@@ -180,8 +190,27 @@ pub struct RecordingReport {
     pub checkpoints: Vec<CheckpointReport>,
     pub console: ConsoleReport,
     pub blocked_requests: u64,
+    /// Where the recording lives in PostHog, for recordings fetched from there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub posthog: Option<PosthogReplay>,
     #[serde(flatten)]
     pub extras: Extras,
+}
+
+/// A recording's session in PostHog, from the `<id>.meta.json` that `reel fetch` saved beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PosthogReplay {
+    /// The session id.
+    pub session: String,
+    /// The replay in PostHog's app (without a time), when the fetch recorded host and project.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+    /// Who it was: the person's email or name, else the distinct id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub person: Option<String>,
+    /// When the session started, as PostHog gives it (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub start_time: Option<String>,
 }
 
 impl RecordingReport {
@@ -206,6 +235,7 @@ impl RecordingReport {
             checkpoints: Vec::new(),
             console: ConsoleReport::default(),
             blocked_requests: 0,
+            posthog: None,
             extras: Extras::new(),
         }
     }

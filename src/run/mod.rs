@@ -4,10 +4,12 @@
 //!
 //! [`inputs`] reads what to run, [`RunOptions`] says how (built from the resolved settings),
 //! [`run`] runs it all in browsers and returns the report; [`verdict`] judges what was captured
-//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture.
+//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture, and
+//! `posthog` links recordings fetched from PostHog back to it.
 
 pub mod capture;
 pub mod inputs;
+mod posthog;
 mod shard;
 pub mod verdict;
 
@@ -358,7 +360,7 @@ pub(crate) async fn on_a_browser<E: AttemptError>(
         }
         replay = Some(events);
     }
-    let report = match outcome {
+    let mut report = match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
@@ -372,6 +374,7 @@ pub(crate) async fn on_a_browser<E: AttemptError>(
             started,
         ),
     };
+    posthog::link(&mut report, &recording);
     Done { report, replay }
 }
 
@@ -512,6 +515,7 @@ async fn run_recording(
         checkpoints,
         console,
         blocked_requests: blocked,
+        posthog: None,
         extras: Extras::new(),
     })
 }

@@ -2,7 +2,7 @@
 //! the baselines ([`Judging`], shared by every command that compares), and one checkpoint's
 //! verdict ([`Context`]): compare the screenshot with its baseline (masks painted over both),
 //! then, after an optional second capture, settle on a status, apply the update policy and write
-//! the report images (`actual/`, `diff/`, and `expected/`, the baseline's copy).
+//! the report images (`actual/`, `diff/`, `expected/` (the baseline's copy) and `thumbs/`).
 
 use super::RunError;
 use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
@@ -102,7 +102,8 @@ enum First {
         size: (u32, u32),
         baseline: Vec<u8>,
     },
-    Within(DiffResult),
+    /// Within the tolerances, with a thumbnail of the capture (PNG) for the report.
+    Within(DiffResult, Vec<u8>),
     /// Beyond the tolerances (and the baseline's file, decoded again only if this stays a
     /// difference: holding every differing baseline decoded would cost megabytes each).
     Differs(DiffResult, Vec<u8>),
@@ -216,7 +217,7 @@ impl Context {
                         false,
                     );
                     if self.judging.tolerance.passes(&r) {
-                        First::Within(r)
+                        First::Within(r, crate::report::thumbnail::png(actual))
                     } else {
                         First::Differs(r, bytes)
                     }
@@ -247,7 +248,8 @@ impl Context {
 
     /// Decides the final status (given a second capture for differing shots), writes baselines as
     /// the update policy says, and writes actual/diff images for what did not pass, with a copy
-    /// of the baseline beside them when it differs (changed, size-changed, flaky).
+    /// of the baseline beside them when it differs (changed, size-changed, flaky); the actual
+    /// image of a baseline it wrote (new, updated); a thumbnail of what passed.
     pub fn settle(
         &self,
         verdict: Verdict,
@@ -274,6 +276,8 @@ impl Context {
             varying_pixels: None,
             varying_regions: None,
             recorded: None,
+            thumbnail: None,
+            posthog_url: None,
             extras: Extras::new(),
         };
         if let Some(v) = variation {
@@ -300,6 +304,7 @@ impl Context {
                 if update.writes_missing() {
                     self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
                     report.status = CheckpointStatus::New;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
                     report.status = CheckpointStatus::Missing;
                     report.baseline = None;
@@ -319,6 +324,7 @@ impl Context {
                 if update.writes_changed() {
                     self.save_baseline(&verdict.baseline_path, &actual)?;
                     report.status = CheckpointStatus::Updated;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
                     report.status = CheckpointStatus::SizeChanged;
                     report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
@@ -326,12 +332,16 @@ impl Context {
                         Some(self.write_image(Image::Expected, &cp.name, &baseline)?);
                 }
             }
-            First::Within(r) => {
+            First::Within(r, thumbnail) => {
                 report.diff_pixels = Some(r.diff_pixels);
                 report.diff_ratio = Some(r.diff_ratio);
                 if update == UpdateMode::All && !r.identical {
                     self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
                     report.status = CheckpointStatus::Updated;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                } else {
+                    report.thumbnail =
+                        Some(self.write_image(Image::Thumbnail, &cp.name, &thumbnail)?);
                 }
             }
             First::Differs(r, baseline_png) => {
@@ -354,6 +364,7 @@ impl Context {
                 } else if update.writes_changed() {
                     self.save_baseline(&verdict.baseline_path, &actual)?;
                     report.status = CheckpointStatus::Updated;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                     return Ok(report);
                 } else {
                     report.status = CheckpointStatus::Changed;

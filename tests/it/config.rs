@@ -211,6 +211,13 @@ posthog = {{ host = "{}", project = "{PROJECT}", since = "7d", limit = 5 }}
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0]["id"], json!(SESSION));
     assert_eq!(recs[0]["checkpoints"].as_array().unwrap().len(), 1);
+    // It links back to PostHog: the session, and its replay at the checkpoint's second.
+    let replay = format!("{}/project/{PROJECT}/replay/{SESSION}", srv.url);
+    assert_eq!(recs[0]["posthog"]["url"], json!(replay));
+    assert_eq!(
+        recs[0]["checkpoints"][0]["posthog_url"],
+        json!(format!("{replay}?t=2"))
+    );
     assert!(dir.path().join("snapshots").is_dir(), "baselines written");
     // The key shows nowhere.
     for b in [&out.stdout, &out.stderr] {

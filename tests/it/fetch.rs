@@ -164,9 +164,21 @@ fn assert_saved(dir: &Path, s: &Served) {
         "{}.jsonl differs from the served lines",
         s.id
     );
-    let meta: Value =
+    let mut meta: Value =
         serde_json::from_slice(&std::fs::read(dir.join(format!("{}.meta.json", s.id))).unwrap())
             .unwrap();
+    // The metadata as served, plus where it came from (for links back to PostHog).
+    let source = meta
+        .as_object_mut()
+        .and_then(|m| m.remove("reel_source"))
+        .unwrap_or_default();
+    assert_eq!(source["project"], PROJECT, "{}.meta.json", s.id);
+    assert!(
+        source["host"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("http://127.0.0.1:")),
+        "{source}"
+    );
     assert_eq!(meta, s.meta, "{}.meta.json", s.id);
 }
 

@@ -18,6 +18,7 @@ mod process;
 mod replay;
 mod report_html;
 mod report_outputs;
+mod report_review;
 mod robustness;
 mod run;
 mod shard;

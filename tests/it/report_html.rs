@@ -85,15 +85,20 @@ fn paint_box(png: &Path) {
 }
 
 /// A page of the shared browser, with the errors it logs.
-struct Opened {
-    page: Page,
+pub(crate) struct Opened {
+    pub(crate) page: Page,
     errors: Arc<Mutex<Vec<String>>>,
     logs: Arc<Mutex<Vec<String>>>,
     _browser: chromiumoxide::Browser,
 }
 
 impl Opened {
-    async fn open(path: &Path) -> Opened {
+    pub(crate) async fn open(path: &Path) -> Opened {
+        Opened::open_url(&file_url(path, "")).await
+    }
+
+    /// Opens `url` (a `file:` URL, with a hash or not).
+    pub(crate) async fn open_url(url: &str) -> Opened {
         let (browser, mut handler) = chromiumoxide::Browser::connect(browser_ws())
             .await
             .expect("connect to the shared browser");
@@ -131,11 +136,13 @@ impl Opened {
                 sink.lock().unwrap().push(ev.entry.text.clone());
             }
         });
-        let url = format!("file://{}", path.display());
+        let url = url.to_string();
         // chromiumoxide can miss the navigation's end on a loaded machine (a rare 30 s timeout):
         // navigate once more before giving up.
-        if page.goto(url.clone()).await.is_err() {
-            page.goto(url).await.unwrap();
+        if page.goto(url.clone()).await.is_err()
+            && let Err(e) = page.goto(url).await
+        {
+            eprintln!("navigation: {e}; waiting for the page anyway");
         }
         page.bring_to_front().await.unwrap();
         let o = Opened {
@@ -149,7 +156,7 @@ impl Opened {
         o
     }
 
-    async fn eval(&self, expr: &str) -> Value {
+    pub(crate) async fn eval(&self, expr: &str) -> Value {
         let params = EvaluateParams::builder()
             .expression(expr)
             .await_promise(true)
@@ -163,7 +170,7 @@ impl Opened {
         resp.result.result.value.clone().unwrap_or_default()
     }
 
-    async fn wait_for(&self, expr: &str) {
+    pub(crate) async fn wait_for(&self, expr: &str) {
         for _ in 0..200 {
             if self.eval(&format!("!!({expr})")).await == Value::Bool(true) {
                 return;
@@ -173,22 +180,28 @@ impl Opened {
         panic!("timed out waiting for {expr}");
     }
 
-    fn errors(&self) -> Vec<String> {
+    pub(crate) fn errors(&self) -> Vec<String> {
         self.errors.lock().unwrap().clone()
     }
 
-    fn logs(&self) -> Vec<String> {
+    pub(crate) fn logs(&self) -> Vec<String> {
         self.logs.lock().unwrap().clone()
     }
 }
 
-fn report_json(dir: &Path) -> Value {
+/// The `file:` URL of `path`, followed by `hash` (`#…`, or empty).
+pub(crate) fn file_url(path: &Path, hash: &str) -> String {
+    let url = url::Url::from_file_path(std::path::absolute(path).unwrap()).unwrap();
+    format!("{url}{hash}")
+}
+
+pub(crate) fn report_json(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
 }
 
 /// Pages of the shared browser get animation frames (which the replayer's clock runs on) only
 /// while they are the visible tab: tests that open pages take turns.
-fn one_page_at_a_time<F: std::future::Future<Output = ()>>(body: F) {
+pub(crate) fn one_page_at_a_time<F: std::future::Future<Output = ()>>(body: F) {
     static TURN: Mutex<()> = Mutex::new(());
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     tokio::runtime::Builder::new_multi_thread()
@@ -218,6 +231,15 @@ async fn html_report() {
     .unwrap();
     let hostile_name = "<img src=x onerror=document.title=1>.json";
     std::fs::write(ws.path(hostile_name), hostile_recording()).unwrap();
+    // PostHog metadata beside it whose person, time, host and project try markup and script URLs.
+    std::fs::write(
+        ws.path("<img src=x onerror=document.title=1>.meta.json"),
+        serde_json::json!({"id": HOSTILE, "distinct_id": HOSTILE, "start_time": HOSTILE,
+            "person": {"name": HOSTILE},
+            "reel_source": {"host": "javascript:document.title='pwned-ph'//", "project": HOSTILE}})
+        .to_string(),
+    )
+    .unwrap();
 
     // Baselines for angular, then one of them changed: the next run finds a difference.
     let o = ws.run(&["angular.json"], false);
@@ -322,13 +344,13 @@ async fn html_report() {
     .await;
     let clip = page
         .eval(&format!(
-            "(() => {{ const r = document.querySelector('{cp_sel} input.slider'); r.value = '20'; r.dispatchEvent(new Event('input')); return document.querySelector('{cp_sel} img.over').style.clipPath; }})()"
+            "(() => {{ const r = document.querySelector('{cp_sel} input.slider'); r.value = '200'; r.dispatchEvent(new Event('input')); return document.querySelector('{cp_sel} img.over').style.clipPath; }})()"
         ))
         .await;
     assert_eq!(clip, "inset(0px 0px 0px 20%)");
     // Side by side and diff modes show the images.
     page.eval(&format!(
-        "document.querySelector('{cp_sel} button[data-mode=\"side by side\"]').click()"
+        "document.querySelector('{cp_sel} button[data-mode=\"side\"]').click()"
     ))
     .await;
     assert_eq!(
@@ -463,7 +485,7 @@ async fn html_report() {
     let name = other["name"].as_str().unwrap();
     let window = other["window"].as_str().unwrap();
     page.eval(&format!(
-        "document.querySelector('#rec-{tabs} .checkpoint[data-name=\"{name}\"][data-window=\"{window}\"] button.goto').click()"
+        "document.querySelector('#rec-{tabs} [data-name=\"{name}\"][data-window=\"{window}\"] button.goto').click()"
     ))
     .await;
     assert_eq!(
@@ -510,6 +532,15 @@ async fn html_report() {
             .await,
         0
     );
+    // The hostile PostHog metadata is shown as text, and gives no link (not an http(s) host).
+    assert_eq!(
+        page.eval(&format!(
+            "[document.querySelector('#rec-{hostile} .posthog-info .person').textContent, document.querySelectorAll('#rec-{hostile} a.posthog').length]"
+        ))
+        .await,
+        serde_json::json!([HOSTILE, 0])
+    );
+    assert!(recs[hostile]["posthog"].get("url").is_none());
     // The hostile texts are shown as text.
     let shown = page
         .eval(&format!(

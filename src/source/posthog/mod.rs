@@ -1,9 +1,11 @@
 //! `reel fetch posthog`: selects recordings (by id, or by listing with filters), then for each one
 //! reads its metadata and snapshot sources, fetches the snapshot blocks and saves
-//! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served).
+//! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served, plus
+//! where it came from: see [`origin`]).
 
 pub(crate) mod api;
 pub mod client;
+pub mod origin;
 pub mod when;
 
 pub use api::ListFilter;
@@ -149,12 +151,13 @@ async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64
         });
     }
     let (jsonl_path, meta_path) = cache::recording_paths(&cfg.out, id);
+    let meta = origin::stamp(&meta_raw, &cfg.host, &cfg.project);
     // The metadata goes last: the cache counts a recording only when both files are there.
-    for (path, bytes) in [(&jsonl_path, &jsonl), (&meta_path, &meta_raw)] {
+    for (path, bytes) in [(&jsonl_path, &jsonl), (&meta_path, &meta)] {
         crate::files::write_durable(path, bytes).map_err(|source| SourceError::Write {
             path: path.display().to_string(),
             source,
         })?;
     }
-    Ok(Some((jsonl.len() + meta_raw.len()) as u64))
+    Ok(Some((jsonl.len() + meta.len()) as u64))
 }
