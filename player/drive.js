@@ -17,30 +17,15 @@
     return s;
   }
 
-  // The tag the target had when recorded, from its structural path (`… > li:nth-of-type(2) > a`).
-  function recordedTag(locators) {
-    const path = locators.find((l) => l.strategy === 'path');
-    if (!path) return null;
-    const last = path.selector.split('>').pop().trim();
-    const m = /^([a-zA-Z][a-zA-Z0-9-]*)/.exec(last);
-    return m ? m[1].toLowerCase() : null;
-  }
-
   // The first locator that matches exactly one element in `doc`; the match count of each tried.
-  // What is under the recorded point counts only when it is the same kind of element (tag) the
-  // target was: a removed control must not resolve to whatever now sits where it was.
   function pick(locators, doc) {
     const counts = [];
-    const tag = recordedTag(locators);
     for (let i = 0; i < locators.length; i++) {
       let found = [];
       try {
         found = Array.from(globalThis.__reelLocate.resolve(locators[i], doc) || []);
       } catch (e) {
         found = [];
-      }
-      if (locators[i].strategy === 'point' && tag) {
-        found = found.filter((el) => (el.localName || '').toLowerCase() === tag);
       }
       counts.push(found.length);
       if (found.length === 1) return { el: found[0], index: i, counts };

@@ -246,6 +246,29 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
     assert_eq!(r2["summary"]["by_status"]["pass"], checkpoints.len());
     // The recording's final state: its last frame shows these two todos, the first one done.
     assert_eq!(backbone_todos(&server), final_todos());
+    // The second tab (the VanillaJS example): the two todos typed there (masked when recorded,
+    // their titles recovered from what the app rendered), neither done.
+    let vanilla: serde_json::Value = serde_json::from_str(
+        &server
+            .stored("todos-vanillajs")
+            .expect("the second tab stored nothing"),
+    )
+    .unwrap();
+    let vanilla: Vec<(&str, bool)> = vanilla["todos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["title"].as_str().unwrap(),
+                t["completed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        vanilla,
+        [("Second tab todo", false), ("Another one", false)]
+    );
 }
 
 /// What todomvc-backbone's first tab holds at the end of the recording.

@@ -159,13 +159,28 @@ fn mime(path: &str) -> &'static str {
     }
 }
 
-/// Records what a page stored in localStorage (latest by the page's own clock and order).
+/// Records what a page stored in localStorage (latest by the page's own clock and order), through
+/// `setItem` (the Backbone example) or a property write (`localStorage[key] = v`, the VanillaJS
+/// example), which bypasses `setItem`: the page sees its storage through a proxy.
 const STATE_REPORTER: &str = r#"<script>(function () {
   var set = Storage.prototype.setItem, n = 0;
   Storage.prototype.setItem = function (k, v) {
     set.call(this, k, v);
     try { navigator.sendBeacon('/__state?key=' + encodeURIComponent(k) + '&at=' + (Date.now() * 1000 + (n++ % 1000)), String(v)); } catch (e) {}
   };
+  var real = window.localStorage;
+  var seen = new Proxy(real, {
+    get: function (t, k) {
+      if (typeof k !== 'string' || k in Storage.prototype) {
+        var v = t[k];
+        return typeof v === 'function' ? v.bind(t) : v;
+      }
+      var s = t.getItem(k);
+      return s === null ? undefined : s;
+    },
+    set: function (t, k, v) { t.setItem(k, v); return true; }
+  });
+  Object.defineProperty(window, 'localStorage', { get: function () { return seen; }, configurable: true });
 })();</script>"#;
 
 const SWAGGER_INITIALIZER: &str = r##"window.onload = function () {
