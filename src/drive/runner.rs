@@ -285,6 +285,7 @@ async fn drive_recording(
         .iter()
         .map(|w| plan::plan(w, &opts.run.plan))
         .collect();
+    let started = Instant::now();
     // The recorded frames need no steps: their replay runs beside locating and driving.
     let recorded = async {
         let mut frames: Vec<BTreeMap<String, Shot>> = Vec::new();
@@ -305,6 +306,11 @@ async fn drive_recording(
                     .collect(),
             );
         }
+        tracing::debug!(
+            "{}: recorded frames replayed in {} ms",
+            recording.id,
+            started.elapsed().as_millis()
+        );
         frames
     };
     let work = async {
@@ -315,6 +321,11 @@ async fn drive_recording(
                 .map(|()| steps)
         }))
         .await;
+        tracing::debug!(
+            "{}: steps located in {} ms",
+            recording.id,
+            started.elapsed().as_millis()
+        );
         let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
         for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
             drives.push(WindowDrive {
@@ -324,6 +335,11 @@ async fn drive_recording(
             });
         }
         let driven = live::drive(session, &drives, map, &opts.live, &locate::confidence).await?;
+        tracing::debug!(
+            "{}: driven by {} ms",
+            recording.id,
+            started.elapsed().as_millis()
+        );
         Ok::<_, DriveRunError>((drives, driven))
     };
     let (work, recorded) = tokio::join!(work, recorded);

@@ -167,6 +167,29 @@ pub async fn drive(
 
 type WindowShots = (Vec<Shot>, Vec<(Checkpoint, String)>);
 
+/// Where a drive's time went, by phase (count, total): logged with `-v`.
+#[derive(Default)]
+struct Timings(std::collections::BTreeMap<&'static str, (u32, Duration)>);
+
+impl Timings {
+    async fn time<T>(&mut self, phase: &'static str, fut: impl Future<Output = T>) -> T {
+        let started = std::time::Instant::now();
+        let out = fut.await;
+        let e = self.0.entry(phase).or_default();
+        e.0 += 1;
+        e.1 += started.elapsed();
+        out
+    }
+
+    fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(phase, (n, d))| format!("{phase} {n}x {} ms", d.as_millis()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 async fn run_timeline(
     session: &BrowserSession,
     context: &chromiumoxide::cdp::browser_protocol::browser::BrowserContextId,
@@ -186,6 +209,7 @@ async fn run_timeline(
         .collect();
     let mut outcomes = Vec::new();
     let mut shots: Vec<WindowShots> = windows.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut timings = Timings::default();
     for (at, entry) in timeline(&times) {
         match entry {
             Entry::Step { window, index } => {
@@ -211,21 +235,27 @@ async fn run_timeline(
                         plan::viewport_at(w.window, step.t_ms.saturating_add(1))
                     });
                     tabs[window] = Some(
-                        Tab::open(
-                            session,
-                            context,
-                            w.window,
-                            map.clone(),
-                            Answers::from_window(w.window),
-                            at,
-                            viewport,
-                            opts,
-                        )
-                        .await?,
+                        timings
+                            .time(
+                                "opening a tab",
+                                Tab::open(
+                                    session,
+                                    context,
+                                    w.window,
+                                    map.clone(),
+                                    Answers::from_window(w.window),
+                                    at,
+                                    viewport,
+                                    opts,
+                                ),
+                            )
+                            .await?,
                     );
                 }
                 let tab = tabs[window].as_mut().expect("opened above");
-                tab.advance_to(at, opts.io_budget).await?;
+                timings
+                    .time("advancing the clock", tab.advance_to(at, opts.io_budget))
+                    .await?;
                 if step.action == Action::Resize && opts.viewport_override.is_some() {
                     outcomes.push(StepOutcome {
                         action: step.action,
@@ -239,7 +269,9 @@ async fn run_timeline(
                     });
                     continue;
                 }
-                let outcome = tab.perform(step, confidence).await?;
+                let outcome = timings
+                    .time(step.action.as_str(), tab.perform(step, confidence))
+                    .await?;
                 tracing::debug!(
                     "{} {} at {} ms: {:?}{}",
                     step.window,
@@ -262,12 +294,15 @@ async fn run_timeline(
                         .push((cp.clone(), "the window had no page loaded yet".into()));
                     continue;
                 };
-                tab.advance_to(at, opts.io_budget).await?;
-                let shot = tab.capture(cp, opts).await?;
+                timings
+                    .time("advancing the clock", tab.advance_to(at, opts.io_budget))
+                    .await?;
+                let shot = timings.time("screenshot", tab.capture(cp, opts)).await?;
                 shots[window].0.push(shot);
             }
         }
     }
     // The end: every window's clock at its last checkpoint, already; nothing more to run.
+    tracing::debug!("live drive: {}", timings.summary());
     Ok((outcomes, shots))
 }
