@@ -5,9 +5,9 @@
 //! approved ones, and every step's outcome. A step that no longer resolves, or fails, fails the
 //! recording. The browsers, retries, kept events and the report's assembly are `run`'s.
 
-use super::live::{self, LiveOptions, LiveResult, WindowDrive};
+use super::live::{Live, LiveOptions, LiveResult, WindowDrive};
 use super::url_map::{UrlMap, UrlMapError, UrlSpec};
-use super::{DriveError, DriveExtras, locate, steps};
+use super::{DriveError, DriveExtras, Step, locate, steps};
 use crate::exit::{Classified, ErrorClass};
 use crate::plan::{self, Checkpoint};
 use crate::recording::{EventFacts, EventType, Recording, WindowStream};
@@ -314,13 +314,25 @@ async fn drive_recording(
         frames
     };
     let work = async {
-        let located = futures::future::join_all(windows.iter().map(|w| async {
-            let mut steps = steps::extract(w);
-            locate::locate_steps(session, w, &mut steps, &replay_opts)
-                .await
-                .map(|()| steps)
-        }))
-        .await;
+        let extracted: Vec<Vec<Step>> = windows.iter().map(|w| steps::extract(w)).collect();
+        let ahead: Vec<(&WindowStream, &[Step])> = windows
+            .iter()
+            .copied()
+            .zip(extracted.iter().map(Vec::as_slice))
+            .collect();
+        // The live tabs open and the first page loads while the steps are located.
+        let locating =
+            futures::future::join_all(windows.iter().zip(&extracted).map(|(w, steps)| async {
+                let mut steps = steps.clone();
+                locate::locate_steps(session, w, &mut steps, &replay_opts)
+                    .await
+                    .map(|()| steps)
+            }));
+        let (located, started_live) = tokio::join!(
+            locating,
+            Live::start(session, &ahead, map.clone(), &opts.live)
+        );
+        let live = started_live?;
         tracing::debug!(
             "{}: steps located in {} ms",
             recording.id,
@@ -328,13 +340,21 @@ async fn drive_recording(
         );
         let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
         for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
-            drives.push(WindowDrive {
-                window: w,
-                steps: steps?,
-                plan,
-            });
+            match steps {
+                Ok(steps) => drives.push(WindowDrive {
+                    window: w,
+                    steps,
+                    plan,
+                }),
+                Err(e) => {
+                    live.discard(session).await;
+                    return Err(e.into());
+                }
+            }
         }
-        let driven = live::drive(session, &drives, map, &opts.live, &locate::confidence).await?;
+        let driven = live
+            .drive(session, &drives, &opts.live, &locate::confidence)
+            .await?;
         tracing::debug!(
             "{}: driven by {} ms",
             recording.id,
@@ -371,13 +391,15 @@ async fn judge(
             });
         }
         let mut by_name: BTreeMap<String, CheckpointReport> = BTreeMap::new();
+        // Every shot compared and written at once, on the blocking pool (every core).
+        let mut judged = Vec::with_capacity(live.shots.len());
         for shot in live.shots.clone() {
             let ctx = ctx.clone();
             let recorded_frame = recorded
                 .get_mut(w)
                 .and_then(|r| r.remove(&shot.checkpoint.name));
-            let report =
-                tokio::task::spawn_blocking(move || -> Result<CheckpointReport, RunError> {
+            judged.push(tokio::task::spawn_blocking(
+                move || -> Result<CheckpointReport, RunError> {
                     let verdict = ctx.judge(&shot)?;
                     let name = shot.checkpoint.name.clone();
                     let png = shot.png.clone();
@@ -390,7 +412,11 @@ async fn judge(
                             Some(ctx.write_image(Image::Recorded, &name, &frame.png)?);
                     }
                     Ok(report)
-                })
+                },
+            ));
+        }
+        for task in judged {
+            let report = task
                 .await
                 .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
             by_name.insert(report.name.clone(), report);

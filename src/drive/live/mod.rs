@@ -1,7 +1,9 @@
 //! The live side of `reel drive`: one fresh browser context per drive (fresh storage and cache),
-//! every window of the recording in its own tab of it, opened in the order the recording opens
-//! them; the steps of all windows performed in recorded order, each tab's virtual clock advanced
-//! to each step's and checkpoint's time first; a screenshot at every checkpoint.
+//! every window of the recording in its own tab of it; the steps of all windows performed in
+//! recorded order, each tab's virtual clock advanced to each step's and checkpoint's time first;
+//! a screenshot at every checkpoint. [`Live::start`] opens the tabs and loads the first page
+//! ahead (while the steps are still being located, say): nothing of a page can run before its
+//! clock is advanced, so loading it early changes nothing but when the work is done.
 
 mod keys;
 pub mod network;
@@ -16,6 +18,7 @@ use super::{Action, Locator, Step, StepOutcome, StepStatus};
 use crate::plan::{self, Checkpoint};
 use crate::recording::WindowStream;
 use crate::replay::{BrowserSession, ConsoleEntry, ReplayError, Shot};
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, DisposeBrowserContextParams,
 };
@@ -107,7 +110,128 @@ pub async fn drive(
     opts: &LiveOptions,
     confidence: &dyn Fn(&[Locator], usize) -> f64,
 ) -> Result<LiveResult, ReplayError> {
-    let context = cdp(
+    let ahead: Vec<(&WindowStream, &[Step])> =
+        windows.iter().map(|w| (w.window, &w.steps[..])).collect();
+    Live::start(session, &ahead, map, opts)
+        .await?
+        .drive(session, windows, opts, confidence)
+        .await
+}
+
+/// A drive's browser context with its tabs open, before the drive.
+pub struct Live {
+    context: BrowserContextId,
+    map: Arc<UrlMap>,
+    tabs: Vec<Option<Tab>>,
+    /// The first step of the drive when performed ahead (the earliest window's first page
+    /// load): its window, time and outcome.
+    ahead: Option<(usize, i64, StepOutcome)>,
+}
+
+impl Live {
+    /// A fresh browser context, a tab for every window whose steps start with a page load
+    /// (sized and clocked as the drive would open it), and the drive's first step performed
+    /// when it is a page load. `windows`: each window and its steps; unlocated steps are
+    /// enough (page loads, times and sizes need no locators).
+    pub async fn start(
+        session: &BrowserSession,
+        windows: &[(&WindowStream, &[Step])],
+        map: Arc<UrlMap>,
+        opts: &LiveOptions,
+    ) -> Result<Live, ReplayError> {
+        let context = create_context(session, opts).await?;
+        let mut live = Live {
+            context,
+            map,
+            tabs: windows.iter().map(|_| None).collect(),
+            ahead: None,
+        };
+        match live.open_ahead(session, windows, opts).await {
+            Ok(()) => Ok(live),
+            Err(e) => {
+                live.discard(session).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn open_ahead(
+        &mut self,
+        session: &BrowserSession,
+        windows: &[(&WindowStream, &[Step])],
+        opts: &LiveOptions,
+    ) -> Result<(), ReplayError> {
+        for (w, (window, steps)) in windows.iter().enumerate() {
+            let Some(first) = steps.first().filter(|s| s.action == Action::Navigate) else {
+                continue;
+            };
+            let viewport = opts
+                .viewport_override
+                .unwrap_or_else(|| plan::viewport_at(window, first.t_ms.saturating_add(1)));
+            let at = window.start_ms().saturating_add(first.t_ms);
+            self.tabs[w] = Some(
+                Tab::open(
+                    session,
+                    &self.context,
+                    window,
+                    self.map.clone(),
+                    Answers::from_window(window),
+                    at,
+                    viewport,
+                    opts,
+                )
+                .await?,
+            );
+        }
+        let times: Vec<WindowTimes> = windows
+            .iter()
+            .map(|(window, steps)| WindowTimes {
+                start_ms: window.start_ms(),
+                steps,
+                checkpoints: &[],
+            })
+            .collect();
+        if let Some((at, Entry::Step { window, index })) = timeline(&times).first().copied() {
+            let step = &windows[window].1[index];
+            if let Some(tab) = self.tabs[window].as_mut()
+                && step.action == Action::Navigate
+            {
+                tab.advance_to(at, opts.io_budget).await?;
+                let outcome = tab.perform(step, &|_, _| 1.0).await?;
+                self.ahead = Some((window, step.t_ms, outcome));
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the tabs and disposes of the context, unused.
+    pub async fn discard(self, session: &BrowserSession) {
+        for tab in self.tabs.into_iter().flatten() {
+            tab.close().await;
+        }
+        dispose_context(session, self.context).await;
+    }
+
+    /// Drives `windows` (the windows given to [`Live::start`], in the same order, their steps
+    /// located), then disposes of the context.
+    pub async fn drive(
+        mut self,
+        session: &BrowserSession,
+        windows: &[WindowDrive<'_>],
+        opts: &LiveOptions,
+        confidence: &dyn Fn(&[Locator], usize) -> f64,
+    ) -> Result<LiveResult, ReplayError> {
+        let context = self.context.clone();
+        let result = run_timeline(session, &mut self, windows, opts, confidence).await;
+        finish(session, context, windows, self.tabs, result).await
+    }
+}
+
+async fn create_context(
+    session: &BrowserSession,
+    opts: &LiveOptions,
+) -> Result<BrowserContextId, ReplayError> {
+    Ok(cdp(
         "creating a browser context",
         opts.timeout,
         session.browser.execute(
@@ -121,12 +245,29 @@ pub async fn drive(
     )
     .await?
     .result
-    .browser_context_id;
-    let mut tabs: Vec<Option<Tab>> = windows.iter().map(|_| None).collect();
-    let result = run_timeline(
-        session, &context, windows, &map, opts, confidence, &mut tabs,
+    .browser_context_id)
+}
+
+async fn dispose_context(session: &BrowserSession, context: BrowserContextId) {
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        session
+            .browser
+            .execute(DisposeBrowserContextParams::new(context)),
     )
     .await;
+}
+
+type Performed = Result<(Vec<StepOutcome>, Vec<WindowShots>), ReplayError>;
+
+/// What the tabs gave, the tabs closed and the context disposed of.
+async fn finish(
+    session: &BrowserSession,
+    context: BrowserContextId,
+    windows: &[WindowDrive<'_>],
+    tabs: Vec<Option<Tab>>,
+    result: Performed,
+) -> Result<LiveResult, ReplayError> {
     let mut out = LiveResult::default();
     let mut hosts = BTreeSet::new();
     for (w, tab) in windows.iter().zip(tabs) {
@@ -148,13 +289,7 @@ pub async fn drive(
         }
         out.windows.push(live);
     }
-    let _ = tokio::time::timeout(
-        Duration::from_secs(5),
-        session
-            .browser
-            .execute(DisposeBrowserContextParams::new(context)),
-    )
-    .await;
+    dispose_context(session, context).await;
     let (steps, shots) = result?;
     out.steps = steps;
     for (w, (captured, missed)) in shots.into_iter().enumerate() {
@@ -192,13 +327,20 @@ impl Timings {
 
 async fn run_timeline(
     session: &BrowserSession,
-    context: &chromiumoxide::cdp::browser_protocol::browser::BrowserContextId,
+    live: &mut Live,
     windows: &[WindowDrive<'_>],
-    map: &Arc<UrlMap>,
     opts: &LiveOptions,
     confidence: &dyn Fn(&[Locator], usize) -> f64,
-    tabs: &mut [Option<Tab>],
-) -> Result<(Vec<StepOutcome>, Vec<WindowShots>), ReplayError> {
+) -> Performed {
+    let Live {
+        context,
+        map,
+        tabs,
+        ahead,
+    } = live;
+    // Whether each window's first page load was performed: before it, its checkpoints show
+    // nothing (although its tab may be open already).
+    let mut started = vec![false; windows.len()];
     let times: Vec<WindowTimes> = windows
         .iter()
         .map(|w| WindowTimes {
@@ -215,7 +357,14 @@ async fn run_timeline(
             Entry::Step { window, index } => {
                 let w = &windows[window];
                 let step = &w.steps[index];
-                if tabs[window].is_none() {
+                if let Some((_, _, outcome)) = ahead.take_if(|(w, t_ms, _)| {
+                    *w == window && *t_ms == step.t_ms && step.action == Action::Navigate
+                }) {
+                    started[window] = true;
+                    outcomes.push(outcome);
+                    continue;
+                }
+                if !started[window] {
                     if step.action != Action::Navigate {
                         outcomes.push(StepOutcome {
                             action: step.action,
@@ -231,6 +380,9 @@ async fn run_timeline(
                         });
                         continue;
                     }
+                    started[window] = true;
+                }
+                if tabs[window].is_none() {
                     let viewport = opts.viewport_override.unwrap_or_else(|| {
                         plan::viewport_at(w.window, step.t_ms.saturating_add(1))
                     });
@@ -288,7 +440,7 @@ async fn run_timeline(
             }
             Entry::Checkpoint { window, index } => {
                 let cp = &windows[window].plan[index];
-                let Some(tab) = tabs[window].as_mut() else {
+                let Some(tab) = tabs[window].as_mut().filter(|_| started[window]) else {
                     shots[window]
                         .1
                         .push((cp.clone(), "the window had no page loaded yet".into()));

@@ -54,7 +54,8 @@ pub struct Tab {
     /// counters, as the two events arrive on separate streams).
     loads: Arc<Loads>,
     /// reel's world of the current document, once made.
-    world: std::sync::Mutex<Option<ExecutionContextId>>,
+    /// reel's world and the main frame's load count it was made in.
+    world: std::sync::Mutex<Option<(ExecutionContextId, u64)>>,
     /// Where the mouse was last moved to.
     pointer: std::sync::Mutex<Option<(f64, f64)>>,
     start_ms: i64,
@@ -284,10 +285,17 @@ impl Tab {
     }
 
     /// reel's isolated world of the main frame, its helpers loaded: the one made for the current
-    /// document while it still answers, else a new one.
+    /// document (no load of the main frame started since) while it still answers, else a new
+    /// one.
     async fn world(&self) -> Result<ExecutionContextId, ReplayError> {
+        let loads = self.loads.started.load(Ordering::SeqCst);
         let cached = self.world.lock().ok().and_then(|w| *w);
-        if let Some(ctx) = cached {
+        if let Some((ctx, made_at)) = cached
+            && made_at == loads
+        {
+            return Ok(ctx);
+        }
+        if let Some((ctx, _)) = cached {
             let mut params = EvaluateParams::new("typeof __reelDrive === 'object'");
             params.context_id = Some(ctx);
             params.return_by_value = Some(true);
@@ -331,7 +339,7 @@ impl Tab {
             message,
         })?;
         if let Ok(mut w) = self.world.lock() {
-            *w = Some(ctx);
+            *w = Some((ctx, loads));
         }
         Ok(ctx)
     }
@@ -644,12 +652,17 @@ impl Tab {
                     Ok(d) => return failed(d.reason),
                     Err(e) => return failed(e),
                 }
-                for c in step.text.as_deref().unwrap_or("").chars() {
-                    self.key(&keys::for_char(c)).await?;
-                }
+                let mut typed: Vec<Key> = step
+                    .text
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .map(keys::for_char)
+                    .collect();
                 if step.enter {
-                    self.key(&keys::enter()).await?;
+                    typed.push(keys::enter());
                 }
+                self.keys(&typed).await?;
                 self.after_input().await;
                 if step.synthetic_text {
                     return Ok(with_finding(
@@ -763,31 +776,46 @@ impl Tab {
                 n,
             ));
         }
-        for e in events {
-            cdp("moving the mouse", self.timeout, self.page.execute(e)).await?;
-        }
+        // Sent at once, in order (each command queues behind the previous one): one round trip.
+        cdp(
+            "moving the mouse",
+            self.timeout,
+            futures::future::try_join_all(events.into_iter().map(|e| self.page.execute(e))),
+        )
+        .await?;
         if let Ok(mut p) = self.pointer.lock() {
             *p = Some((x, y));
         }
         Ok(())
     }
 
-    async fn key(&self, key: &Key) -> Result<(), ReplayError> {
-        let modifiers = if key.shift { 8 } else { 0 };
-        let mut down = DispatchKeyEventParams::new(DispatchKeyEventType::KeyDown);
-        down.key = Some(key.key.clone());
-        down.code = Some(key.code.clone()).filter(|c| !c.is_empty());
-        down.windows_virtual_key_code = Some(key.key_code).filter(|c| *c > 0);
-        down.text = Some(key.text.clone());
-        down.unmodified_text = Some(key.text.clone());
-        down.modifiers = Some(modifiers);
-        let mut up = DispatchKeyEventParams::new(DispatchKeyEventType::KeyUp);
-        up.key = down.key.clone();
-        up.code = down.code.clone();
-        up.windows_virtual_key_code = down.windows_virtual_key_code;
-        up.modifiers = Some(modifiers);
-        cdp("pressing a key", self.timeout, self.page.execute(down)).await?;
-        cdp("releasing a key", self.timeout, self.page.execute(up)).await?;
+    /// Presses and releases `keys` in order; the events are sent at once (the browser handles
+    /// them one after another, as from a fast typist): one round trip, not two per key.
+    async fn keys(&self, keys: &[Key]) -> Result<(), ReplayError> {
+        let mut events = Vec::with_capacity(keys.len() * 2);
+        for key in keys {
+            let modifiers = if key.shift { 8 } else { 0 };
+            let mut down = DispatchKeyEventParams::new(DispatchKeyEventType::KeyDown);
+            down.key = Some(key.key.clone());
+            down.code = Some(key.code.clone()).filter(|c| !c.is_empty());
+            down.windows_virtual_key_code = Some(key.key_code).filter(|c| *c > 0);
+            down.text = Some(key.text.clone());
+            down.unmodified_text = Some(key.text.clone());
+            down.modifiers = Some(modifiers);
+            let mut up = DispatchKeyEventParams::new(DispatchKeyEventType::KeyUp);
+            up.key = down.key.clone();
+            up.code = down.code.clone();
+            up.windows_virtual_key_code = down.windows_virtual_key_code;
+            up.modifiers = Some(modifiers);
+            events.push(down);
+            events.push(up);
+        }
+        cdp(
+            "typing",
+            self.timeout,
+            futures::future::try_join_all(events.into_iter().map(|e| self.page.execute(e))),
+        )
+        .await?;
         Ok(())
     }
 
