@@ -14,7 +14,7 @@ in tests/apps and benches/drive-peer (./scripts/install-deps does the first).
 
 Numbers taken while other work runs on the machine are noisy: the load average is printed.
 """
-import argparse, http.server, json, os, statistics, subprocess, sys, tempfile, threading, time
+import argparse, http.server, json, os, resource, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,9 +103,14 @@ def peer_plan(rec_path, report_rec, origin, steps_bin):
 
 
 def timed(cmd, env=None):
+    """(wall s, CPU s): CPU is user + system of the command and every process it waited for
+    (the browser and its renderers), steadier than wall time on a loaded machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main():
@@ -141,6 +146,7 @@ def main():
             real_s = r["session_duration_ms"] / 1000
             steps = sum(1 for s in r.get("steps", []) if s["status"] != "skipped")
             times = {"reel": [], "peer": []}
+            cpu = {"reel": [], "peer": []}
             for i in range(args.runs):
                 cmds = [
                     ("reel", base + ["--out", str(work / f"reel{i}")]),
@@ -149,15 +155,20 @@ def main():
                 ]
                 for k in range(len(cmds)):
                     name, cmd = cmds[(i + k) % len(cmds)]
-                    times[name].append(timed(cmd, env))
+                    wall, cpu_s = timed(cmd, env)
+                    times[name].append(wall)
+                    cpu[name].append(cpu_s)
             med = {k: statistics.median(v) for k, v in times.items()}
-            rows.append((rel.split("/")[0], steps, len(r["checkpoints"]), real_s, med["reel"], med["peer"]))
+            med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+            rows.append((rel.split("/")[0], steps, len(r["checkpoints"]), real_s, med["reel"], med["peer"],
+                         med_cpu["reel"], med_cpu["peer"], min(times["reel"]), max(times["reel"])))
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, {os.cpu_count()} cores, "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}, runs {args.runs}, browser {args.chrome}")
-    print(f"{'recording':<26}{'steps':>7}{'checkpoints':>13}{'real time s':>13}{'reel s':>9}{'peer s':>9}"
-          f"{'reel/peer':>11}{'x real time':>13}")
-    for name, steps, n, real_s, r, p in rows:
-        print(f"{name:<26}{steps:>7}{n:>13}{real_s:>13.1f}{r:>9.2f}{p:>9.2f}{r / p:>11.2f}{real_s / r:>13.1f}")
+    print(f"{'recording':<26}{'steps':>7}{'checkpoints':>13}{'real time s':>13}{'reel s':>9}{'(min-max)':>13}"
+          f"{'peer s':>9}{'reel/peer':>11}{'x real time':>13}{'reel CPU s':>12}{'peer CPU s':>12}")
+    for name, steps, n, real_s, r, p, rc, pc, lo, hi in rows:
+        print(f"{name:<26}{steps:>7}{n:>13}{real_s:>13.1f}{r:>9.2f}{f'{lo:.2f}-{hi:.2f}':>13}{p:>9.2f}"
+              f"{r / p:>11.2f}{real_s / r:>13.1f}{rc:>12.2f}{pc:>12.2f}")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,9 @@ struct Found {
     in_frame: usize,
     #[serde(default)]
     cross_origin: bool,
+    /// The answer of the call asked to follow a successful find.
+    #[serde(default)]
+    then: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -557,11 +560,16 @@ impl Tab {
         }
         let ctx = self.world().await?;
         let wanted = serde_json::json!({"frames": step.frames, "locators": step.locators});
+        let then = match step.action {
+            Action::Click | Action::Dblclick | Action::Contextmenu | Action::Hover => "point",
+            Action::Type => "focusForTyping",
+            _ => "",
+        };
         let found: Result<Found, String> = self
             .helper(
                 ctx,
                 "finding the target",
-                format!("__reelDrive.find({wanted})"),
+                format!("__reelDrive.find({wanted}, '{then}')"),
             )
             .await?;
         let found = match found {
@@ -611,6 +619,7 @@ impl Tab {
             ));
         }
         let index = found.index.max(0) as usize;
+        let then = found.then.clone().unwrap_or_default();
         let mut locator = step.locators[index].clone();
         locator.confidence = confidence(&step.locators, index);
         let base = StepOutcome {
@@ -628,29 +637,23 @@ impl Tab {
         };
         match step.action {
             Action::Click | Action::Dblclick | Action::Contextmenu | Action::Hover => {
-                let p: Result<Point, String> = self
-                    .helper(ctx, "aiming at the target", "__reelDrive.point()".into())
-                    .await?;
-                let p = match p {
+                let p = match serde_json::from_value::<Point>(then) {
                     Ok(p) if p.ok => p,
                     Ok(p) => return failed(p.reason),
-                    Err(e) => return failed(e),
+                    Err(e) => {
+                        return failed(format!("aiming at the target: unexpected answer: {e}"));
+                    }
                 };
                 self.mouse(step.action, p.x, p.y).await?;
                 self.after_input().await;
             }
             Action::Type => {
-                let focused: Result<Done, String> = self
-                    .helper(
-                        ctx,
-                        "focusing the target",
-                        "__reelDrive.focusForTyping()".into(),
-                    )
-                    .await?;
-                match focused {
+                match serde_json::from_value::<Done>(then) {
                     Ok(d) if d.ok => {}
                     Ok(d) => return failed(d.reason),
-                    Err(e) => return failed(e),
+                    Err(e) => {
+                        return failed(format!("focusing the target: unexpected answer: {e}"));
+                    }
                 }
                 let mut typed: Vec<Key> = step
                     .text
