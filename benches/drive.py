@@ -82,11 +82,12 @@ def events_by_window(path):
 
 def peer_plan(rec_path, report_rec, origin, steps_bin):
     """Page-load URLs (mapped), resize sizes and typed texts per window, for the peer."""
-    pages, sizes, texts = {}, {}, {}
+    pages, sizes, texts, enters = {}, {}, {}, {}
     for s in json.loads(subprocess.run([steps_bin, str(rec_path)], check=True,
                                        capture_output=True, text=True).stdout):
         if s["action"] == "type" and s.get("text") is not None:
             texts[f'{s["window"]}/{s["t_ms"]}'] = s["text"]
+            enters[f'{s["window"]}/{s["t_ms"]}'] = bool(s.get("enter"))
     windows = events_by_window(rec_path)
     for w, events in windows.items():
         events = sorted(events, key=lambda e: e["timestamp"])
@@ -99,7 +100,7 @@ def peer_plan(rec_path, report_rec, origin, steps_bin):
             if e.get("type") == 3 and d.get("source") == 4:
                 sizes[f"{key}/{e['timestamp'] - t0}"] = [d["width"], d["height"]]
     # Steps name their window; a one-window rrweb file is "default" there too.
-    return {"pages": pages, "sizes": sizes, "texts": texts}
+    return {"pages": pages, "sizes": sizes, "texts": texts, "enters": enters}
 
 
 def timed(cmd, env=None):

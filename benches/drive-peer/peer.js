@@ -3,7 +3,9 @@
 // the way a team scripts it by hand (Playwright's own waiting, no virtual clock, no replay).
 // The steps and checkpoints come from a `reel drive` report of the same recording, the page
 // loads' URLs from PLAN.json (`{"window id": ["mapped URL", ...]}`, written by benches/drive.py;
-// report.json does not carry them), typed texts too when known (`"texts": {"window/t_ms": "…"}`).
+// report.json does not carry them), typed texts and whether Enter follows them (`"texts":
+// {"window/t_ms": "…"}`, `"enters": {"window/t_ms": true}`). A step it cannot do is reported on
+// stderr and counted (`failed steps: N`): a fair comparison has none.
 // usage: node peer.js REPORT.json RECORDING_INDEX PLAN.json OUT_DIR
 "use strict";
 const fs = require("fs");
@@ -35,6 +37,8 @@ async function main() {
   const plan = JSON.parse(fs.readFileSync(planPath, "utf8"));
   const loads = new Map(Object.entries(plan.pages || {}).map(([w, urls]) => [w, urls.slice()]));
   const texts = plan.texts || {};
+  const enters = plan.enters || {};
+  let failed = 0;
   const rec = JSON.parse(fs.readFileSync(reportPath, "utf8")).recordings[Number(index)];
   fs.mkdirSync(outDir, { recursive: true });
   const browser = await chromium.launch({
@@ -79,6 +83,15 @@ async function main() {
         continue;
       }
       if (!s.locator) continue;
+      if (s.locator.strategy === "point") {
+        // Nothing but the position identifies the target: act there, as a person would.
+        const [x, y] = s.locator.selector.split(" ")[0].split(",").map(Number);
+        if (s.action === "click") await page.mouse.click(x, y);
+        else if (s.action === "dblclick") await page.mouse.dblclick(x, y);
+        else if (s.action === "contextmenu") await page.mouse.click(x, y, { button: "right" });
+        else await page.mouse.move(x, y);
+        continue;
+      }
       const el = target(page, s.locator).first();
       if (s.action === "click") await el.click({ timeout: 5000 });
       else if (s.action === "dblclick") await el.dblclick({ timeout: 5000 });
@@ -89,13 +102,15 @@ async function main() {
       else if (s.action === "type") {
         await el.fill("", { timeout: 5000 });
         await el.pressSequentially(texts[`${w.window}/${s.t_ms}`] || "");
-        if (s.enter) await el.press("Enter");
+        if (enters[`${w.window}/${s.t_ms}`]) await el.press("Enter");
       }
     } catch (e) {
-      // A step the script cannot do is skipped, as a hand-written script would be fixed to.
+      failed++;
+      console.error(`${s.window} ${s.action} at ${s.t_ms} ms (${s.locator.strategy} ${s.locator.selector}): ${String(e.message || e).split("\n")[0]}`);
     }
   }
   await browser.close();
+  console.error(`failed steps: ${failed}`);
 }
 
 main().catch((e) => {
