@@ -8,7 +8,8 @@ process, medians of alternating runs. Compared with:
   0.5x its time). reel also replays the recording alongside for the recorded frames; the peer
   does not.
 
-usage: benches/drive.py [--runs N] [--reel PATH] [--chrome PATH]
+usage: benches/drive.py [--runs N] [--reel PATH] [--chrome PATH]  (default browser for both: the
+headless shell, which reel picks by default and Playwright uses for headless runs)
 Needs: a release build (cargo build --release --bin reel --example drive_steps), Chromium, `npm ci`
 in tests/apps and benches/drive-peer (./scripts/install-deps does the first).
 
@@ -108,9 +109,14 @@ def timed(cmd, env=None):
     (the browser and its renderers), steadier than wall time on a loaded machine."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    done = subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                          text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The peer says which steps it could not do; a fair comparison has none.
+    for line in done.stderr.splitlines():
+        if line.startswith("failed steps: ") and line != "failed steps: 0":
+            print(f"warning: the peer {line}", file=sys.stderr)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -118,7 +124,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--reel", default=str(ROOT / "target" / "release" / "reel"))
-    ap.add_argument("--chrome", default="/usr/bin/chromium")
+    ap.add_argument("--chrome", default="/usr/bin/chromium-headless-shell")
     args = ap.parse_args()
     peer = ROOT / "benches" / "drive-peer"
     if not (peer / "node_modules").exists():
