@@ -12,6 +12,8 @@ fn main() {
     for f in [
         "index.html",
         "player.js",
+        "live.js",
+        "drive.js",
         "locate.js",
         "package.json",
         "package-lock.json",
@@ -55,10 +57,13 @@ fn main() {
         "cargo:rustc-env=REEL_PLAYER_JS={}",
         player.join("player.js").display()
     );
-    println!(
-        "cargo:rustc-env=REEL_LOCATE_JS={}",
-        player.join("locate.js").display()
-    );
+    for (var, file) in [
+        ("REEL_LIVE_JS", "live.js"),
+        ("REEL_DRIVE_JS", "drive.js"),
+        ("REEL_LOCATE_JS", "locate.js"),
+    ] {
+        println!("cargo:rustc-env={var}={}", player.join(file).display());
+    }
 }
 
 /// True when package-lock.json changed after the last install (npm writes this marker file).

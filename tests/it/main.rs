@@ -5,6 +5,7 @@
 //! `reel` child and the browser it started.
 
 mod common;
+mod drive_support;
 mod fetch_support;
 
 mod canvas;
@@ -12,6 +13,7 @@ mod ci;
 mod cli;
 mod config;
 mod diff;
+mod drive;
 mod drive_steps;
 mod fetch;
 mod inspect;
