@@ -544,4 +544,80 @@ fn a_removed_control_is_a_finding_and_later_steps_still_run() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("no longer resolves"), "{stdout}");
+    crate::report_html::one_page_at_a_time(drive_view_of_the_report(
+        dir.path().join("reel-report"),
+        r,
+    ));
+}
+
+/// The HTML report of a drive, in Chromium: its steps listed with their findings and on the
+/// replay's timeline (a row seeks the replay to its moment), and a checkpoint's deep link opening
+/// the recorded frame beside the driven one.
+async fn drive_view_of_the_report(out: std::path::PathBuf, r: serde_json::Value) {
+    use crate::report_html::{Opened, file_url};
+    let rec = &r["recordings"][0];
+    let id = rec["id"].as_str().unwrap();
+    let steps = rec["steps"].as_array().unwrap();
+    let cp = &rec["checkpoints"][1];
+    let name = cp["name"].as_str().unwrap();
+    let page = Opened::open_url(&file_url(
+        &out.join("index.html"),
+        &format!("#{id}/{name}?view=driven"),
+    ))
+    .await;
+    assert_eq!(
+        page.eval("window.reelViewer.error").await,
+        serde_json::Value::Null
+    );
+    assert_eq!(page.eval("window.reelViewer.route.view").await, "driven");
+
+    // The recorded frame beside the driven one, both loaded from the report folder.
+    let images =
+        format!("[...document.querySelectorAll('.full-host[data-name=\"{name}\"] .side img')]");
+    page.wait_for(&format!(
+        "{images}.length === 2 && {images}.every((i) => i.complete && i.naturalWidth > 0)"
+    ))
+    .await;
+    assert_eq!(
+        page.eval(&format!(
+            "{images}.map((i) => [i.getAttribute('src'), i.nextSibling ? i.nextSibling.textContent : null])"
+        ))
+        .await,
+        serde_json::json!([[cp["recorded"], "recorded"], [cp["actual"], "driven"]])
+    );
+
+    // Every step, in order, with its status; the findings shown where a step is not ok.
+    let rows = page
+        .eval("[...document.querySelectorAll('ol.steps li')].map((li) => [Number(li.dataset.t), li.dataset.status, (li.querySelector('.finding') || {}).textContent || null])")
+        .await;
+    let expected: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|s| serde_json::json!([s["t_ms"], s["status"], s["finding"]]))
+        .collect();
+    assert_eq!(rows, serde_json::Value::Array(expected));
+    let unresolved = steps.iter().filter(|s| s["status"] == "unresolved").count();
+    assert_eq!(unresolved, 3);
+
+    // On the replay's timeline, unresolved steps marked; a row seeks the replay to its step.
+    let widget = "window.reelViewer.widgets[0]";
+    page.wait_for(&format!("{widget} && {widget}.status === 'ready'"))
+        .await;
+    assert_eq!(
+        page.eval("document.querySelectorAll('.timeline button.kind-step.step-unresolved').length")
+            .await,
+        unresolved
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('.marker.step.step-unresolved').length")
+            .await,
+        unresolved
+    );
+    let t = FILTER_CLICKS_MS[1];
+    page.eval(&format!(
+        "document.querySelector('ol.steps li[data-t=\"{t}\"]').click()"
+    ))
+    .await;
+    page.wait_for(&format!("{widget}.widget.current() === {t}"))
+        .await;
+    assert_eq!(page.errors(), Vec::<String>::new());
 }
