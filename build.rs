@@ -14,6 +14,8 @@ fn main() {
     for f in [
         "index.html",
         "player.js",
+        "live.js",
+        "drive.js",
         "locate.js",
         "package.json",
         "package-lock.json",
@@ -85,10 +87,13 @@ fn main() {
         "cargo::rustc-env=REEL_PLAYER_JS={}",
         player.join("player.js").display()
     );
-    println!(
-        "cargo::rustc-env=REEL_LOCATE_JS={}",
-        player.join("locate.js").display()
-    );
+    for (var, file) in [
+        ("REEL_LIVE_JS", "live.js"),
+        ("REEL_DRIVE_JS", "drive.js"),
+        ("REEL_LOCATE_JS", "locate.js"),
+    ] {
+        println!("cargo::rustc-env={var}={}", player.join(file).display());
+    }
 }
 
 /// rrweb as npm records it: the version and the integrity (sha512 of the tarball) of the package.

@@ -14,7 +14,9 @@
 //                whose text it is)
 //   href         path + query + hash of a link (origin-independent)
 //   path         CSS path of tag:nth-of-type steps, anchored at the nearest stable, unique id
-//   point        x,y in the document's viewport: the interactive element under that point
+//   point        x,y in the document's viewport and what was recorded there, as a CSS compound
+//                selector (`48,91 button`, `10,20 input[type="checkbox"]`, `5,5 div[role="tab"]`):
+//                the interactive element under that point, when it is still that kind of element
 // Texts are compared after collapsing whitespace runs to one space and trimming. When some
 // matches are rendered and some are not (display: none, visibility: hidden), only the rendered
 // ones count; a locator resolves when exactly one element is left.
@@ -385,12 +387,32 @@
     return matches;
   }
 
+  // What a point locator records of its element: tag, and the type and role attributes that
+  // make one control of that tag another kind of control.
+  function pointKind(el) {
+    const tag = tagOf(el);
+    let kind = cssIdent(tag);
+    const type = attr(el, "type");
+    if (type && (tag === "input" || tag === "button")) kind += "[type=" + cssString(type) + "]";
+    const role = attr(el, "role");
+    if (role) kind += "[role=" + cssString(role) + "]";
+    return kind;
+  }
+
+  // A removed control must not resolve to whatever now sits where it was: what is under the
+  // point counts only when it matches the recorded kind.
   function resolvePoint(doc, selector) {
-    const m = /^(-?[\d.]+),(-?[\d.]+)$/.exec(selector);
+    const m = /^(-?[\d.]+),(-?[\d.]+) (.+)$/.exec(selector);
     if (!m) return [];
     const el = doc.elementFromPoint(parseFloat(m[1]), parseFloat(m[2]));
     const target = el && interactiveTarget(el);
-    return target ? [target] : [];
+    let same = false;
+    try {
+      same = !!target && target.matches(m[3]);
+    } catch (e) {
+      same = false;
+    }
+    return same ? [target] : [];
   }
 
   // Every element `locator` ({strategy, selector}) finds in `doc` (rendered ones preferred).
@@ -516,7 +538,7 @@
     if (tagOf(el) === "a" || tagOf(el) === "area") offer("href", hrefKey(el));
     offer("path", structuralPath(el));
     if (options.point && isFinite(options.point[0]) && isFinite(options.point[1])) {
-      offer("point", options.point[0] + "," + options.point[1]);
+      offer("point", options.point[0] + "," + options.point[1] + " " + pointKind(el));
     }
     return out;
   }

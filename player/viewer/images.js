@@ -2,7 +2,10 @@
 // time; zoom (fit, 1:1, 2×) for any of them; thumbnails and a full view.
 
 // The views of a checkpoint, by the key deep links use (`?view=side`), with their labels.
-const VIEWS = { slider: "slider", side: "side by side", diff: "diff", actual: "actual", expected: "expected" };
+const VIEWS = {
+  slider: "slider", side: "side by side", diff: "diff", actual: "actual", expected: "expected",
+  driven: "recorded | driven", recorded: "recorded",
+};
 
 // Zoom levels: `fit` scales down to the width available; the others show `z` image pixels per
 // screen pixel (screenshots are taken at a device pixel ratio of 1).
@@ -73,6 +76,13 @@ function slider(expected, actual) {
   return wrap;
 }
 
+function sideBySide(left, leftLabel, right, rightLabel) {
+  return el("div", { class: "side" }, [
+    el("figure", null, [image(left, leftLabel), el("figcaption", { text: leftLabel })]),
+    el("figure", null, [image(right, rightLabel), el("figcaption", { text: rightLabel })]),
+  ]);
+}
+
 // The compare widget of a checkpoint that did not pass. `box.show(view)` switches views.
 function compareWidget(cp) {
   const expected = safePath(cp.expected || null);
@@ -84,6 +94,10 @@ function compareWidget(cp) {
   if (diff) available.push("diff");
   if (actual) available.push("actual");
   if (expected) available.push("expected");
+  // A drive's checkpoints: what the user saw (the recorded frame) and what this build showed.
+  const recorded = safePath(cp.recorded || null);
+  if (recorded && actual) available.push("driven");
+  if (recorded) available.push("recorded");
   if (!available.length) {
     const none = el("p", { class: "muted", text: "No images for this checkpoint." });
     none.show = () => false;
@@ -103,12 +117,11 @@ function compareWidget(cp) {
       view.appendChild(slider(expected, actual));
       view.appendChild(el("div", { class: "muted", text: "left: expected · right: actual · drag on the image" }));
     } else if (mode === "side") {
-      view.appendChild(el("div", { class: "side" }, [
-        el("figure", null, [image(expected, "expected"), el("figcaption", { text: "expected" })]),
-        el("figure", null, [image(actual, "actual"), el("figcaption", { text: "actual" })]),
-      ]));
+      view.appendChild(sideBySide(expected, "expected", actual, "actual"));
+    } else if (mode === "driven") {
+      view.appendChild(sideBySide(recorded, "recorded", actual, "driven"));
     } else {
-      const src = mode === "diff" ? diff : mode === "actual" ? actual : expected;
+      const src = mode === "diff" ? diff : mode === "actual" ? actual : mode === "recorded" ? recorded : expected;
       view.appendChild(el("div", { class: "compare" }, [image(src, mode)]));
     }
     zoom.refresh();
@@ -131,6 +144,12 @@ function thumbCard(cp, src, caption, open) {
     el("figcaption", null, caption),
   ]);
   return card;
+}
+
+// A drive's checkpoint at full size: the recorded frame beside the driven one, with zoom.
+function drivenView(heading, recorded, driven) {
+  const zoom = zoomable(sideBySide(recorded, "recorded", driven, "driven"));
+  return el("div", { class: "full-view" }, [el("div", { class: "image-bar" }, [heading, zoom.bar]), zoom.frame]);
 }
 
 // One screenshot at full size with zoom, under a heading; `fallback` is shown instead when `src`

@@ -201,7 +201,8 @@ ReplayWidget.prototype.buildMarkers = function (events, windowId) {
   const total = Math.max(this.total, 1);
   for (const it of items) {
     const go = () => self.seekTo(it.t);
-    if (it.kind !== "click" && it.kind !== "resize") {
+    // Clicks, resizes and a drive's steps that went well are many: they get no marker.
+    if (it.kind !== "click" && it.kind !== "resize" && it.cls !== "step-ok") {
       const left = Math.min(100, Math.max(0, (it.t / total) * 100));
       this.markers.appendChild(el("button", {
         class: "marker " + it.kind + (it.failing ? " failing" : "") + (it.cls ? " " + it.cls : ""),

@@ -51,6 +51,43 @@ function consoleList(items, newOnes, seek) {
   }));
 }
 
+// What a drive's step did, in a line: its action, what it acted on and how that was found.
+function stepText(step) {
+  const loc = step.locator;
+  let text = step.action;
+  if (loc && loc.selector) text += " " + loc.selector + " (" + loc.strategy + (typeof loc.confidence === "number" ? " " + loc.confidence.toFixed(2) : "") + ")";
+  if (step.status !== "ok") text += " — " + step.status;
+  return text;
+}
+
+// A drive's steps, in the order performed, each with its status, locator and finding; a row
+// seeks the replay to the step's moment.
+function stepList(steps, seek) {
+  return el("ol", { class: "steps" }, steps.map((step) => {
+    const li = el("li", { class: "step " + step.status, data: { t: step.t_ms, window: step.window || "", status: step.status, action: step.action } }, [
+      el("span", { class: "tag step-status " + step.status, text: step.status }),
+      el("span", { class: "muted", text: fmtMs(step.t_ms) + " " }),
+      el("b", { text: step.action }), " ",
+      step.locator && step.locator.selector ? el("code", { text: step.locator.selector }) : null, " ",
+      step.locator && step.locator.strategy ? el("span", { class: "muted", text: step.locator.strategy + (typeof step.locator.confidence === "number" ? " · confidence " + step.locator.confidence.toFixed(2) : "") }) : null,
+      step.finding ? el("div", { class: "finding", text: step.finding }) : null,
+    ]);
+    if (seek) {
+      li.tabIndex = 0;
+      li.title = "show this moment in the replay";
+      li.setAttribute("role", "button");
+      li.addEventListener("click", () => seek(step.t_ms, step.window));
+      li.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          seek(step.t_ms, step.window);
+        }
+      });
+    }
+    return li;
+  }));
+}
+
 function renderReport(data) {
   const report = data.report;
   const replays = data.replays || {};
@@ -258,6 +295,20 @@ function renderRecording(r, index, replay) {
     if (api.widgets[index]) api.widgets[index].load();
   };
 
+  // A drive: the user's actions as performed on the build, findings first to the eye.
+  const steps = Array.isArray(r.steps) ? r.steps : [];
+  if (steps.length) {
+    const notOk = steps.filter((x) => x.status !== "ok");
+    const byStatus = {};
+    for (const x of notOk) byStatus[x.status] = (byStatus[x.status] || 0) + 1;
+    const counts = Object.keys(byStatus).map((k) => byStatus[k] + " " + k);
+    const stepsPart = el("details", { class: "drive-steps", open: notOk.length > 0 }, [
+      el("summary", null, [el("h3", { text: plural(steps.length, "step") + " performed" + (counts.length ? ": " + counts.join(", ") : ", all ok") })]),
+      stepList(steps, replay ? (t, w) => seekReplay(t, w, 0, true) : null),
+    ]);
+    details.appendChild(stepsPart);
+  }
+
   const errs = r.console.errors || [];
   if (errs.length) {
     const fresh = r.console.new_errors || [];
@@ -311,7 +362,13 @@ function renderRecording(r, index, replay) {
     newFull.dataset.name = cp.name;
     newFull.dataset.window = cp.window || "";
     const src = safePath(cp.actual);
-    newFull.appendChild(src ? fullView(el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name }), src) : el("p", { class: "muted", text: "No image for this checkpoint." }));
+    const recorded = safePath(cp.recorded || null);
+    const heading = el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name });
+    if (src && recorded) {
+      newFull.appendChild(drivenView(heading, recorded, src));
+      return "driven";
+    }
+    newFull.appendChild(src ? fullView(heading, src) : el("p", { class: "muted", text: "No image for this checkpoint." }));
     return "actual";
   };
   if (fresh.length) {
@@ -347,6 +404,12 @@ function renderRecording(r, index, replay) {
     passFull.dataset.name = cp.name;
     passFull.dataset.window = cp.window || "";
     const thumb = safePath(cp.thumbnail);
+    const recorded = safePath(cp.recorded || null);
+    const driven = safePath(cp.actual);
+    if (recorded && driven) {
+      passFull.appendChild(drivenView(el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name }), recorded, driven));
+      return "driven";
+    }
     const src = safePath(cp.baseline) || thumb;
     passFull.appendChild(src ? fullView(el("b", { text: (cp.window ? cp.window + "/" : "") + cp.name + " (baseline)" }), src, thumb,
       "The baseline is not beside this report folder: this is the thumbnail of what was captured.") : el("p", { class: "muted", text: "No image for this checkpoint." }));
@@ -436,7 +499,8 @@ function loadReplayLazily(r, index, replay, host, errs, failing, ready) {
         at: at === null ? 0 : at,
         fromFirstSnapshot: at === null,
         checkpoints: r.checkpoints.map((c) => ({ t: c.t_ms, window: c.window != null ? c.window : payload.windows[0].id, name: c.name, status: c.status, failing: !!FAILING[c.status] })),
-        errors: errs.map((e) => ({ t: e.t_ms, window: e.window, text: (e.source === "replay" ? "replay error: " : "console error: ") + e.message })),
+        errors: errs.map((e) => ({ t: e.t_ms, window: e.window, text: (e.source === "replay" ? "replay error: " : e.source === "live" ? "live console error: " : "console error: ") + e.message })),
+        extra: (Array.isArray(r.steps) ? r.steps : []).map((x) => ({ t: x.t_ms, window: x.window != null ? x.window : payload.windows[0].id, kind: "step", text: "step: " + stepText(x), cls: "step-" + x.status })),
       });
       widget.goto = (t, w, before, scroll) => {
         const i = w != null ? winIdx(w) : widget.windowIndex;

@@ -8,6 +8,7 @@ mod browser_args;
 mod completions;
 mod demo;
 mod diff;
+mod drive;
 mod export;
 mod fetch;
 mod inspect;
@@ -77,6 +78,9 @@ pub struct Cli {
 pub enum Command {
     /// Replay recordings, compare every checkpoint and the console with the baselines, report.
     Run(Box<run::RunArgs>),
+    /// Re-perform the recordings' user actions against a running build (--url), compare its
+    /// screenshots and console errors with the baselines, report.
+    Drive(Box<drive::DriveArgs>),
     /// Promote the last run's actual screenshots and new console errors to baselines.
     Approve(approve::ApproveArgs),
     /// Replay a recording and write a screenshot per checkpoint plus capture.json.
@@ -189,6 +193,7 @@ fn init_logging(verbose: u8) {
 fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Run(args) => block_on(run::run(*args)),
+        Command::Drive(args) => block_on(drive::run(*args)),
         Command::Approve(args) => approve::run(args),
         Command::Replay(args) => block_on(replay::run(*args)),
         Command::Demo(args) => block_on(demo::run(args)),

@@ -9,11 +9,18 @@
 //! This file holds the contract between those parts: [`Step`], [`Action`], [`Locator`],
 //! [`Strategy`], [`StepStatus`] and [`StepOutcome`].
 
+pub mod answers;
 mod error;
+pub mod live;
 pub mod locate;
+pub mod report;
+pub mod runner;
+pub mod schedule;
 pub mod steps;
+pub mod url_map;
 
 pub use error::DriveError;
+pub use report::DriveExtras;
 
 use serde::{Deserialize, Serialize};
 

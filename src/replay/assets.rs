@@ -12,6 +12,11 @@ pub const LOCATE_JS: &[u8] = include_bytes!(env!("REEL_LOCATE_JS"));
 pub const RRWEB_JS: &[u8] = include_bytes!(env!("REEL_RRWEB_JS"));
 pub const RRWEB_CSS: &[u8] = include_bytes!(env!("REEL_RRWEB_CSS"));
 
+/// `reel drive`'s init script of every live page (virtual clock, seeded randomness).
+pub const LIVE_JS: &str = include_str!(env!("REEL_LIVE_JS"));
+/// `reel drive`'s helpers in the live page's isolated world (targets, input, screenshots).
+pub const DRIVE_JS: &str = include_str!(env!("REEL_DRIVE_JS"));
+
 /// The static files of the player, by path.
 pub fn player_files() -> [(&'static str, &'static str, &'static [u8]); 5] {
     [

@@ -56,6 +56,9 @@ pub enum ConsoleSource {
     Recorded,
     /// Logged while replaying: the player page's own errors and rrweb's warnings.
     Replay,
+    /// `reel drive`: logged by the live page of the build under test (its console errors and
+    /// uncaught exceptions).
+    Live,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -372,7 +372,7 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").trim().to_string()
 }
 
-fn describe(obj: &RemoteObject) -> String {
+pub(crate) fn describe(obj: &RemoteObject) -> String {
     match &obj.value {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(v) => v.to_string(),

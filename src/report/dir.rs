@@ -6,6 +6,7 @@
 //!                                                    pass and for baselines the run wrote (new, updated)
 //! diff/<recording>/[<window>/]<checkpoint>.png       the differences
 //! expected/<recording>/[<window>/]<checkpoint>.png   a copy of the baseline, so the folder stands alone
+//! recorded/<recording>/[<window>/]<checkpoint>.png   reel drive: the recorded frame (the replay)
 //! thumbs/<recording>/[<window>/]<checkpoint>.png     a small copy of what passing checkpoints captured
 //! replays/<recording>.json.gz                        the events of failing recordings
 //! ```
@@ -28,6 +29,9 @@ pub enum Image {
     Diff,
     /// A copy of the baseline.
     Expected,
+    /// `reel drive`: the recorded frame at the checkpoint (the recording replayed), beside the
+    /// driven one.
+    Recorded,
     /// A small copy of what a passing checkpoint captured.
     Thumbnail,
 }
@@ -38,13 +42,16 @@ impl Image {
             Image::Actual => "actual",
             Image::Diff => "diff",
             Image::Expected => "expected",
+            Image::Recorded => "recorded",
             Image::Thumbnail => "thumbs",
         }
     }
 }
 
 /// What a run writes besides the three report files; cleared when a new run starts.
-const FOLDERS: [&str; 5] = ["actual", "diff", "expected", "thumbs", "replays"];
+const FOLDERS: [&str; 6] = [
+    "actual", "diff", "expected", "recorded", "thumbs", "replays",
+];
 
 /// What went wrong with a report folder.
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +152,7 @@ impl ReportDir {
     }
 
     /// Whether a path from a report names one of the folder's own files: relative, inside
-    /// `actual/`, `diff/`, `expected/`, `thumbs/` or `replays/`, no `..`.
+    /// `actual/`, `diff/`, `expected/`, `recorded/`, `thumbs/` or `replays/`, no `..`.
     pub fn owns(rel: &str) -> bool {
         let path = Path::new(rel);
         FOLDERS.iter().any(|top| path.starts_with(top)) && Self::is_inside(rel)
@@ -258,6 +265,7 @@ mod tests {
         );
         assert_eq!(ReportDir::replay("rec"), "replays/rec.json.gz");
         assert!(ReportDir::owns("diff/rec/x.png"));
+        assert!(ReportDir::owns("recorded/rec/w/x.png"));
         assert!(ReportDir::owns(&ReportDir::image(
             Image::Thumbnail,
             "r",

@@ -225,6 +225,7 @@ mod tests {
                     varying_pixels: None,
                     varying_regions: None,
                     duration_ms: None,
+                    recorded: None,
                     thumbnail: Some(format!("thumbs/{HOSTILE}")),
                     posthog_url: Some(HOSTILE.into()),
                     extras: Extras::from([("note".to_string(), HOSTILE.into())]),

@@ -66,6 +66,24 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             }
             suite.add_test_case(case);
         }
+        for step in crate::drive::DriveExtras::broken_steps(rec) {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_type(if step.status == crate::drive::StepStatus::Unresolved {
+                "unresolved"
+            } else {
+                "failed"
+            });
+            status.set_message(step.finding.unwrap_or_default());
+            let name = format!(
+                "{}/step-{:07}-{}",
+                step.window,
+                step.t_ms,
+                step.action.as_str()
+            );
+            let mut case = TestCase::new(name, status);
+            case.set_classname(rec.id.as_str());
+            suite.add_test_case(case);
+        }
         if rec.status != RecordingStatus::Error {
             let status = if rec.console.new_errors.is_empty() || rec.console.accepted {
                 TestCaseStatus::success()

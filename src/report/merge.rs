@@ -159,10 +159,16 @@ fn carry_over(
     let mut files: Vec<String> = vec![replay.clone()];
     for cp in &mut rec.checkpoints {
         files.extend(
-            [&cp.actual, &cp.diff, &cp.expected, &cp.thumbnail]
-                .into_iter()
-                .flatten()
-                .cloned(),
+            [
+                &cp.actual,
+                &cp.diff,
+                &cp.expected,
+                &cp.recorded,
+                &cp.thumbnail,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
         );
         // The baseline lives outside the report folder: point at it from the new one.
         if let Some(b) = &cp.baseline {

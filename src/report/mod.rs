@@ -147,6 +147,11 @@ pub struct CheckpointReport {
     /// Time spent seeking to and capturing this checkpoint (junit.xml's testcase `time`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub duration_ms: Option<u64>,
+    /// `reel drive`: the recorded frame at this checkpoint (`recorded/…`, the replay of the
+    /// recording), beside the driven one in `actual`. A file of the report folder, so typed (not
+    /// an extra): `merge-reports` copies it like the other images.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub recorded: Option<String>,
     /// A small copy of what was captured (`thumbs/…`), for passing checkpoints.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub thumbnail: Option<String>,

@@ -44,6 +44,10 @@ pub fn recording_line(r: &RecordingReport) -> String {
     if r.canvas == Some(Canvas::Off) {
         line.push_str("; canvas not replayed (--no-canvas)");
     }
+    let broken = crate::drive::DriveExtras::broken_steps(r).len();
+    if broken > 0 {
+        line.push_str(&format!("; {broken} step(s) unresolved or failed"));
+    }
     line
 }
 
@@ -152,6 +156,15 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
             }
             out.push_str(line.trim_end());
             out.push('\n');
+        }
+        for r in &report.recordings {
+            for step in crate::drive::DriveExtras::broken_steps(r) {
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    r.id,
+                    step.finding.as_deref().unwrap_or("step failed")
+                ));
+            }
         }
         for r in report
             .recordings

@@ -103,14 +103,14 @@ pub trait Observer: Sync {
 }
 
 /// One recording's result: its report, and its events when it did not pass.
-struct Done {
-    report: RecordingReport,
-    replay: Option<Vec<u8>>,
+pub(crate) struct Done {
+    pub report: RecordingReport,
+    pub replay: Option<Vec<u8>>,
 }
 
 /// Finished recordings by input position, shared so that an interrupted run can still report
 /// what finished.
-type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
+pub(crate) type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
 
 /// Runs `inputs` in browsers started (or attached to) as `browser` says, `observer` seeing the
 /// plan and each recording as it finishes, and returns the report; `started` is when the command started (the
@@ -124,17 +124,40 @@ pub async fn run(
     started: Instant,
     observer: &dyn Observer,
 ) -> Result<Finished, StartError> {
-    let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
-    opts.judging.report.clear()?;
-    let baselines_browser = opts.judging.baselines_browser();
     let mut opts = opts.clone();
     opts.replay.lanes = lanes_for(opts.jobs, inputs.len());
+    let judging = opts.judging.clone();
+    in_browsers(
+        inputs,
+        &judging,
+        browser,
+        settings,
+        started,
+        async |pool, inputs, sink| run_all(pool, inputs, &opts, sink, observer).await,
+    )
+    .await
+}
+
+/// What `run` and `reel drive` share around their work: clears the report folder, starts the
+/// browsers, lets `work` put each input's result into the shared map, and assembles the report
+/// (inputs an interruption left unfinished become `error` entries).
+pub(crate) async fn in_browsers(
+    inputs: Vec<Input>,
+    judging: &Judging,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    work: impl AsyncFnOnce(&BrowserPool, Vec<Input>, DoneSoFar),
+) -> Result<Finished, StartError> {
+    let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
+    judging.report.clear()?;
+    let baselines_browser = judging.baselines_browser();
     let finished: DoneSoFar = Arc::new(Mutex::new(BTreeMap::new()));
     let sink = finished.clone();
     let browsers: Arc<Mutex<Vec<BrowserInfo>>> = Arc::default();
     let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
         *browsers.lock().unwrap_or_else(|p| p.into_inner()) = pool.browsers().await;
-        run_all(pool, inputs, &opts, sink, observer).await;
+        work(pool, inputs, sink).await;
         Ok::<(), StartError>(())
     })
     .await;
@@ -183,7 +206,7 @@ pub async fn run(
     report.baselines_browser = baselines_browser;
     if complete && let Some(browser) = &report.browser {
         let recorded = report.baselines_browser.as_ref();
-        if let Err(e) = opts.judging.record_browser(recorded, browser) {
+        if let Err(e) = judging.record_browser(recorded, browser) {
             tracing::warn!("{e}");
         }
     }
@@ -311,8 +334,49 @@ async fn run_all(
 }
 
 async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptions) -> Done {
-    let started = Instant::now();
     let Planned { input, plans } = planned;
+    on_a_browser(
+        pool,
+        n,
+        input,
+        &opts.judging,
+        async |session: &BrowserSession, recording: &Recording| {
+            run_recording(session, recording, &plans, opts).await
+        },
+    )
+    .await
+}
+
+/// An error that ends one recording's attempt.
+pub(crate) trait AttemptError: std::fmt::Display {
+    /// The recording's fault (exit 2), not the browser's: not worth a retry.
+    fn is_input_error(&self) -> bool;
+    /// A browser step ran out of time: the browser is replaced whatever its health.
+    fn is_hang(&self) -> bool;
+}
+
+impl AttemptError for RunError {
+    fn is_input_error(&self) -> bool {
+        RunError::is_input_error(self)
+    }
+
+    fn is_hang(&self) -> bool {
+        matches!(self, RunError::Replay(replay::ReplayError::Timeout { .. }))
+    }
+}
+
+/// Does one input with `attempt` on browser `n` of `pool`: a browser that crashed or hangs is
+/// replaced and the attempt made once more; an unreadable input or a failed attempt becomes an
+/// `error` entry; the events of a recording that did not pass are kept (for the HTML report's
+/// replay, and in the report folder for `merge-reports`).
+pub(crate) async fn on_a_browser<E: AttemptError>(
+    pool: &BrowserPool,
+    n: usize,
+    input: Input,
+    judging: &Judging,
+    attempt: impl AsyncFn(&BrowserSession, &Recording) -> Result<RecordingReport, E>,
+) -> Done {
+    let started = Instant::now();
     let recording = match input {
         Input::Ready { recording, .. } => recording,
         Input::Unreadable {
@@ -329,37 +393,36 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
         }
     };
     let mut lease = pool.lease(n).await;
-    let mut outcome = run_recording(&lease.session, &recording, &plans, opts).await;
-    // A browser that crashed or hangs is replaced and the recording tried once more.
-    if let Err(e) = &outcome
-        && !e.is_input_error()
-    {
-        let hung = matches!(e, RunError::Replay(replay::ReplayError::Timeout { .. }));
-        if hung || !pool.healthy(&lease).await {
-            let first = e.to_string();
-            tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
-            outcome = match pool.replace(&lease).await {
-                Ok(()) => {
-                    lease = pool.lease(n).await;
-                    run_recording(&lease.session, &recording, &plans, opts)
-                        .await
-                        .map_err(|e| {
-                            RunError::Output(format!("{e} (after a retry; first attempt: {first})"))
+    // The error's message, and whether it is the input's fault.
+    let outcome: Result<RecordingReport, (String, bool)> =
+        match attempt(&lease.session, &recording).await {
+            Ok(report) => Ok(report),
+            Err(e) if e.is_input_error() => Err((e.to_string(), true)),
+            Err(e) if e.is_hang() || !pool.healthy(&lease).await => {
+                let first = e.to_string();
+                tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
+                match pool.replace(&lease).await {
+                    Ok(()) => {
+                        lease = pool.lease(n).await;
+                        attempt(&lease.session, &recording).await.map_err(|e| {
+                            (
+                                format!("{e} (after a retry; first attempt: {first})"),
+                                false,
+                            )
                         })
+                    }
+                    Err(e) => Err((
+                        format!("{first}; the browser could not be restarted: {e}"),
+                        false,
+                    )),
                 }
-                Err(e) => Err(RunError::Output(format!(
-                    "{first}; the browser could not be restarted: {e}"
-                ))),
-            };
-        }
-    }
+            }
+            Err(e) => Err((e.to_string(), false)),
+        };
     let mut replay = None;
     if !matches!(&outcome, Ok(r) if r.status == RecordingStatus::Pass) {
-        // Keep the events of a failing (or failed) recording for the HTML report's replay, and in
-        // the report folder for `merge-reports`.
         let events = crate::report::html::replay_payload(&recording);
-        if let Err(e) = opts
-            .judging
+        if let Err(e) = judging
             .report
             .write(&ReportDir::replay(&recording.id), &events)
         {
@@ -372,12 +435,12 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
         }
-        Err(e) => error_report(
+        Err((error, input_error)) => error_report(
             recording.id.clone(),
             recording.source.clone(),
             Some(recording.format),
-            e.to_string(),
-            e.is_input_error(),
+            error,
+            input_error,
             started,
         ),
     };

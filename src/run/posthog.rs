@@ -60,6 +60,7 @@ mod tests {
             varying_pixels: None,
             varying_regions: None,
             duration_ms: None,
+            recorded: None,
             thumbnail: None,
             posthog_url: None,
             extras: Extras::new(),

@@ -262,7 +262,7 @@ impl Context {
     }
 
     /// Writes one of the checkpoint's report images; returns its path in the report.
-    fn write_image(&self, image: Image, name: &str, bytes: &[u8]) -> Result<String, RunError> {
+    pub fn write_image(&self, image: Image, name: &str, bytes: &[u8]) -> Result<String, RunError> {
         let rel = ReportDir::image(image, &self.recording_id, self.window.as_deref(), name);
         self.judging
             .report
@@ -306,6 +306,7 @@ impl Context {
             varying_pixels: None,
             varying_regions: None,
             duration_ms: Some(shot.elapsed.as_millis() as u64),
+            recorded: None,
             thumbnail: None,
             posthog_url: None,
             extras: Extras::new(),

@@ -231,6 +231,7 @@ mod tests {
                 "jobs",
                 "plan",
                 "viewport",
+                "drive",
                 "sources"
             ]
         );

@@ -1,6 +1,7 @@
-//! The settings as command-line flags, built from the table: [`SettingFlags`] (every setting; what
-//! `reel run` takes) and [`PlanFlags`] (the checkpoint settings; what `reel replay` takes). Each
-//! is a [`Layer`] holding only what was given.
+//! The settings as command-line flags, built from the table: [`SettingFlags`] (every setting but
+//! drive's; what `reel run` takes), [`DriveFlags`] (every setting; what `reel drive` takes) and
+//! [`PlanFlags`] (the checkpoint settings; what `reel replay` takes). Each is a [`Layer`] holding
+//! only what was given.
 
 use super::{FlagKind, Group, Layer, Spec};
 use clap::builder::ValueParser;
@@ -82,8 +83,14 @@ macro_rules! flag_group {
 }
 
 flag_group!(
-    /// Every setting as a flag (`reel run`: the top layer over `REEL_*` and `reel.toml`).
+    /// Every setting but drive's as a flag (`reel run`: the top layer over `REEL_*` and
+    /// `reel.toml`).
     SettingFlags (layered: true): Run, Comparison, Checkpoints
+);
+
+flag_group!(
+    /// Every setting as a flag (`reel drive`: the top layer over `REEL_*` and `reel.toml`).
+    DriveFlags (layered: true): Run, Comparison, Checkpoints, Drive
 );
 
 flag_group!(

@@ -1,9 +1,10 @@
-//! The settings of `reel run` (and of every command that replays and compares): one table, at the
-//! bottom of this file, declares each setting once — field, type, default, `REEL_*` variable,
-//! `reel.toml` key, flag and doc — and everything else is derived from it:
+//! The settings of `reel run` and `reel drive` (and of every command that replays and compares):
+//! one table, at the bottom of this file, declares each setting once — field, type, default,
+//! `REEL_*` variable, `reel.toml` key, flag and doc — and everything else is derived from it:
 //!
 //! - [`Layer`]: what one source of settings says (every field optional), and [`Layer::over`];
-//! - the sources: [`Layer::from_env`], the flags ([`SettingFlags`], [`PlanFlags`]) and `reel.toml`
+//! - the sources: [`Layer::from_env`], the flags ([`SettingFlags`], [`DriveFlags`], [`PlanFlags`])
+//!   and `reel.toml`
 //!   ([`Config`], whose keys are the table's);
 //! - [`Settings`]: the layers over the defaults, checked ([`Settings::resolve`]);
 //! - [`ENV_VARS`], [`SETTINGS`] (the table as data, for docs and help) and [`ReportSettings`], the
@@ -17,8 +18,10 @@ mod flags;
 mod value;
 
 pub use file::{Config, DEFAULT_FILE};
-pub use flags::{PlanFlags, SettingFlags};
+pub use flags::{DriveFlags, PlanFlags, SettingFlags};
 pub use value::{Millis, Offset, SettingValue, TomlError, TomlValue, Viewport};
+
+use crate::drive::url_map::UrlSpec;
 
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance, UpdateMode};
 use crate::plan::{Mode, PlanOptions};
@@ -97,6 +100,8 @@ pub enum Group {
     Comparison,
     /// Which moments are captured (also the flags of `reel replay`).
     Checkpoints,
+    /// `reel drive` only: the build under test.
+    Drive,
 }
 
 impl Group {
@@ -105,6 +110,7 @@ impl Group {
             Group::Run => "Run",
             Group::Comparison => "Comparison",
             Group::Checkpoints => "Checkpoints",
+            Group::Drive => "Drive",
         }
     }
 }
@@ -552,6 +558,17 @@ settings! {
         env: "REEL_VIEWPORT",
         flag: Flag::new("viewport", "WxH", Value),
         group: Checkpoints,
+        check: any,
+        report: no,
+    }
+    /// `reel drive`: the build under test. `TO` maps the origin of the recordings' page loads to
+    /// it; `FROM=TO` maps the recorded origin FROM (repeat for several origins). Path, query and
+    /// hash are kept.
+    url: [UrlSpec; ','] = Vec::new(), "none (required by reel drive)" {
+        key: "drive.url",
+        env: "REEL_URL",
+        flag: Flag::new("url", "[FROM=]TO", Repeated),
+        group: Drive,
         check: any,
         report: no,
     }

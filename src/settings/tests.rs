@@ -199,7 +199,7 @@ fn bad_values_are_errors_that_name_where() {
 
 #[test]
 fn every_setting_has_its_own_key_variable_and_flag() {
-    assert_eq!(SETTINGS.len(), 17);
+    assert_eq!(SETTINGS.len(), 18);
     assert_eq!(ENV_VARS.len(), SETTINGS.len());
     for (i, a) in SETTINGS.iter().enumerate() {
         assert!(a.env.starts_with("REEL_"), "{}", a.field);
@@ -268,6 +268,68 @@ fn flags_say_only_what_was_given() {
     let r = Settings::resolve(plan, &HOST).unwrap();
     assert_eq!(r.settle_ms, Millis(0), "negative waits mean none");
     assert!(flags::<PlanFlags>(&["--threshold", "0.2"]).is_err());
+    // `reel run` has no --url; `reel drive` has every setting.
+    assert!(flags::<SettingFlags>(&["--url", "http://127.0.0.1:3000"]).is_err());
+    let drive = flags::<DriveFlags>(&["--url", "http://127.0.0.1:3000", "--threshold", "0.2"])
+        .unwrap()
+        .layer;
+    assert_eq!(drive.threshold, Some(0.2));
+    assert_eq!(drive.url.as_ref().map(Vec::len), Some(1));
+}
+
+#[test]
+fn the_build_under_test_from_every_layer() {
+    let spec = |from: Option<&str>, to: &str| UrlSpec {
+        from: from.map(str::to_string),
+        to: to.to_string(),
+    };
+    let file =
+        parse("[drive]\nurl = [\"https://app.example.com=http://127.0.0.1:3000\"]\n").unwrap();
+    assert_eq!(
+        file.layer.url,
+        Some(vec![spec(
+            Some("https://app.example.com"),
+            "http://127.0.0.1:3000"
+        )])
+    );
+    let env = env(&[(
+        "REEL_URL",
+        "http://a.test=http://127.0.0.1:1,http://b.test=http://127.0.0.1:2",
+    )]);
+    assert_eq!(env.url.as_ref().map(Vec::len), Some(2));
+    let given = flags::<DriveFlags>(&[
+        "--url",
+        "http://127.0.0.1:4000/",
+        "--url",
+        "http://b.test=http://127.0.0.1:5",
+    ])
+    .unwrap()
+    .layer;
+    let r = Settings::resolve(given.over(env).over(file.layer.clone()), &HOST).unwrap();
+    assert_eq!(
+        r.url,
+        vec![
+            spec(None, "http://127.0.0.1:4000"),
+            spec(Some("http://b.test"), "http://127.0.0.1:5")
+        ],
+        "the flags' list replaces the others"
+    );
+    assert!(
+        Settings::resolve(Layer::default(), &HOST)
+            .unwrap()
+            .url
+            .is_empty()
+    );
+    let e = parse("[drive]\nurl = [\"http://127.0.0.1:3000/app\"]\n").unwrap_err();
+    assert!(
+        e.starts_with("reel.toml:2:8: drive.url: ") && e.contains("origin only"),
+        "{e}"
+    );
+    let e = parse("[drive]\nurl = \"http://127.0.0.1:3000\"\n").unwrap_err();
+    assert!(e.contains("expected an array"), "{e}");
+    let e = Layer::from_env(|k| (k == "REEL_URL").then(|| "ftp://x".into())).unwrap_err();
+    assert!(e.starts_with("REEL_URL: ") && e.contains("not http"), "{e}");
+    assert!(flags::<DriveFlags>(&["--url", "nope"]).is_err());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! flag) and from a `reel.toml` value.
 
 use crate::compare::{MaskColor, Rect, UpdateMode};
+use crate::drive::url_map::UrlSpec;
 use crate::duration::{self, Bare};
 use crate::plan::Mode;
 use clap::builder::{EnumValueParser, ValueParser};
@@ -192,6 +193,19 @@ impl SettingValue for Rect {
 impl SettingValue for MaskColor {
     fn from_text(text: &str) -> Result<Self, String> {
         text.trim().parse()
+    }
+
+    fn from_toml(value: &TomlValue<'_>, _: &Path) -> Result<Self, TomlError> {
+        from_string(value, Self::from_text)
+    }
+}
+
+/// `reel drive`'s `[FROM=]TO`.
+impl SettingValue for UrlSpec {
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse()
+            .map_err(|e: crate::drive::url_map::UrlMapError| e.to_string())
     }
 
     fn from_toml(value: &TomlValue<'_>, _: &Path) -> Result<Self, TomlError> {

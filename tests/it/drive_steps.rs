@@ -382,7 +382,27 @@ fn the_fixture_page_exercises_every_strategy_and_the_ambiguity_rule() {
         assert_eq!(remove["hover"], json!(["path #list > li"]));
         assert_eq!(by_html("hidden-field")["hidden_field"], true);
         let point = by_html("<div data-case=\"path\">");
-        assert!(point["locators"].as_array().unwrap().last().unwrap().as_str().unwrap().starts_with("point "));
+        let point_locator = point["locators"].as_array().unwrap().last().unwrap().as_str().unwrap();
+        assert_eq!(point_locator.strip_prefix("point ").map(|s| s.ends_with(" div")), Some(true));
+        // What sits under the point now counts only when it is the kind of element recorded.
+        let swapped = eval(&page, &format!(
+            r##"(() => {{
+              const sel = {sel};
+              const L = __reelLocate;
+              const count = (s) => L.resolve({{ strategy: "point", selector: s }}, document).length;
+              const old = document.querySelector("#stage > div");
+              const before = count(sel);
+              const swap = document.createElement("span");
+              swap.style.cssText = "position:absolute;left:20px;top:10px;width:40px;height:30px;display:block";
+              old.replaceWith(swap);
+              const after = [count(sel), count(sel.replace(/ div$/, " span")), count(sel.replace(/ div$/, ""))];
+              swap.replaceWith(old);
+              return [before].concat(after);
+            }})()"##,
+            sel = json!(point_locator.strip_prefix("point ").unwrap())
+        ))
+        .await;
+        assert_eq!(swapped, json!([1, 0, 1, 0]), "{point_locator}");
         insta::assert_snapshot!("fixture_locators", table);
 
         let frame = eval(&page, FRAME_JS).await;

@@ -5,6 +5,7 @@
 //! `reel` child and the browser it started.
 
 mod common;
+mod drive_support;
 #[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch_support;
 
@@ -14,6 +15,7 @@ mod ci;
 mod cli;
 mod config;
 mod diff;
+mod drive;
 mod drive_steps;
 #[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch;

@@ -1,0 +1,125 @@
+//! `reel drive [RECORDING...] --url [FROM=]TO`: re-perform the recordings' user actions against a
+//! running build, compare its screenshots and console errors with the baselines, report; without
+//! RECORDING arguments, the `[[sources]]` of `reel.toml`. The work is in [`crate::drive`].
+
+use super::Failure;
+use super::browser_args::BrowserArgs;
+use super::limits::LimitArgs;
+use crate::drive::runner::{self, DriveOptions};
+use crate::drive::url_map::UrlMapError;
+use crate::exit::{Classed, Outcome};
+use crate::report::{self, ReportSettings};
+use crate::run::Shard;
+use crate::run::inputs::{self, InputsError, Request};
+use crate::settings::{Config, DriveFlags, Host, Layer, Settings};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct DriveArgs {
+    /// Recording files (any supported format, gzip or not). None: the `[[sources]]` of reel.toml.
+    pub recordings: Vec<PathBuf>,
+    /// Settings file (default: ./reel.toml when it exists). Settings layer as: defaults <
+    /// reel.toml < REEL_* environment variables < flags.
+    #[arg(long, value_name = "PATH", env = "REEL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Fetch the sources' recordings again even when already in the cache.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Drive only shard I of N (1-based, e.g. 2/4), split as `reel run --shard` splits.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// No progress and no line per recording: only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Put PREFIX before the image paths of junit.xml's [[ATTACHMENT|…]] lines.
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub junit_prefix: String,
+    #[command(flatten)]
+    pub settings: DriveFlags,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
+    let started = Instant::now();
+    let config = Config::load(args.config.as_deref()).map_err(Classed::input)?;
+    let env = Layer::from_env(|name| std::env::var(name).ok()).map_err(Classed::input)?;
+    let layers = args
+        .settings
+        .layer
+        .clone()
+        .over(env)
+        .over(config.layer.clone());
+    let settings = Settings::resolve(layers, &Host::current()).map_err(Classed::input)?;
+    let browser = args.browser.browser_options()?;
+    let opts = DriveOptions::new(&settings, args.browser.replay_options(), browser.timeout);
+    if opts.urls.is_empty() {
+        return Err(Classed::input(UrlMapError::Missing.to_string()).into());
+    }
+
+    let print_all = |e: &InputsError| {
+        if let InputsError::NothingReadable(all) = e {
+            for message in &all[..all.len().saturating_sub(1)] {
+                eprintln!("error: {message}");
+            }
+        }
+    };
+    let gathered = inputs::gather(&Request {
+        recordings: &args.recordings,
+        config: &config,
+        cache: &settings.cache,
+        refresh: args.refresh,
+        limits: &args.limits.limits(),
+        shard: args.shard,
+    })
+    .await
+    .inspect_err(print_all)?;
+    if gathered.sources_gave_none {
+        eprintln!(
+            "note: the sources of {} gave no recordings (see their filters)",
+            config.name()
+        );
+    }
+    let inputs = runner::check_inputs(gathered.inputs, &opts.urls).inspect_err(print_all)?;
+    runner::reachable(&opts.urls).await?;
+
+    let ci = report::Github::from_env(|name| std::env::var(name).ok());
+    let progress = report::terminal::Progress::new(args.quiet);
+    let finished = runner::run(
+        inputs,
+        &opts,
+        &browser,
+        ReportSettings::from(&settings),
+        started,
+        &progress,
+    )
+    .await;
+    progress.finish();
+    let finished = finished?;
+
+    opts.run
+        .judging
+        .report
+        .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
+        .map_err(|e| {
+            Classed::infra(format!(
+                "writing the report to {}: {e}",
+                settings.out.display()
+            ))
+        })?;
+    let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
+    print!("{}", String::from_utf8_lossy(&summary));
+    if ci.actions {
+        print!(
+            "{}",
+            String::from_utf8_lossy(&report::github::annotations(&finished.report))
+        );
+    }
+    if !finished.complete {
+        return Err(crate::exit::Interrupted::BROWSERS.into());
+    }
+    Ok(finished.report.outcome()?)
+}

@@ -1,0 +1,555 @@
+//! The runner behind `reel drive`: for each recording, its steps and checkpoints per window, the
+//! live drive against the build (see [`super::live`]) and, alongside on another page, the replay
+//! of the recording for the recorded frame at each checkpoint; then the verdicts of `reel run`
+//! ([`Judging`]: same baselines, update policy and statuses), the live console errors against the
+//! approved ones, and every step's outcome. A step that no longer resolves, or fails, fails the
+//! recording. The browsers, retries, kept events and the report's assembly are `run`'s.
+
+use super::live::{Live, LiveOptions, LiveResult, WindowDrive};
+use super::url_map::{UrlMap, UrlMapError, UrlSpec};
+use super::{DriveError, DriveExtras, Step, locate, steps};
+use crate::exit::{Classified, ErrorClass};
+use crate::plan::{self, Checkpoint};
+use crate::recording::{EventFacts, EventType, Recording, WindowStream};
+use crate::replay::{
+    self, BrowserOptions, BrowserPool, BrowserSession, ConsoleSource, ReplayError, ReplayOptions,
+    Shot,
+};
+use crate::report::{
+    CheckpointReport, CheckpointStatus, ConsoleError, Extras, Image, RecordingReport,
+    RecordingStatus, ReportSettings,
+};
+use crate::run::inputs::{Input, InputsError};
+use crate::run::verdict::Context;
+use crate::run::{self, AttemptError, DoneSoFar, Finished, RunError, RunOptions, StartError};
+use crate::settings::Settings;
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Everything that shapes a drive.
+#[derive(Debug, Clone)]
+pub struct DriveOptions {
+    /// Judging (baselines, report folder, update policy, comparison, masks), planning, the
+    /// recorded frames' replay and jobs (recordings driven at once): as `run`'s.
+    pub run: RunOptions,
+    /// `--url` values.
+    pub urls: Vec<UrlSpec>,
+    pub live: LiveOptions,
+}
+
+impl DriveOptions {
+    /// A drive as `settings` say; `replay` shapes the replays of the recordings (locating the
+    /// steps, the recorded frames), `timeout` bounds every browser call of the live pages.
+    pub fn new(settings: &Settings, replay: ReplayOptions, timeout: Duration) -> DriveOptions {
+        let run = RunOptions::new(settings, replay, 1);
+        let live = LiveOptions {
+            timeout,
+            settle_budget: run.replay.settle_budget,
+            mask_selectors: settings.mask_selectors.clone(),
+            viewport_override: settings.viewport.map(|v| (v.width, v.height)),
+            ..LiveOptions::default()
+        };
+        DriveOptions {
+            run,
+            urls: settings.url.clone(),
+            live,
+        }
+    }
+}
+
+/// Errors that end one recording's drive.
+#[derive(Debug, thiserror::Error)]
+pub enum DriveRunError {
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Prepare(#[from] DriveError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("{recording}: {error}")]
+    Url {
+        recording: String,
+        error: UrlMapError,
+    },
+    #[error(
+        "{recording}: no page loads (no Meta event with a URL): reel drive needs the URL each window opened"
+    )]
+    NoPageLoads { recording: String },
+}
+
+impl AttemptError for DriveRunError {
+    fn is_input_error(&self) -> bool {
+        match self {
+            DriveRunError::Replay(e) => e.is_input_error(),
+            DriveRunError::Prepare(e) => e.is_input_error(),
+            DriveRunError::Run(e) => e.is_input_error(),
+            DriveRunError::Url { .. } | DriveRunError::NoPageLoads { .. } => true,
+        }
+    }
+
+    fn is_hang(&self) -> bool {
+        matches!(
+            self,
+            DriveRunError::Replay(ReplayError::Timeout { .. })
+                | DriveRunError::Prepare(DriveError::Replay(ReplayError::Timeout { .. }))
+                | DriveRunError::Run(RunError::Replay(ReplayError::Timeout { .. }))
+        )
+    }
+}
+
+/// The build under test does not answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the build under test at {origin} is unreachable: {why}")]
+pub struct Unreachable {
+    pub origin: String,
+    pub why: String,
+}
+
+impl Classified for Unreachable {
+    fn class(&self) -> ErrorClass {
+        ErrorClass::Infra
+    }
+}
+
+/// The recorded page loads (Meta hrefs) of every window.
+pub fn page_urls(recording: &Recording) -> Vec<String> {
+    recording
+        .windows
+        .iter()
+        .flat_map(|w| w.events.iter())
+        .filter(|e| e.kind == EventType::Meta)
+        .filter_map(|e| match e.facts() {
+            EventFacts::Meta { href: Some(h), .. } => Some(h),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Checks what can be checked without a browser: the `--url` mapping fits, and there are page
+/// loads to start from.
+pub fn check(recording: &Recording, urls: &[UrlSpec]) -> Result<UrlMap, DriveRunError> {
+    let pages = page_urls(recording);
+    if pages.is_empty() {
+        return Err(DriveRunError::NoPageLoads {
+            recording: recording.source.clone(),
+        });
+    }
+    UrlMap::resolve(urls, &pages).map_err(|error| DriveRunError::Url {
+        recording: recording.source.clone(),
+        error,
+    })
+}
+
+/// Checks every input before a browser starts: a recording the `--url` values do not fit (or
+/// without page loads) becomes an input-error entry; when no input is left to drive, the error
+/// names each one.
+pub fn check_inputs(inputs: Vec<Input>, urls: &[UrlSpec]) -> Result<Vec<Input>, InputsError> {
+    if urls.is_empty() {
+        return Err(InputsError::NothingReadable(vec![
+            UrlMapError::Missing.to_string(),
+        ]));
+    }
+    let inputs: Vec<Input> = inputs
+        .into_iter()
+        .map(|i| match i {
+            Input::Ready {
+                recording,
+                linked_at,
+            } => match check(&recording, urls) {
+                Ok(_) => Input::Ready {
+                    recording,
+                    linked_at,
+                },
+                Err(e) => Input::Unreadable {
+                    source: recording.source.clone(),
+                    error: e.to_string(),
+                    input_error: true,
+                },
+            },
+            other => other,
+        })
+        .collect();
+    let bad: Vec<String> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Unreadable {
+                error,
+                input_error: true,
+                ..
+            } => Some(error.clone()),
+            _ => None,
+        })
+        .collect();
+    if !bad.is_empty() && bad.len() == inputs.len() {
+        return Err(InputsError::NothingReadable(bad));
+    }
+    Ok(inputs)
+}
+
+/// Fails when a build under test does not accept connections (within 10 s).
+pub async fn reachable(urls: &[UrlSpec]) -> Result<(), Unreachable> {
+    let mut origins: Vec<&str> = urls.iter().map(|u| u.to.as_str()).collect();
+    origins.sort();
+    origins.dedup();
+    for origin in origins {
+        let fail = |why: String| Unreachable {
+            origin: origin.to_string(),
+            why,
+        };
+        let url = url::Url::parse(origin).map_err(|e| fail(e.to_string()))?;
+        let host = url
+            .host_str()
+            .unwrap_or("")
+            .trim_matches(['[', ']'])
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+        match tokio::time::timeout(Duration::from_secs(10), connect).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(fail(e.to_string())),
+            Err(_) => return Err(fail("no answer within 10 s".into())),
+        }
+    }
+    Ok(())
+}
+
+/// Drives `inputs` (checked with [`check_inputs`]) in browsers started (or attached to) as
+/// `browser` says, at most `jobs` recordings at once, `on_done` seeing each as it finishes, and
+/// returns the report; `started` is when the command started. As `run::run`: the report folder
+/// cleared first, a crashed or hung browser replaced and the recording retried once, Ctrl-C /
+/// SIGTERM ending the drive early with a partial report.
+pub async fn run(
+    inputs: Vec<Input>,
+    opts: &DriveOptions,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    observer: &dyn run::Observer,
+) -> Result<Finished, StartError> {
+    run::in_browsers(
+        inputs,
+        &opts.run.judging,
+        browser,
+        settings,
+        started,
+        async |pool, inputs, sink| drive_all(pool, inputs, opts, sink, observer).await,
+    )
+    .await
+}
+
+async fn drive_all(
+    pool: &BrowserPool,
+    inputs: Vec<Input>,
+    opts: &DriveOptions,
+    finished: DoneSoFar,
+    observer: &dyn run::Observer,
+) {
+    let planned = |input: &Input| match input {
+        Input::Ready { recording, .. } => recording
+            .windows
+            .iter()
+            .map(|w| plan::plan(w, &opts.run.plan).len())
+            .sum(),
+        Input::Unreadable { .. } => 0,
+    };
+    let checkpoints: Vec<usize> = inputs.iter().map(planned).collect();
+    observer.planned(inputs.len(), checkpoints.iter().sum());
+    let mut stream = futures::stream::iter(inputs.into_iter().enumerate())
+        .map(|(i, input)| async move {
+            let done = run::on_a_browser(
+                pool,
+                i,
+                input,
+                &opts.run.judging,
+                async |session: &BrowserSession, recording: &Recording| {
+                    drive_recording(session, recording, opts).await
+                },
+            )
+            .await;
+            (i, done)
+        })
+        .buffer_unordered(opts.run.jobs.max(1));
+    while let Some((i, done)) = stream.next().await {
+        observer.done(&done.report, checkpoints[i]);
+        if let Ok(mut f) = finished.lock() {
+            f.insert(i, done);
+        }
+    }
+}
+
+/// The windows in the order the recording opens them.
+fn windows_in_order(recording: &Recording) -> Vec<&WindowStream> {
+    let mut windows: Vec<&WindowStream> = recording.windows.iter().collect();
+    windows.sort_by_key(|w| w.start_ms());
+    windows
+}
+
+async fn drive_recording(
+    session: &BrowserSession,
+    recording: &Recording,
+    opts: &DriveOptions,
+) -> Result<RecordingReport, DriveRunError> {
+    let map = Arc::new(check(recording, &opts.urls)?);
+    let windows = windows_in_order(recording);
+    let replay_opts = ReplayOptions {
+        lanes: 1,
+        ..opts.run.replay.clone()
+    };
+    let plans: Vec<Vec<Checkpoint>> = windows
+        .iter()
+        .map(|w| plan::plan(w, &opts.run.plan))
+        .collect();
+    let started = Instant::now();
+    // The recorded frames need no steps: their replay runs beside locating and driving.
+    let recorded = async {
+        let mut frames: Vec<BTreeMap<String, Shot>> = Vec::new();
+        for (w, plan) in windows.iter().zip(&plans) {
+            let shots = match replay::capture_window(session, &recording.id, w, plan, &replay_opts)
+                .await
+            {
+                Ok(c) => c.shots,
+                Err(e) => {
+                    tracing::warn!("{}: window {}: no recorded frames: {e}", recording.id, w.id);
+                    Vec::new()
+                }
+            };
+            frames.push(
+                shots
+                    .into_iter()
+                    .map(|s| (s.checkpoint.name.clone(), s))
+                    .collect(),
+            );
+        }
+        tracing::debug!(
+            "{}: recorded frames replayed in {} ms",
+            recording.id,
+            started.elapsed().as_millis()
+        );
+        frames
+    };
+    let work = async {
+        let extracted: Vec<Vec<Step>> = windows.iter().map(|w| steps::extract(w)).collect();
+        let ahead: Vec<(&WindowStream, &[Step])> = windows
+            .iter()
+            .copied()
+            .zip(extracted.iter().map(Vec::as_slice))
+            .collect();
+        // The live tabs open and the first page loads while the steps are located.
+        let locating =
+            futures::future::join_all(windows.iter().zip(&extracted).map(|(w, steps)| async {
+                let mut steps = steps.clone();
+                locate::locate_steps(session, w, &mut steps, &replay_opts)
+                    .await
+                    .map(|()| steps)
+            }));
+        let (located, started_live) = tokio::join!(
+            locating,
+            Live::start(session, &ahead, map.clone(), &opts.live)
+        );
+        let live = started_live?;
+        tracing::debug!(
+            "{}: steps located in {} ms",
+            recording.id,
+            started.elapsed().as_millis()
+        );
+        let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
+        for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
+            match steps {
+                Ok(steps) => drives.push(WindowDrive {
+                    window: w,
+                    steps,
+                    plan,
+                }),
+                Err(e) => {
+                    live.discard(session).await;
+                    return Err(e.into());
+                }
+            }
+        }
+        let driven = live
+            .drive(session, &drives, &opts.live, &locate::confidence)
+            .await?;
+        tracing::debug!(
+            "{}: driven by {} ms",
+            recording.id,
+            started.elapsed().as_millis()
+        );
+        Ok::<_, DriveRunError>((drives, driven))
+    };
+    let (work, recorded) = tokio::join!(work, recorded);
+    let (drives, driven) = work?;
+    judge(recording, opts, &drives, driven, recorded).await
+}
+
+/// Verdicts for every checkpoint, the console and the steps.
+async fn judge(
+    recording: &Recording,
+    opts: &DriveOptions,
+    drives: &[WindowDrive<'_>],
+    driven: LiveResult,
+    mut recorded: Vec<BTreeMap<String, Shot>>,
+) -> Result<RecordingReport, DriveRunError> {
+    let several = recording.windows.len() > 1;
+    let judging = &opts.run.judging;
+    let mut checkpoints = Vec::new();
+    let mut console_errors = Vec::new();
+    for (w, (drive, live)) in drives.iter().zip(&driven.windows).enumerate() {
+        let label = several.then(|| drive.window.id.clone());
+        let ctx = Arc::new(Context::new(&recording.id, label.clone(), judging));
+        for c in &live.console {
+            console_errors.push(ConsoleError {
+                window: live.window.clone(),
+                source: ConsoleSource::Live,
+                t_ms: c.t_ms,
+                message: c.message.clone(),
+            });
+        }
+        let mut by_name: BTreeMap<String, CheckpointReport> = BTreeMap::new();
+        // Every shot compared and written at once, on the blocking pool (every core).
+        let mut judged = Vec::with_capacity(live.shots.len());
+        for shot in live.shots.clone() {
+            let ctx = ctx.clone();
+            let recorded_frame = recorded
+                .get_mut(w)
+                .and_then(|r| r.remove(&shot.checkpoint.name));
+            judged.push(tokio::task::spawn_blocking(
+                move || -> Result<CheckpointReport, RunError> {
+                    let verdict = ctx.judge(&shot)?;
+                    let name = shot.checkpoint.name.clone();
+                    let png = shot.png.clone();
+                    let mut report = ctx.settle(verdict, shot, None, None)?;
+                    if report.actual.is_none() {
+                        report.actual = Some(ctx.write_image(Image::Actual, &name, &png)?);
+                    }
+                    if let Some(frame) = recorded_frame {
+                        report.recorded =
+                            Some(ctx.write_image(Image::Recorded, &name, &frame.png)?);
+                    }
+                    Ok(report)
+                },
+            ));
+        }
+        for task in judged {
+            let report = task
+                .await
+                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
+            by_name.insert(report.name.clone(), report);
+        }
+        for (cp, why) in &live.missed {
+            by_name.insert(cp.name.clone(), missed(cp, label.clone(), why));
+        }
+        checkpoints.extend(by_name.into_values());
+    }
+    let console = judging.console(&recording.id, console_errors)?;
+    let step_failed = driven.steps.iter().any(|s| s.status.is_broken());
+    let failed = checkpoints.iter().any(|c| c.status.is_failure())
+        || (!console.new_errors.is_empty() && !console.accepted)
+        || step_failed;
+    Ok(RecordingReport {
+        id: recording.id.clone(),
+        source: recording.source.clone(),
+        status: if failed {
+            RecordingStatus::Fail
+        } else {
+            RecordingStatus::Pass
+        },
+        error: None,
+        error_kind: None,
+        format: Some(recording.format),
+        duration_ms: 0,
+        session_duration_ms: recording
+            .windows
+            .iter()
+            .map(|w| w.duration_ms())
+            .max()
+            .unwrap_or(0),
+        checkpoints,
+        console,
+        blocked_requests: driven.blocked,
+        canvas: None,
+        posthog: None,
+        extras: DriveExtras {
+            steps: driven.steps,
+            blocked_hosts: driven.blocked_hosts,
+            recorded_answers: driven.answered_from_recording,
+        }
+        .into_extras(),
+    })
+}
+
+/// A checkpoint the live page could not be captured at.
+fn missed(cp: &Checkpoint, window: Option<String>, why: &str) -> CheckpointReport {
+    CheckpointReport {
+        name: cp.name.clone(),
+        window,
+        t_ms: cp.t_ms,
+        reason: cp.reason,
+        viewport: [cp.viewport.0, cp.viewport.1],
+        status: CheckpointStatus::Error,
+        diff_pixels: None,
+        diff_ratio: None,
+        actual: None,
+        baseline: None,
+        diff: None,
+        expected: None,
+        message: Some(why.to_string()),
+        varying_pixels: None,
+        varying_regions: None,
+        duration_ms: None,
+        recorded: None,
+        thumbnail: None,
+        posthog_url: None,
+        extras: Extras::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(rel: &str) -> Recording {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/recordings")
+            .join(rel);
+        crate::recording::load(&path, &Default::default()).unwrap()
+    }
+
+    #[test]
+    fn a_bare_url_maps_the_origin_of_the_page_loads() {
+        let rec = load("todomvc-backbone/rrweb-events.json");
+        let spec: UrlSpec = "http://127.0.0.1:5000".parse().unwrap();
+        let map = check(&rec, &[spec]).unwrap();
+        assert_eq!(
+            map.pairs(),
+            &[(
+                "http://127.0.0.1:8700".to_string(),
+                "http://127.0.0.1:5000".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_recording_without_page_loads_is_an_input_error() {
+        let mut rec = load("todomvc-backbone/rrweb-events.json");
+        for w in &mut rec.windows {
+            w.events.retain(|e| e.kind != EventType::Meta);
+        }
+        let spec: UrlSpec = "http://127.0.0.1:5000".parse().unwrap();
+        let err = check(&rec, std::slice::from_ref(&spec)).unwrap_err();
+        assert!(err.is_input_error());
+        assert!(err.to_string().contains("no page loads"), "{err}");
+        let e = check_inputs(
+            vec![Input::Ready {
+                recording: Box::new(rec),
+                linked_at: Vec::new(),
+            }],
+            &[spec],
+        )
+        .err();
+        assert!(e.unwrap().to_string().contains("no page loads"));
+        let e = check_inputs(Vec::new(), &[]).err();
+        assert!(e.unwrap().to_string().contains("no --url given"));
+    }
+}
