@@ -135,15 +135,24 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
     };
     let mut lease = pool.lease(n).await;
     let mut outcome = run_recording(&lease.session, &recording, opts).await;
-    // A browser that crashed or hangs is replaced and the recording tried once more.
+    // A page or browser that crashed or hangs is replaced and the recording tried once more: in
+    // a new page when only the page's renderer died, else in a new browser.
     if let Err(e) = &outcome
         && !e.is_input_error()
     {
+        let fault = matches!(e, RunError::Replay(r) if r.is_browser_fault());
         let hung = matches!(e, RunError::Replay(replay::ReplayError::Timeout { .. }));
-        if hung || !pool.healthy(&lease).await {
+        let healthy = pool.healthy(&lease).await;
+        if fault || !healthy {
             let first = e.to_string();
-            tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
-            outcome = match pool.replace(&lease).await {
+            let replaced = if healthy && !hung {
+                tracing::warn!("{}: {first}; retrying in a new page", recording.id);
+                Ok(())
+            } else {
+                tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
+                pool.replace(&lease).await
+            };
+            outcome = match replaced {
                 Ok(()) => {
                     lease = pool.lease(n).await;
                     run_recording(&lease.session, &recording, opts)
