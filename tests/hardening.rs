@@ -244,3 +244,81 @@ fn a_killed_browser_is_noticed_within_a_second_and_replaced() {
     assert!(c.line.contains("new browser"), "{}", c.line);
     assert_retried_and_passed(&c);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Recordings made here
+
+/// The events of a small page: Meta, FullSnapshot with `text` in an `<h1>`, a click, a mouse move,
+/// and a recorded console error `error` when given.
+fn page_events(text: &str, error: Option<&str>) -> Vec<serde_json::Value> {
+    serde_json::from_str(&synthetic_recording(text, error)).unwrap()
+}
+
+/// A posthog-blob recording (`["<window>", {event}]` per line) of the given windows.
+fn blob_recording(windows: &[(&str, Vec<serde_json::Value>)]) -> String {
+    let mut out = String::new();
+    for (w, events) in windows {
+        for e in events {
+            out.push_str(&serde_json::json!([w, e]).to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `reel run` against the shared browser, in `dir`, CI mode when `ci`.
+fn run_in(dir: &Path, args: &[&str], ci: bool) -> std::process::Output {
+    let ws = browser_ws();
+    let mut cmd = reel();
+    cmd.current_dir(dir)
+        .arg("run")
+        .args(args)
+        .args(["--browser-ws", &ws]);
+    if ci {
+        cmd.env("CI", "true");
+    }
+    run(&mut cmd)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. junit.xml is XML 1.0 whatever the data
+
+#[test]
+fn junit_xml_parses_with_noncharacters_in_window_ids_and_console_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = blob_recording(&[
+        (
+            "win\u{FFFF}one",
+            page_events("one", Some("bad \u{FFFE} message \u{1} \u{FFFF}")),
+        ),
+        ("win-two", page_events("two", None)),
+    ]);
+    std::fs::write(dir.path().join("odd.jsonl"), rec).unwrap();
+    let o = run_in(dir.path(), &["odd.jsonl"], true);
+    assert_eq!(o.status.code(), Some(1), "missing baselines on CI");
+    let xml = std::fs::read_to_string(dir.path().join("reel-report/junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml)
+        .unwrap_or_else(|e| panic!("junit.xml is not XML: {e}\n{xml}"));
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.attribute("name").unwrap().starts_with("win\u{FFFD}one/")),
+        "{xml}"
+    );
+    let console = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .find(|n| n.attribute("type") == Some("new-console-errors"))
+        .unwrap();
+    assert!(
+        console
+            .attribute("message")
+            .unwrap()
+            .contains("bad \u{FFFD} message"),
+        "{xml}"
+    );
+}

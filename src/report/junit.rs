@@ -1,6 +1,7 @@
 //! `junit.xml` as GitHub test-report actions, GitLab and Jenkins read it: one testsuite per
 //! recording, one testcase per checkpoint plus one for the console. Failures carry the numbers,
-//! and `[[ATTACHMENT|path]]` lines point at the images.
+//! and `[[ATTACHMENT|path]]` lines point at the images. Every string goes through [`xml_text`], so
+//! the file is XML 1.0 whatever a recording holds.
 
 use super::{CheckpointStatus, RecordingStatus, RunReport};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -15,13 +16,13 @@ pub fn render(report: &RunReport) -> Vec<u8> {
 pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
     let mut junit = Report::new("reel");
     for rec in &report.recordings {
-        let mut suite = TestSuite::new(rec.id.as_str());
+        let mut suite = TestSuite::new(xml_text(&rec.id));
         suite.set_time(Duration::from_millis(rec.duration_ms));
         if rec.status == RecordingStatus::Error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(rec.error.clone().unwrap_or_default());
+            status.set_message(xml_text(rec.error.as_deref().unwrap_or_default()));
             let mut case = TestCase::new("replay", status);
-            case.set_classname(rec.id.as_str());
+            case.set_classname(xml_text(&rec.id));
             suite.add_test_case(case);
         }
         for cp in &rec.checkpoints {
@@ -37,13 +38,13 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
                 };
                 let mut s = TestCaseStatus::non_success(kind);
                 s.set_type(cp.status.as_str());
-                s.set_message(checkpoint_message(cp));
+                s.set_message(xml_text(&checkpoint_message(cp)));
                 s
             } else {
                 TestCaseStatus::success()
             };
-            let mut case = TestCase::new(name, status);
-            case.set_classname(rec.id.as_str());
+            let mut case = TestCase::new(xml_text(&name), status);
+            case.set_classname(xml_text(&rec.id));
             // The baseline as copied into the report folder (`expected/`) when there is a copy,
             // so the attachments resolve inside an uploaded artifact.
             let baseline = if cp.expected.is_some() {
@@ -59,7 +60,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
                 .map(|p| format!("[[ATTACHMENT|{prefix}{p}]]"))
                 .collect();
             if !attachments.is_empty() {
-                case.set_system_out(attachments.join("\n"));
+                case.set_system_out(xml_text(&attachments.join("\n")));
             }
             suite.add_test_case(case);
         }
@@ -69,7 +70,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             } else {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_type("new-console-errors");
-                s.set_message(format!(
+                s.set_message(xml_text(&format!(
                     "{} new console error(s): {}",
                     rec.console.new_errors.len(),
                     rec.console
@@ -78,11 +79,11 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
                         .map(|e| e.message.as_str())
                         .collect::<Vec<_>>()
                         .join(" | ")
-                ));
+                )));
                 s
             };
             let mut case = TestCase::new("console", status);
-            case.set_classname(rec.id.as_str());
+            case.set_classname(xml_text(&rec.id));
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
@@ -91,6 +92,18 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
         .to_string()
         .map(String::into_bytes)
         .unwrap_or_default()
+}
+
+/// `text` with every character XML 1.0 does not allow (C0 controls but tab, newline and carriage
+/// return; U+FFFE and U+FFFF; lone surrogates cannot occur in a `str`) replaced by U+FFFD.
+pub fn xml_text(text: &str) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    text.chars()
+        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+        .collect()
 }
 
 fn checkpoint_message(cp: &super::CheckpointReport) -> String {
@@ -102,4 +115,17 @@ fn checkpoint_message(cp: &super::CheckpointReport) -> String {
         m.push_str(&format!(": {msg}"));
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_xml_characters_remain() {
+        assert_eq!(
+            xml_text("a\u{0}b\u{1}\t\n\r\u{FFFE}\u{FFFF}\u{FFFD}\u{10000}\u{7F}é"),
+            "a\u{FFFD}b\u{FFFD}\t\n\r\u{FFFD}\u{FFFD}\u{FFFD}\u{10000}\u{7F}é"
+        );
+    }
 }
