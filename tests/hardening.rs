@@ -322,3 +322,30 @@ fn junit_xml_parses_with_noncharacters_in_window_ids_and_console_messages() {
         "{xml}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. Window ids that share a folder after sanitizing
+
+#[test]
+fn window_ids_that_collide_after_sanitizing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let crafted = reel::recording::sanitize_id("a/b");
+    assert_ne!(crafted, "a/b");
+    let rec = blob_recording(&[
+        ("a/b", page_events("one", None)),
+        (&crafted, page_events("two", None)),
+    ]);
+    std::fs::write(dir.path().join("clash.jsonl"), rec).unwrap();
+    let o = run_in(dir.path(), &["clash.jsonl"], false);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("clash.jsonl") && last.contains("a/b") && last.contains(&crafted),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("snapshots").exists(),
+        "no baselines written"
+    );
+}
