@@ -1,8 +1,54 @@
 //! The one way reel writes files for the user: into a temp file in the target directory, then a
-//! rename, so a killed run leaves the old file or the new one, never half a file.
+//! rename, so a killed run leaves the old file or the new one, never half a file. [`Staged`] is
+//! the same for a file written piece by piece (a download streamed to disk).
 
 use std::io::Write;
 use std::path::Path;
+
+/// A file being written for the user: a temp file in the target's folder that becomes the target
+/// on [`Staged::commit`] (a rename) and is removed if dropped before.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+}
+
+impl Staged {
+    /// A new, empty temp file in `dir` (created when missing); readable and writable.
+    pub fn new_in(dir: &Path) -> std::io::Result<Staged> {
+        std::fs::create_dir_all(dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".reel-tmp-")
+            .tempfile_in(dir)?;
+        Ok(Staged { tmp })
+    }
+
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Where it is being written (for messages).
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Renames the file to `path` (which must be in the same folder), readable by others;
+    /// `durable`: its data is on disk first.
+    pub fn commit(self, path: &Path, durable: bool) -> std::io::Result<()> {
+        // Temp files are private (0600); what reel writes is meant to be read by others too
+        // (report artifacts, baselines in a repository).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.tmp
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        if durable {
+            self.tmp.as_file().sync_data()?;
+        }
+        self.tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
 
 /// Writes `bytes` to `path` atomically, creating parent directories. A killed process leaves the
 /// old file or the new one; for files that must also survive a machine crash, see
@@ -22,24 +68,9 @@ fn write(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".reel-tmp-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    // Temp files are private (0600); what reel writes is meant to be read by others too (report
-    // artifacts, baselines in a repository).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    if durable {
-        tmp.as_file().sync_data()?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let mut staged = Staged::new_in(dir)?;
+    staged.file().write_all(bytes)?;
+    staged.commit(path, durable)
 }
 
 /// Writes `bytes` to `path` (atomically, durably) unless the file already holds exactly these

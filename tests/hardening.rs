@@ -349,3 +349,347 @@ fn window_ids_that_collide_after_sanitizing_are_refused() {
         "no baselines written"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A PostHog double on 127.0.0.1 whose answers each test decides
+
+/// An answer of [`Api`]: status, content type, extra header lines, and a body, either given or
+/// `repeat` copies of `unit` generated while sending (so a test never holds a huge body).
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    content_type: &'static str,
+    headers: String,
+    body: Vec<u8>,
+    repeat: u64,
+    unit: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Answer {
+    fn json(v: serde_json::Value) -> Answer {
+        Answer::body(200, "application/json", v.to_string().into_bytes())
+    }
+
+    fn body(status: u16, content_type: &'static str, body: Vec<u8>) -> Answer {
+        Answer {
+            status,
+            content_type,
+            headers: String::new(),
+            body,
+            repeat: 0,
+            unit: Vec::new(),
+            tail: Vec::new(),
+        }
+    }
+
+    /// `head`, then `repeat` times `unit`, then `tail`.
+    fn generated(head: &[u8], unit: &[u8], repeat: u64, tail: &[u8]) -> Answer {
+        Answer {
+            repeat,
+            unit: unit.to_vec(),
+            tail: tail.to_vec(),
+            ..Answer::body(200, "application/jsonl", head.to_vec())
+        }
+    }
+
+    fn len(&self) -> u64 {
+        self.body.len() as u64 + self.repeat * self.unit.len() as u64 + self.tail.len() as u64
+    }
+}
+
+/// The double: `answer` maps a request target (path and query) to its answer; every target
+/// asked for is logged.
+struct Api {
+    url: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Api {
+    fn start(answer: impl Fn(&str) -> Answer + Send + Sync + 'static) -> Api {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let answer = Arc::new(answer);
+        let seen = log.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let answer = answer.clone();
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match conn.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let target = head.split(' ').nth(1).unwrap_or("/").to_string();
+                    seen.lock().unwrap().push(target.clone());
+                    let a = answer(&target);
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
+                        a.status,
+                        a.content_type,
+                        a.len(),
+                        a.headers
+                    );
+                    let _ = conn.write_all(&a.body);
+                    if a.repeat > 0 {
+                        let per = (1 << 20) / a.unit.len().max(1);
+                        let chunk = a.unit.repeat(per.max(1));
+                        let mut left = a.repeat;
+                        while left > 0 {
+                            let n = left.min(per as u64) as usize;
+                            if conn.write_all(&chunk[..n * a.unit.len()]).is_err() {
+                                return;
+                            }
+                            left -= n as u64;
+                        }
+                    }
+                    let _ = conn.write_all(&a.tail);
+                });
+            }
+        });
+        Api { url, log }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+const PROJECT: &str = "7";
+
+/// The answers of a PostHog project listing `ids`, each a one-block `blob_v2` recording whose
+/// block is `block(id)`.
+fn posthog(
+    ids: Vec<String>,
+    block: impl Fn(&str) -> Answer + Send + Sync + 'static,
+) -> impl Fn(&str) -> Answer + Send + Sync + 'static {
+    move |target: &str| {
+        let base = format!("/api/projects/{PROJECT}/session_recordings/");
+        let Some(rest) = target.strip_prefix(&base) else {
+            return Answer::body(404, "text/plain", b"not here".to_vec());
+        };
+        if rest.is_empty() || rest.starts_with('?') {
+            let results: Vec<_> = ids.iter().map(|i| serde_json::json!({"id": i})).collect();
+            return Answer::json(serde_json::json!({"results": results, "has_next": false}));
+        }
+        let (id, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let id = url_decode(id);
+        if !ids.contains(&id) {
+            return Answer::body(404, "application/json", b"{}".to_vec());
+        }
+        if tail.is_empty() || tail.starts_with('?') {
+            return Answer::json(serde_json::json!({"id": id, "ongoing": false}));
+        }
+        if tail.contains("source=blob_v2") {
+            return block(&id);
+        }
+        Answer::json(serde_json::json!({"sources": [{"source": "blob_v2", "blob_key": "0"}]}))
+    }
+}
+
+fn url_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn fetch(api: &Api, out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut c = reel();
+    c.args(["fetch", "posthog", "--host", &api.url, "--project", PROJECT])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .env("POSTHOG_API_KEY", "phx_test")
+        .env("REEL_RETRY_BASE_MS", "20")
+        .env_remove("POSTHOG_HOST")
+        .env_remove("POSTHOG_PROJECT_ID");
+    c
+}
+
+/// A valid rrweb recording as JSONL lines (Meta, FullSnapshot, one mouse move), and a filler
+/// line of about `pad` bytes (a mouse move with a long, ignored field).
+fn jsonl_head() -> Vec<u8> {
+    page_events("big", None)
+        .iter()
+        .map(|e| format!("[\"w\",{e}]\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn filler_line(pad: usize) -> Vec<u8> {
+    format!(
+        "[\"w\",{{\"type\":3,\"timestamp\":{},\"data\":{{\"source\":1,\"positions\":[],\"pad\":\"{}\"}}}}]\n",
+        1_700_000_002_000i64,
+        "x".repeat(pad)
+    )
+    .into_bytes()
+}
+
+/// Runs `cmd` to its end; returns its output and its peak resident memory in KB.
+fn with_peak_rss(cmd: &mut std::process::Command) -> (std::process::Output, i64) {
+    use std::io::Read;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Reaped below with `wait4`, which reports the peak RSS.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let mut stderr = Vec::new();
+    let _ = err.read_to_end(&mut stderr);
+    let stdout = reader.join().unwrap();
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    use std::os::unix::process::ExitStatusExt;
+    (
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout,
+            stderr,
+        },
+        usage.ru_maxrss,
+    )
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Bounded fetches
+
+#[test]
+fn a_blob_answer_streams_to_disk_in_bounded_memory() {
+    // 300 MB of snapshot lines in one answer.
+    let head = jsonl_head();
+    let line = filler_line(1000);
+    let n = 300_000_000 / line.len() as u64;
+    let api = Api::start(posthog(vec!["big".into()], move |_| {
+        Answer::generated(&head, &line, n, b"")
+    }));
+    let out = tempfile::tempdir().unwrap();
+    let (o, rss_kb) = with_peak_rss(&mut fetch(&api, out.path(), &[]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("300 MB blob answer: peak RSS {} MB", rss_kb / 1024);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let saved = std::fs::metadata(out.path().join("big.jsonl"))
+        .unwrap()
+        .len();
+    assert!(saved > 290_000_000, "{saved}");
+    assert_eq!(names_in(out.path()), ["big.jsonl", "big.meta.json"]);
+    assert!(
+        rss_kb < 150 * 1024,
+        "peak RSS {} MB for a 300 MB answer",
+        rss_kb / 1024
+    );
+}
+
+#[test]
+fn a_recording_over_max_recording_bytes_is_refused_and_nothing_kept() {
+    let head = jsonl_head();
+    let line = filler_line(1000);
+    let api = Api::start(posthog(vec!["huge".into(), "small".into()], move |id| {
+        let n = if id == "huge" { 30_000 } else { 1 };
+        Answer::generated(&head, &line, n, b"")
+    }));
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&mut fetch(
+        &api,
+        out.path(),
+        &["--max-recording-bytes", "10000000"],
+    ));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("huge") && stderr.contains("--max-recording-bytes"),
+        "{stderr}"
+    );
+    assert_eq!(
+        names_in(out.path()),
+        ["small.jsonl", "small.meta.json"],
+        "nothing of the refused recording is kept"
+    );
+    let tries = api
+        .log()
+        .iter()
+        .filter(|t| t.contains("huge/snapshots/?source=blob_v2"))
+        .count();
+    assert_eq!(tries, 1, "a recording over the bound is not retried");
+}
+
+#[test]
+fn a_huge_list_answer_is_refused_in_bounded_memory() {
+    let api = Api::start(|target: &str| {
+        if target.contains("/session_recordings/?") {
+            let mut a = Answer::generated(
+                br#"{"has_next": false, "results": [{"id": "a", "pad": ""#,
+                b"xxxxxxxxxxxxxxxx",
+                100_000_000 / 16,
+                br#""}]}"#,
+            );
+            a.content_type = "application/json";
+            a
+        } else {
+            Answer::body(404, "application/json", b"{}".to_vec())
+        }
+    });
+    let out = tempfile::tempdir().unwrap();
+    let (o, rss_kb) = with_peak_rss(&mut fetch(&api, out.path(), &[]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("100 MB list answer: peak RSS {} MB", rss_kb / 1024);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("larger than"), "{stderr}");
+    assert!(rss_kb < 150 * 1024, "peak RSS {} MB", rss_kb / 1024);
+    assert!(names_in(out.path()).is_empty());
+}
+
+#[test]
+fn an_object_over_max_recording_bytes_is_not_copied() {
+    let src = tempfile::tempdir().unwrap();
+    let mut big = jsonl_head();
+    for _ in 0..2000 {
+        big.extend(filler_line(1000));
+    }
+    std::fs::write(src.path().join("big.jsonl"), &big).unwrap();
+    std::fs::write(src.path().join("small.jsonl"), jsonl_head()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = run(reel()
+        .arg("fetch")
+        .arg(format!("file://{}/", src.path().display()))
+        .arg("--out")
+        .arg(out.path())
+        .args(["--max-recording-bytes", "1000000"]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("big.jsonl") && stderr.contains("--max-recording-bytes"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(out.path()), ["small.jsonl"]);
+}

@@ -40,6 +40,10 @@ pub struct FetchArgs {
     /// Timeout of one request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub timeout: u64,
+    /// Largest recording (all its snapshot data, or one object) fetched, in bytes; larger ones
+    /// are refused and nothing of them kept [default: 4 GiB, as for `reel run`].
+    #[arg(long, value_name = "BYTES")]
+    pub max_recording_bytes: Option<u64>,
 
     /// PostHog host.
     #[arg(
@@ -163,6 +167,7 @@ pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
             timeout: Duration::from_secs(args.timeout.max(1)),
             ..RetryPolicy::default()
         },
+        max_recording_bytes: max_recording_bytes(&args),
     };
     let progress = Arc::new(Progress::new(tty, Some(key.clone())));
     let result = until_interrupted(posthog::fetch(&cfg, progress.clone())).await;
@@ -195,12 +200,18 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
         retries: args.retries,
         retry_base: Duration::from_millis(args.retry_base_ms),
         timeout: Duration::from_secs(args.timeout.max(1)),
+        max_recording_bytes: max_recording_bytes(&args),
     };
     let progress = Arc::new(Progress::new(tty, None));
     let result = until_interrupted(store::fetch(&cfg, progress.clone())).await;
     progress.finish();
     let result = result?;
     finish(result, &args, None, "objects")
+}
+
+fn max_recording_bytes(args: &FetchArgs) -> u64 {
+    args.max_recording_bytes
+        .unwrap_or(crate::recording::Limits::default().max_recording_bytes as u64)
 }
 
 /// Runs `work` unless Ctrl-C / SIGTERM comes first. Files are only ever written whole (temp file
@@ -371,6 +382,7 @@ pub(super) async fn fetch_posthog_source(
     spec: &PosthogSource,
     cache: &Path,
     refresh: bool,
+    max_recording_bytes: u64,
 ) -> Result<Fetched, Failure> {
     let bad =
         |field: &str, e: String| Failure::input(anyhow::anyhow!("reel.toml posthog.{field}: {e}"));
@@ -439,6 +451,7 @@ pub(super) async fn fetch_posthog_source(
             base: retry_base(),
             ..RetryPolicy::default()
         },
+        max_recording_bytes,
     };
     let progress = Arc::new(Progress::new(
         std::io::stderr().is_terminal(),
@@ -467,6 +480,7 @@ pub(super) async fn fetch_store_source(
     url: &str,
     cache: &Path,
     refresh: bool,
+    max_recording_bytes: u64,
 ) -> Result<Fetched, Failure> {
     if !store::is_store_url(url) {
         return Err(Failure::input(anyhow::anyhow!(
@@ -485,6 +499,7 @@ pub(super) async fn fetch_store_source(
         retries: 5,
         retry_base: retry_base(),
         timeout: Duration::from_secs(120),
+        max_recording_bytes,
     };
     let progress = Arc::new(Progress::new(std::io::stderr().is_terminal(), None));
     let result = until_interrupted(store::fetch(&cfg, progress.clone())).await;

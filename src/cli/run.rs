@@ -346,12 +346,24 @@ async fn inputs_from_sources(
                 }
             }
             Source::Posthog(spec) => {
-                let got = fetch::fetch_posthog_source(spec, cache, refresh).await?;
+                let got = fetch::fetch_posthog_source(
+                    spec,
+                    cache,
+                    refresh,
+                    limits.max_recording_bytes as u64,
+                )
+                .await?;
                 paths.extend(got.files);
                 failed.extend(got.failed);
             }
             Source::ObjectStore(url) => {
-                let got = fetch::fetch_store_source(url, cache, refresh).await?;
+                let got = fetch::fetch_store_source(
+                    url,
+                    cache,
+                    refresh,
+                    limits.max_recording_bytes as u64,
+                )
+                .await?;
                 paths.extend(got.files);
                 failed.extend(got.failed);
             }

@@ -30,7 +30,7 @@ pub use formats::DEFAULT_WINDOW;
 pub(crate) use id::stem_of;
 pub use id::{fnv1a, sanitize_id, stem_of_path};
 pub use normalize::FALLBACK_VIEWPORT;
-pub use parse::{load, load_with_stats, parse_bytes, parse_bytes_with_stats};
+pub use parse::{load, load_with_stats, parse_bytes, parse_bytes_with_stats, parse_reader};
 pub use summary::{ConsoleLine, Counts, WindowSummary};
 
 /// Limits that keep hostile or broken input from exhausting memory.

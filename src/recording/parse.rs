@@ -32,6 +32,20 @@ pub fn load_with_stats(path: &Path, limits: &Limits) -> Result<(Recording, Stats
     read(opened, path, limits)
 }
 
+/// Reads a recording from `reader` (a file being fetched, say); `path` is used for the id and for
+/// messages.
+pub fn parse_reader(
+    reader: impl Read,
+    path: &Path,
+    limits: &Limits,
+) -> Result<Recording, RecordingError> {
+    let opened = open(reader, limits.max_recording_bytes).map_err(|error| RecordingError::Io {
+        path: path.display().to_string(),
+        error,
+    })?;
+    read(opened, path, limits).map(|(r, _)| r)
+}
+
 /// Parses recording bytes; `path` is used for the id and for messages.
 pub fn parse_bytes(
     bytes: &[u8],

@@ -54,6 +54,11 @@ pub enum SourceError {
         attempts: u32,
         message: String,
     },
+    #[error(
+        "{what} is larger than --max-recording-bytes ({limit} bytes); nothing of it is kept \
+         (raise the limit with --max-recording-bytes)"
+    )]
+    TooLarge { what: String, limit: u64 },
     #[error("{url}: the server's answer is not what the PostHog API documents: {message}")]
     BadResponse { url: String, message: String },
     #[error("recording {id}: {message}")]
@@ -84,6 +89,7 @@ impl SourceError {
             SourceError::Unauthorized { .. }
             | SourceError::RecordingMissing { .. }
             | SourceError::Recording { .. }
+            | SourceError::TooLarge { .. }
             | SourceError::Usage(_) => true,
             SourceError::Storage {
                 auth, not_found, ..
