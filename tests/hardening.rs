@@ -693,3 +693,32 @@ fn an_object_over_max_recording_bytes_is_not_copied() {
     );
     assert_eq!(names_in(out.path()), ["small.jsonl"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. Ids `.` and `..` from the API
+
+#[test]
+fn dot_segment_ids_from_the_api_are_refused_not_resolved() {
+    let head = jsonl_head();
+    let api = Api::start(posthog(
+        vec![".".into(), "..".into(), "ok".into()],
+        move |_| Answer::generated(&head, b"", 0, b""),
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&mut fetch(&api, out.path(), &[]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("\"..\"") && stderr.contains("\".\""),
+        "{stderr}"
+    );
+    assert_eq!(names_in(out.path()), ["ok.jsonl", "ok.meta.json"]);
+    let base = format!("/api/projects/{PROJECT}/session_recordings/");
+    for target in api.log() {
+        let rest = target.strip_prefix(&base).unwrap_or(&target);
+        assert!(
+            rest.starts_with('?') || rest.starts_with("ok/"),
+            "a request for another endpoint: {target}"
+        );
+    }
+}

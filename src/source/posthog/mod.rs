@@ -119,6 +119,13 @@ pub async fn fetch(
 
 /// Fetches and saves one recording. `Ok(None)` when it was already there (cache).
 async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64>, SourceError> {
+    if matches!(id, "." | "..") {
+        // As a path segment it would be resolved, naming another endpoint.
+        return Err(SourceError::Recording {
+            id: format!("{id:?}"),
+            message: "not a session id (a dot segment); skipped".into(),
+        });
+    }
     if !cfg.refresh && cache::is_cached(&cfg.out, id) {
         tracing::debug!("{id}: already fetched and finished");
         return Ok(None);
