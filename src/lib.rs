@@ -11,6 +11,7 @@ pub mod drive;
 pub mod exit;
 pub mod files;
 pub mod plan;
+pub mod printable;
 pub mod recording;
 pub mod replay;
 pub mod report;

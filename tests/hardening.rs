@@ -722,3 +722,75 @@ fn dot_segment_ids_from_the_api_are_refused_not_resolved() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. No terminal escape sequences from data
+
+/// Bytes that would make a terminal do something: C0 controls other than newline (ESC, BEL, CR,
+/// …), DEL, C1 controls.
+fn terminal_controls(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .map(|c| format!("{c:?}"))
+        .collect()
+}
+
+#[test]
+fn ids_from_the_api_reach_the_terminal_escaped() {
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J\rid";
+    let head = jsonl_head();
+    let api = Api::start(posthog(vec![hostile.into(), "ok".into()], move |id| {
+        if id == "ok" {
+            Answer::generated(&head, b"", 0, b"")
+        } else {
+            Answer::body(502, "text/plain", b"\x1b[31mboom\x1b[0m".to_vec())
+        }
+    }));
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&mut fetch(&api, out.path(), &["--retries", "0"]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(2 | 3)), "{stderr}");
+    assert!(
+        stderr.contains("failed") && stderr.contains("pwned"),
+        "{stderr}"
+    );
+    assert_eq!(
+        terminal_controls(&o.stderr),
+        Vec::<String>::new(),
+        "{stderr}"
+    );
+    assert_eq!(terminal_controls(&o.stdout), Vec::<String>::new());
+}
+
+#[test]
+fn window_ids_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "\u{1b}[31mred\u{1b}]8;;http://x\u{7}\u{202e}";
+    // The hostile window has no full snapshot: its id ends up in the error lines.
+    let moves: Vec<serde_json::Value> = page_events("x", None)
+        .into_iter()
+        .filter(|e| e["type"] == 3)
+        .collect();
+    let rec = blob_recording(&[("good", page_events("ok", None)), (hostile, moves)]);
+    std::fs::write(dir.path().join("esc.jsonl"), rec).unwrap();
+    let o = run_in(dir.path(), &["esc.jsonl"], false);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ERROR") && stdout.contains("red"),
+        "{stdout}"
+    );
+    assert_eq!(
+        terminal_controls(&o.stdout),
+        Vec::<String>::new(),
+        "{stdout}"
+    );
+    assert_eq!(
+        terminal_controls(&o.stderr),
+        Vec::<String>::new(),
+        "{stderr}"
+    );
+    assert!(!stdout.contains('\u{202e}') && !stderr.contains('\u{202e}'));
+}

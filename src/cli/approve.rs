@@ -4,6 +4,7 @@
 use crate::compare::baseline::{ApprovedError, BaselineStore};
 use crate::compare::decode_png;
 use crate::exit::{Failure, Outcome};
+use crate::printable::printable;
 use crate::report::{CheckpointStatus, json};
 use std::path::PathBuf;
 
@@ -116,7 +117,7 @@ pub fn run(args: ApproveArgs) -> Result<Outcome, Failure> {
             println!(
                 "approved {}/{} ({}) → {}",
                 rec.id,
-                qualified,
+                printable(&qualified),
                 cp.status.as_str(),
                 target.display()
             );
@@ -137,7 +138,11 @@ pub fn run(args: ApproveArgs) -> Result<Outcome, Failure> {
                     source: e.source.clone(),
                     message: e.message.clone(),
                 });
-                println!("approved {} console error: {}", rec.id, e.message);
+                println!(
+                    "approved {} console error: {}",
+                    rec.id,
+                    printable(&e.message)
+                );
                 accepted += 1;
             }
             store

@@ -273,7 +273,7 @@ fn finish(
         tracing::debug!("skipped {id}: {why}");
     }
     let line = summary_line(&summary, what, &args.out);
-    println!("{}", scrub(line));
+    println!("{}", crate::printable::printable(&scrub(line)));
     if summary.fetched.is_empty()
         && summary.cached.is_empty()
         && summary.failed.is_empty()
@@ -368,7 +368,10 @@ fn into_fetched(
     {
         return Err(classed(worst));
     }
-    eprintln!("{}", scrub(summary_line(&summary, what, out)));
+    eprintln!(
+        "{}",
+        crate::printable::printable(&scrub(summary_line(&summary, what, out)))
+    );
     let files = files(&summary);
     Ok(Fetched {
         files,
@@ -565,11 +568,13 @@ impl Progress {
         }
     }
 
+    /// Without the key, and safe for a terminal (ids and messages come from the server).
     fn scrub(&self, s: String) -> String {
-        match &self.key {
+        let s = match &self.key {
             Some(k) => k.redact(&s),
             None => s,
-        }
+        };
+        crate::printable::printable(&s).into_owned()
     }
 
     fn line(&self, text: String) {

@@ -3,6 +3,7 @@
 
 use crate::exit::{Failure, Outcome};
 use crate::plan::{Checkpoint, PlanOptions, plan};
+use crate::printable::printable;
 use crate::recording::{self, Recording, Stats, WindowSummary};
 use serde::Serialize;
 use std::io::Write;
@@ -131,20 +132,6 @@ fn tally(counts: &std::collections::BTreeMap<String, usize>) -> String {
     } else {
         parts.join(", ")
     }
-}
-
-/// Text from a recording made safe for a terminal: control characters (newlines, escape sequences)
-/// and bidi overrides are shown escaped, never interpreted.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {

@@ -278,7 +278,7 @@ pub fn print_summary(recording: &Recording, out: &Path, written: &[WrittenWindow
             .count();
         println!(
             "  window {}: {} checkpoints, {} console errors, {} blocked requests → {}",
-            w.window,
+            crate::printable::printable(&w.window),
             w.capture.shots.len(),
             errors,
             w.capture.blocked_requests,

@@ -206,7 +206,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         && let Some((last, others)) = bad.split_last()
     {
         for e in others {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::printable::printable(e));
         }
         return Err(Failure::input(anyhow::anyhow!("{last}")));
     }
