@@ -794,3 +794,54 @@ fn window_ids_reach_the_terminal_escaped() {
     );
     assert!(!stdout.contains('\u{202e}') && !stderr.contains('\u{202e}'));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Malformed recordings are input errors, found at load
+
+#[test]
+fn malformed_meta_and_node_shapes_are_input_errors_naming_the_file_and_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut negative = page_events("x", None);
+    negative[0]["data"]["width"] = serde_json::json!(-800);
+    std::fs::write(
+        dir.path().join("negative.json"),
+        serde_json::Value::Array(negative).to_string(),
+    )
+    .unwrap();
+    let mut object = page_events("x", None);
+    object[1]["data"]["node"]["childNodes"] = serde_json::json!({"0": {"type": 2}});
+    std::fs::write(
+        dir.path().join("object.jsonl"),
+        object.iter().map(|e| format!("{e}\n")).collect::<String>(),
+    )
+    .unwrap();
+    for (file, names) in [
+        ("negative.json", ["negative.json", "width"]),
+        ("object.jsonl", ["object.jsonl: line 2", "childNodes"]),
+    ] {
+        let o = run_in(dir.path(), &[file], false);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        for n in names {
+            assert!(last.contains(n), "{file}: {last:?} does not name {n}");
+        }
+    }
+    // Next to a good recording: reported as an input error, the good one replayed.
+    std::fs::write(
+        dir.path().join("good.json"),
+        synthetic_recording("fine", None),
+    )
+    .unwrap();
+    let o = run_in(dir.path(), &["good.json", "negative.json"], false);
+    assert_eq!(o.status.code(), Some(2));
+    let report = report_json(&dir.path().join("reel-report"));
+    let bad = report["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "negative")
+        .unwrap();
+    assert_eq!(bad["error_kind"], "input", "{bad}");
+    assert!(bad["error"].as_str().unwrap().contains("negative.json"));
+}

@@ -385,6 +385,7 @@ fn convert_object(
             limits.max_depth
         )));
     }
+    super::shape::check(code, source, &json)?;
     Ok(Converted {
         window,
         event: Event {

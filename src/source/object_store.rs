@@ -371,7 +371,7 @@ mod tests {
             f.write_all(bytes).unwrap();
             validate(&mut f, Path::new(name), 1 << 30)
         };
-        let rec = br#"[{"type":4,"data":{"href":"x","width":1,"height":1},"timestamp":1},{"type":2,"data":{},"timestamp":2}]"#;
+        let rec = br#"[{"type":4,"data":{"href":"x","width":1,"height":1},"timestamp":1},{"type":2,"data":{"node":{"type":0,"childNodes":[],"id":1}},"timestamp":2}]"#;
         assert!(check(rec, "a.json").is_ok());
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, rec).unwrap();
