@@ -845,3 +845,176 @@ fn malformed_meta_and_node_shapes_are_input_errors_naming_the_file_and_event() {
     assert_eq!(bad["error_kind"], "input", "{bad}");
     assert!(bad["error"].as_str().unwrap().contains("negative.json"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. The replay in the report and the exported player loads nothing from recorded content
+
+/// A page of the shared browser, for looking at a report or an exported player, with the URLs
+/// it (or any frame in it) received a response for.
+struct Viewer {
+    page: chromiumoxide::Page,
+    received: Arc<Mutex<Vec<String>>>,
+    _browser: chromiumoxide::Browser,
+}
+
+impl Viewer {
+    async fn open(path: &Path) -> Viewer {
+        use chromiumoxide::cdp::browser_protocol::network;
+        use futures::StreamExt;
+        let (browser, mut handler) = chromiumoxide::Browser::connect(browser_ws())
+            .await
+            .expect("connect to the shared browser");
+        tokio::spawn(async move { while handler.next().await.is_some() {} });
+        let page = browser.new_page("about:blank").await.unwrap();
+        let received: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut responses = page
+            .event_listener::<network::EventResponseReceived>()
+            .await
+            .unwrap();
+        let sink = received.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = responses.next().await {
+                sink.lock().unwrap().push(ev.response.url.clone());
+            }
+        });
+        page.execute(network::EnableParams::default())
+            .await
+            .unwrap();
+        let url = format!("file://{}", path.display());
+        if page.goto(url.clone()).await.is_err() {
+            page.goto(url).await.unwrap();
+        }
+        page.bring_to_front().await.unwrap();
+        let v = Viewer {
+            page,
+            received,
+            _browser: browser,
+        };
+        v.wait_for("window.reelViewer && (window.reelViewer.ready || window.reelViewer.error)")
+            .await;
+        v
+    }
+
+    async fn eval(&self, expr: &str) -> serde_json::Value {
+        use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+        let params = EvaluateParams::builder()
+            .expression(expr)
+            .await_promise(true)
+            .return_by_value(true)
+            .build()
+            .unwrap();
+        let resp = self.page.execute(params).await.unwrap();
+        if let Some(ex) = &resp.result.exception_details {
+            panic!("{expr}: {ex:?}");
+        }
+        resp.result.result.value.clone().unwrap_or_default()
+    }
+
+    async fn wait_for(&self, expr: &str) {
+        for _ in 0..300 {
+            if self.eval(&format!("!!({expr})")).await == serde_json::Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for {expr}");
+    }
+}
+
+/// A 4x4 opaque red PNG.
+fn red_png(path: &Path) {
+    let img = image::RgbaImage::from_pixel(4, 4, image::Rgba([255, 0, 0, 255]));
+    img.save(path).unwrap();
+}
+
+/// A recording whose page shows a local file's image (which the capture could never load), a
+/// `data:` image (which it did) and an image of the report's own folder.
+fn recording_with_local_images(local: &Path, sibling: &str) -> String {
+    let data_png = {
+        use base64::Engine;
+        let mut png = Vec::new();
+        image::RgbaImage::from_pixel(4, 4, image::Rgba([0, 0, 255, 255]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        )
+    };
+    let t0 = 1_700_000_000_000i64;
+    let img = |id: i64, class: &str, src: &str| serde_json::json!({"type": 2, "id": id, "tagName": "img", "attributes": {"class": class, "src": src}, "childNodes": []});
+    serde_json::json!([
+        {"type": 4, "timestamp": t0, "data": {"href": "http://app.test/", "width": 320, "height": 240}},
+        {"type": 2, "timestamp": t0 + 10, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+            "type": 0, "id": 1, "childNodes": [
+                {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": []},
+                    {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
+                        img(5, "local", &format!("file://{}", local.display())),
+                        img(6, "inline", &data_png),
+                        img(7, "sibling", sibling),
+                        {"type": 2, "id": 8, "tagName": "div", "attributes": {"class": "bg",
+                            "style": format!("width:4px;height:4px;background:url('file://{}')", local.display())},
+                            "childNodes": []}]}]}]}}},
+        {"type": 3, "timestamp": t0 + 500, "data": {"source": 1, "positions": [{"x": 1, "y": 1, "id": 4, "timeOffset": 0}]}},
+        {"type": 3, "timestamp": t0 + 1500, "data": {"source": 1, "positions": [{"x": 2, "y": 2, "id": 4, "timeOffset": 0}]}}
+    ])
+    .to_string()
+}
+
+#[test]
+fn the_exported_player_shows_no_local_files_from_recorded_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("secret.png");
+    red_png(&local);
+    red_png(&dir.path().join("sibling.png"));
+    let sibling = format!("file://{}", dir.path().join("sibling.png").display());
+    std::fs::write(
+        dir.path().join("local.json"),
+        recording_with_local_images(&local, &sibling),
+    )
+    .unwrap();
+    let o =
+        run(reel()
+            .current_dir(dir.path())
+            .args(["export", "local.json", "--html", "player.html"]));
+    assert_eq!(o.status.code(), Some(0));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let v = Viewer::open(&dir.path().join("player.html")).await;
+            v.wait_for("window.reelViewer.player && window.reelViewer.player.status !== 'loading'")
+                .await;
+            let doc = "document.querySelector('.replay iframe').contentDocument";
+            v.wait_for(&format!("{doc}.querySelector('img.inline')"))
+                .await;
+            // Every image has had its chance to load or fail.
+            v.wait_for(&format!("[...{doc}.images].every(i => i.complete)"))
+                .await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let width = |class: &str| format!("{doc}.querySelector('img.{class}').naturalWidth");
+            assert_eq!(
+                v.eval(&width("inline")).await,
+                4,
+                "data: images show, as in capture"
+            );
+            let received: Vec<String> = v
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|u| u.contains("secret") || u.contains("sibling"))
+                .cloned()
+                .collect();
+            assert_eq!(received, Vec::<String>::new(), "local files were loaded");
+            assert_eq!(v.eval(&width("local")).await, 0, "a local file showed");
+            assert_eq!(
+                v.eval(&width("sibling")).await,
+                0,
+                "a file next to the player showed"
+            );
+        });
+}
