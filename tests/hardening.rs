@@ -364,6 +364,8 @@ struct Answer {
     repeat: u64,
     unit: Vec<u8>,
     tail: Vec<u8>,
+    /// A pause after each MB of the generated part.
+    pause: Duration,
 }
 
 impl Answer {
@@ -380,6 +382,7 @@ impl Answer {
             repeat: 0,
             unit: Vec::new(),
             tail: Vec::new(),
+            pause: Duration::ZERO,
         }
     }
 
@@ -450,6 +453,7 @@ impl Api {
                                 return;
                             }
                             left -= n as u64;
+                            std::thread::sleep(a.pause);
                         }
                     }
                     let _ = conn.write_all(&a.tail);
@@ -1017,4 +1021,122 @@ fn the_exported_player_shows_no_local_files_from_recorded_content() {
                 "a file next to the player showed"
             );
         });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. What a killed run leaves behind is swept by the next one
+
+/// Files and folders under `dir` (recursively) whose name starts with `prefix`.
+fn named_like(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if e.file_name().to_string_lossy().starts_with(prefix) {
+                out.push(p.clone());
+            }
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// A `reel fetch` into `out` that is busy writing a recording (its server sends the snapshot
+/// data slowly, forever), once its temp file exists.
+fn fetch_in_the_middle_of_a_write(out: &Path) -> (Child, Api) {
+    let head = jsonl_head();
+    let line = filler_line(100);
+    let api = Api::start(posthog(vec!["slow".into()], move |_| {
+        // 50 MB announced, sent at about 1 MB/s.
+        let mut a = Answer::generated(&head, &line, 500_000, b"");
+        a.pause = Duration::from_secs(1);
+        a
+    }));
+    let child = fetch(&api, out, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while named_like(out, ".reel-tmp-").is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(30), "no temp file");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (child, api)
+}
+
+#[test]
+fn temp_files_of_a_killed_run_are_swept_and_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let baselines = dir.path().join("snapshots");
+    // A run killed while writing into the baselines folder.
+    let (mut killed, _api) = fetch_in_the_middle_of_a_write(&baselines);
+    unsafe { libc::kill(killed.id() as i32, libc::SIGKILL) };
+    killed.wait().unwrap();
+    let leftovers = named_like(&baselines, ".reel-tmp-");
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    // One still being written by a live process, in the report folder.
+    let out = dir.path().join("reel-report");
+    let (mut live, _api2) = fetch_in_the_middle_of_a_write(&out);
+    let writing = named_like(&out, ".reel-tmp-");
+
+    std::fs::write(dir.path().join("r.json"), synthetic_recording("x", None)).unwrap();
+    let o = run_in(dir.path(), &["r.json"], false);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        named_like(&baselines, ".reel-tmp-"),
+        Vec::<PathBuf>::new(),
+        "the killed run's temp file is swept"
+    );
+    for w in &writing {
+        assert!(
+            w.exists(),
+            "a live writer's temp file was removed: {}",
+            w.display()
+        );
+    }
+    unsafe { libc::kill(live.id() as i32, libc::SIGTERM) };
+    live.wait().unwrap();
+}
+
+#[test]
+fn browser_profiles_of_a_killed_run_are_swept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.json"), synthetic_recording("x", None)).unwrap();
+    let mut first = reel()
+        .current_dir(dir.path())
+        .env("TMPDIR", tmp.path())
+        .args(["run", "r.json", "--out", "first"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let browser = launched_browser(first.id(), Duration::from_secs(30));
+    unsafe { libc::kill(first.id() as i32, libc::SIGKILL) };
+    first.wait().unwrap();
+    let start = Instant::now();
+    while alive(browser) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the browser outlived reel"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let left = named_like(tmp.path(), "reel-chrome-");
+    assert_eq!(left.len(), 1, "the killed run's profile: {left:?}");
+
+    let o = run(reel()
+        .current_dir(dir.path())
+        .env("TMPDIR", tmp.path())
+        .args(["run", "r.json", "--out", "second"]));
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        named_like(tmp.path(), "reel-chrome-"),
+        Vec::<PathBuf>::new(),
+        "profiles left in the temp dir"
+    );
 }

@@ -129,6 +129,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 
 pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
     let tty = std::io::stderr().is_terminal();
+    crate::files::sweep_stale(&[&args.out]);
     if store::is_store_url(&args.source) {
         return run_store(args, tty).await;
     }

@@ -132,6 +132,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let env = Layer::from_env(|name| std::env::var(name).ok()).map_err(input)?;
     let settings =
         Resolved::from_layer(args.layer().over(env).over(config.layer.clone())).map_err(input)?;
+    crate::files::sweep_stale(&[&settings.baselines, &settings.out, &settings.cache]);
     let update = settings.update.unwrap_or(if on_ci() {
         UpdateMode::None
     } else {

@@ -191,6 +191,31 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
     flags
 }
 
+/// The start of the name of every browser profile reel creates in the temp dir; the owner
+/// ([`crate::files::owner_tag`]) follows.
+pub const PROFILE_PREFIX: &str = "reel-chrome-";
+
+/// Removes the browser profiles that runs killed with `kill -9` left in the temp dir (their
+/// browser died with them; see [`crate::files::is_stale`]). Once per process.
+fn sweep_stale_profiles() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let tmp = std::env::temp_dir();
+        for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let path = entry.path();
+            if name.starts_with(PROFILE_PREFIX)
+                && entry.file_type().is_ok_and(|t| t.is_dir())
+                && crate::files::is_stale(&path, &name, PROFILE_PREFIX)
+                && std::fs::remove_dir_all(&path).is_ok()
+            {
+                tracing::debug!("removed {}, left by a run that was killed", path.display());
+            }
+        }
+    });
+}
+
 /// A connected browser: the CDP client, its event-loop task, and (when launched) the process and
 /// its temporary profile.
 pub struct BrowserSession {
@@ -240,8 +265,9 @@ impl BrowserSession {
             });
         }
         let exe = find_chrome(opts.chrome.as_deref())?;
+        sweep_stale_profiles();
         let profile = tempfile::Builder::new()
-            .prefix("reel-chrome-")
+            .prefix(&format!("{PROFILE_PREFIX}{}-", crate::files::owner_tag()))
             .tempdir()
             .map_err(|e| {
                 ReplayError::Browser(format!("cannot create a browser profile dir: {e}"))
