@@ -1140,3 +1140,26 @@ fn browser_profiles_of_a_killed_run_are_swept() {
         "profiles left in the temp dir"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. Duplicate ids, also when one input is unreadable
+
+#[test]
+fn an_unreadable_input_with_the_id_of_another_is_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dup.json"), synthetic_recording("x", None)).unwrap();
+    std::fs::write(dir.path().join("dup.jsonl"), b"{broken\n").unwrap();
+    for order in [["dup.json", "dup.jsonl"], ["dup.jsonl", "dup.json"]] {
+        let o = run_in(dir.path(), &order, false);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.contains("two recordings have the id dup")
+                && last.matches("dup.json").count() == 2
+                && last.contains("dup.jsonl (unreadable)"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("reel-report/report.json").exists());
+    }
+}

@@ -389,29 +389,32 @@ fn config_name(config: &Config) -> String {
     )
 }
 
-/// Reads every recording; unreadable ones become error entries, duplicate ids stop the run.
+/// Reads every recording; unreadable ones become error entries (under the id of their file
+/// name), duplicate ids — also one of an unreadable input — stop the run.
 fn load_inputs(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, Failure> {
     let mut inputs = Vec::with_capacity(paths.len());
     let mut seen: HashMap<String, String> = HashMap::new();
     for path in paths {
-        match recording::load(path, limits) {
-            Ok(rec) => {
-                if let Some(other) = seen.insert(rec.id.clone(), rec.source.clone()) {
-                    return Err(Failure::input(anyhow::anyhow!(
-                        "two recordings have the id {}: {} and {}; give each recording a distinct file name or session",
-                        rec.id,
-                        other,
-                        rec.source
-                    )));
-                }
-                inputs.push(Input::Ready(Box::new(rec)));
-            }
-            Err(e) => inputs.push(Input::Unreadable {
+        let input = match recording::load(path, limits) {
+            Ok(rec) => Input::Ready(Box::new(rec)),
+            Err(e) => Input::Unreadable {
                 source: path.display().to_string(),
                 error: e.to_string(),
                 input_error: true,
-            }),
+            },
+        };
+        let (id, source) = match &input {
+            Input::Ready(rec) => (rec.id.clone(), rec.source.clone()),
+            Input::Unreadable { source, .. } => {
+                (input_id(&input), format!("{source} (unreadable)"))
+            }
+        };
+        if let Some(other) = seen.insert(id.clone(), source.clone()) {
+            return Err(Failure::input(anyhow::anyhow!(
+                "two recordings have the id {id}: {other} and {source}; give each recording a distinct file name or session",
+            )));
         }
+        inputs.push(input);
     }
     Ok(inputs)
 }
