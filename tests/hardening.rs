@@ -1163,3 +1163,210 @@ fn an_unreadable_input_with_the_id_of_another_is_a_duplicate() {
         assert!(!dir.path().join("reel-report/report.json").exists());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. The smaller items
+
+#[test]
+fn timeout_and_browsers_flags_say_what_they_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.json"), synthetic_recording("x", None)).unwrap();
+    let o = run_in(dir.path(), &["r.json", "--timeout", "0"], false);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--timeout") && !stderr.contains("between 0 and"),
+        "{stderr}"
+    );
+    for n in ["0", "65"] {
+        let o = run_in(dir.path(), &["r.json", "--browsers", n], false);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--browsers {n}: {stderr}");
+        assert!(stderr.contains("--browsers"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_html_page_from_the_host_says_to_check_host() {
+    let api = Api::start(|_: &str| {
+        Answer::body(
+            200,
+            "text/html; charset=utf-8",
+            b"<!doctype html><html><body>Welcome to nginx!</body></html>".to_vec(),
+        )
+    });
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&mut fetch(&api, out.path(), &[]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("HTML") && stderr.contains("--host"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_day_long_retry_after_is_not_waited_for() {
+    let api = Api::start(|_: &str| {
+        let mut a = Answer::body(429, "application/json", b"{}".to_vec());
+        a.headers = "Retry-After: 86400\r\n".into();
+        a
+    });
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut child = fetch(&api, out.path(), &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = collect_stderr(&mut child);
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let stderr: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect();
+    let stderr = stderr.join("\n");
+    assert_eq!(status.and_then(|s| s.code()), Some(3), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(stderr.contains("86400"), "{stderr}");
+}
+
+#[test]
+fn checkpoints_are_capped_by_default_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut events = page_events("x", None);
+    let t0 = events[0]["timestamp"].as_i64().unwrap();
+    for i in 0..2000 {
+        events.push(
+            serde_json::json!({"type": 3, "timestamp": t0 + 2000 + i * 100,
+            "data": {"source": 2, "type": 2, "id": 5, "x": 1, "y": 1}}),
+        );
+    }
+    std::fs::write(
+        dir.path().join("clicks.json"),
+        serde_json::Value::Array(events).to_string(),
+    )
+    .unwrap();
+    let o = run(reel()
+        .current_dir(dir.path())
+        .args(["inspect", "--json", "clicks.json"]));
+    assert_eq!(o.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let planned = doc["windows"][0]["checkpoints"].as_array().unwrap().len();
+    assert_eq!(
+        planned,
+        reel::plan::DEFAULT_MAX_CHECKPOINTS,
+        "{planned} planned"
+    );
+    let warnings = doc["warnings"].to_string();
+    assert!(
+        warnings.contains("--max-checkpoints") && warnings.contains("2002"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn a_browser_that_cannot_start_still_gets_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.json"), synthetic_recording("a", None)).unwrap();
+    std::fs::write(dir.path().join("b.json"), b"[not json").unwrap();
+    let o = run(reel().current_dir(dir.path()).args([
+        "run",
+        "a.json",
+        "b.json",
+        "--chrome",
+        "/no/such/chromium",
+    ]));
+    assert_eq!(o.status.code(), Some(3));
+    let report = report_json(&dir.path().join("reel-report"));
+    let recordings = report["recordings"].as_array().unwrap();
+    assert_eq!(recordings.len(), 2, "{report}");
+    for r in recordings {
+        assert_eq!(r["status"], "error", "{r}");
+    }
+    let a = recordings.iter().find(|r| r["id"] == "a").unwrap();
+    assert_eq!(a["error_kind"], "infrastructure");
+    assert!(a["error"].as_str().unwrap().contains("Chromium"), "{a}");
+    let xml = std::fs::read_to_string(dir.path().join("reel-report/junit.xml")).unwrap();
+    assert!(roxmltree::Document::parse(&xml).is_ok());
+    assert!(xml.contains("Chromium"), "{xml}");
+}
+
+/// Makes `cmd` run as the unprivileged user `nobody` when the tests run as root (root writes
+/// anywhere); returns whether it did.
+fn as_nobody(cmd: &mut std::process::Command) -> bool {
+    use std::os::unix::process::CommandExt;
+    if unsafe { libc::geteuid() } != 0 {
+        return false;
+    }
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(65534) != 0
+                || libc::setuid(65534) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    true
+}
+
+#[test]
+fn read_only_baselines_keep_the_checkpoints_and_relative_paths_in_the_report() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let baselines = root.join("snapshots");
+    std::fs::create_dir(&baselines).unwrap();
+    std::fs::write(root.join("r.json"), synthetic_recording("x", Some("boom"))).unwrap();
+    let out = root.join("report");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let ws = browser_ws();
+    let mut cmd = reel();
+    cmd.current_dir(root)
+        .args(["run", "r.json", "--browser-ws", &ws, "--out"])
+        .arg(&out)
+        .arg("--baselines")
+        .arg(&baselines);
+    if !as_nobody(&mut cmd) {
+        std::fs::set_permissions(&baselines, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let o = run(&mut cmd);
+    assert_eq!(o.status.code(), Some(2));
+    let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let r = &report["recordings"][0];
+    // Only the settings echo the --baselines given; every path and message of the recording
+    // is relative to the report folder.
+    assert!(
+        !r.to_string().contains(&root.display().to_string()),
+        "absolute paths in report.json: {text}"
+    );
+    assert_eq!(r["status"], "error", "{r}");
+    assert_eq!(r["error_kind"], "input", "{r}");
+    let checkpoints = r["checkpoints"].as_array().unwrap();
+    assert!(checkpoints.len() >= 3, "checkpoints dropped: {r}");
+    for c in checkpoints {
+        assert_eq!(c["status"], "error", "{c}");
+        assert!(
+            c["message"].as_str().unwrap().contains("../snapshots/r/"),
+            "{c}"
+        );
+        assert!(c["actual"].is_string(), "{c}");
+    }
+    assert!(
+        r["error"].as_str().unwrap().contains("../snapshots/r/"),
+        "{r}"
+    );
+    assert_eq!(r["console"]["errors"].as_array().unwrap().len(), 1, "{r}");
+}

@@ -20,8 +20,9 @@ pub struct BrowserArgs {
         value_delimiter = ','
     )]
     pub browser_ws: Vec<String>,
-    /// Browsers to launch (pages are spread over them).
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    /// Browsers to launch, 1 to 64 (pages are spread over them).
+    #[arg(long, value_name = "K", default_value_t = 1,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub browsers: usize,
     /// Extra flag for the launched browser (repeatable), e.g. --chrome-arg=--lang=de.
     #[arg(long = "chrome-arg", value_name = "FLAG", allow_hyphen_values = true)]
@@ -48,14 +49,14 @@ impl BrowserArgs {
     pub fn browser_options(&self) -> Result<BrowserOptions, Failure> {
         if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
             return Err(Failure::input(anyhow::anyhow!(
-                "--timeout must be between 0 and 3600 seconds, got {}",
+                "--timeout must be more than 0 and at most 3600 seconds, got {}",
                 self.timeout
             )));
         }
         Ok(BrowserOptions {
             chrome: self.chrome.clone(),
             browser_ws: self.browser_ws.clone(),
-            browsers: self.browsers.clamp(1, 64),
+            browsers: self.browsers,
             extra_args: self.chrome_args.clone(),
             allow_network: self.allow_network,
             timeout: Duration::from_secs_f64(self.timeout),

@@ -2,7 +2,7 @@
 //! windows, events, viewports, URLs, console, and the checkpoints a replay would use.
 
 use crate::exit::{Failure, Outcome};
-use crate::plan::{Checkpoint, PlanOptions, plan};
+use crate::plan::{Checkpoint, PlanOptions, plan_noting};
 use crate::printable::printable;
 use crate::recording::{self, Recording, Stats, WindowSummary};
 use serde::Serialize;
@@ -50,11 +50,15 @@ pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
     for (i, path) in args.recordings.iter().enumerate() {
         match recording::load_with_stats(path, &limits) {
             Ok((rec, stats)) => {
-                let plans: Vec<Vec<Checkpoint>> = rec
-                    .windows
-                    .iter()
-                    .map(|w| plan(w, &PlanOptions::default()))
-                    .collect();
+                let mut rec = rec;
+                let mut plans: Vec<Vec<Checkpoint>> = Vec::with_capacity(rec.windows.len());
+                for w in &rec.windows {
+                    let (p, thinned) = plan_noting(w, &PlanOptions::default());
+                    if let Some(t) = thinned {
+                        rec.warnings.push(t.warning(&w.id));
+                    }
+                    plans.push(p);
+                }
                 let text = if args.json {
                     json(&rec, &stats, &plans)?
                 } else {
@@ -76,7 +80,8 @@ pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
             }
             Err(e) => {
                 if let Some(previous) = failure.replace(Failure::from(e)) {
-                    eprintln!("error: {:#}", previous.error);
+                    let message = format!("{:#}", previous.error);
+                    eprintln!("error: {}", printable(&message));
                 }
             }
         }

@@ -190,7 +190,10 @@ pub async fn replay_into(
         let session = pool.lease(0).await.session;
         let mut captures = Vec::new();
         for w in &windows {
-            let plan = plan::plan(w, plan_opts);
+            let (plan, thinned) = plan::plan_noting(w, plan_opts);
+            if let Some(t) = thinned {
+                tracing::warn!("{}: {}", recording.id, t.warning(&w.id));
+            }
             let capture = replay::capture_window(&session, &recording.id, w, &plan, replay_opts)
                 .await
                 .map_err(Failure::from)?;

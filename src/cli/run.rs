@@ -211,11 +211,23 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         }
         return Err(Failure::input(anyhow::anyhow!("{last}")));
     }
-    let sources: Vec<String> = inputs
+    let sources: Vec<Unfinished> = inputs
         .iter()
         .map(|i| match i {
-            Input::Ready(r) => r.source.clone(),
-            Input::Unreadable { source, .. } => source.clone(),
+            Input::Ready(r) => Unfinished {
+                id: r.id.clone(),
+                source: r.source.clone(),
+                own_error: None,
+            },
+            Input::Unreadable {
+                source,
+                error,
+                input_error,
+            } => Unfinished {
+                id: input_id(i),
+                source: source.clone(),
+                own_error: Some((error.clone(), *input_error)),
+            },
         })
         .collect();
     prepare_out_dir(&settings.out)?;
@@ -230,23 +242,37 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     })
     .await;
     progress.finish();
-    let interrupted = match result {
-        Ok(()) => false,
-        Err(f) if f.class == ErrorClass::Interrupted => true,
-        Err(f) => return Err(f),
+    // A browser that could not be started still gets a report listing every recording, so CI
+    // shows what happened.
+    let (interrupted, no_browser) = match result {
+        Ok(()) => (false, None),
+        Err(f) if f.class == ErrorClass::Interrupted => (true, None),
+        Err(f) => (false, Some(f)),
+    };
+    let unfinished = match &no_browser {
+        Some(f) => (format!("{:#}", f.error), f.class == ErrorClass::Input),
+        None => ("interrupted before it finished".to_string(), false),
     };
 
     let mut done = finished.lock().map(|f| f.clone()).unwrap_or_default();
     let recordings: Vec<RecordingReport> = sources
         .iter()
         .enumerate()
-        .map(|(i, source)| {
+        .map(|(i, u)| {
+            let (error, input_error) = u.own_error.clone().unwrap_or_else(|| unfinished.clone());
             done.remove(&i).unwrap_or_else(|| RecordingReport {
-                id: recording::sanitize_id(&recording::stem_of_path(source)),
-                source: source.clone(),
+                id: u.id.clone(),
+                source: u.source.clone(),
                 status: RecordingStatus::Error,
-                error: Some("interrupted before it finished".into()),
-                error_kind: Some("infrastructure".into()),
+                error: Some(error),
+                error_kind: Some(
+                    if input_error {
+                        "input"
+                    } else {
+                        "infrastructure"
+                    }
+                    .into(),
+                ),
                 format: None,
                 duration_ms: 0,
                 session_duration_ms: 0,
@@ -281,7 +307,18 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     if interrupted {
         return Err(Failure::interrupted());
     }
+    if let Some(f) = no_browser {
+        return Err(f);
+    }
     exit_for(&report)
+}
+
+/// What the report says of an input that never finished: its id, source, and its own error (and
+/// whether that is an input error) when it could not be read.
+struct Unfinished {
+    id: String,
+    source: String,
+    own_error: Option<(String, bool)>,
 }
 
 /// 3 when any recording hit an infrastructure error, else 2 for input errors, else 1 for

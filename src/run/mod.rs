@@ -9,12 +9,14 @@ pub use shard::Shard;
 
 pub use verdict::{UpdateMode, Variation, Verdict};
 
-use crate::compare::baseline::{ApprovedError, BaselineStore, new_errors};
+use crate::compare::baseline::{ApprovedError, BaselineError, BaselineStore, new_errors};
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
 use crate::plan::{self, Checkpoint, PlanOptions};
 use crate::recording::{Recording, sanitize_id};
 use crate::replay::{self, BrowserPool, BrowserSession, ReplayOptions, Shot};
-use crate::report::{ConsoleError, ConsoleReport, RecordingReport, RecordingStatus};
+use crate::report::{
+    CheckpointStatus, ConsoleError, ConsoleReport, RecordingReport, RecordingStatus,
+};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -253,7 +255,10 @@ async fn run_recording(
     let mut blocked = 0;
     for window in &recording.windows {
         let window_label = several.then(|| window.id.clone());
-        let plan = plan::plan(window, &opts.plan);
+        let (plan, thinned) = plan::plan_noting(window, &opts.plan);
+        if let Some(t) = thinned {
+            tracing::warn!("{}: {}", recording.id, t.warning(&window.id));
+        }
         let first =
             replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
         blocked += first.blocked_requests;
@@ -310,19 +315,33 @@ async fn run_recording(
         }
     }
 
-    let console = judge_console(recording, opts, console_errors)?;
+    let (console, console_unwritable) = judge_console(recording, opts, console_errors)?;
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
         || (!console.new_errors.is_empty() && !console.accepted);
+    // Baselines that could not be written make the recording an input error (the folder is the
+    // user's to fix), its checkpoints still reported.
+    let unwritable: Vec<String> = checkpoints
+        .iter()
+        .filter(|c| c.status == CheckpointStatus::Error)
+        .filter_map(|c| c.message.clone())
+        .chain(console_unwritable)
+        .collect();
+    let error = unwritable.first().map(|first| match unwritable.len() {
+        1 => first.clone(),
+        n => format!("{first} (and {} more)", n - 1),
+    });
     Ok(RecordingReport {
         id: recording.id.clone(),
         source: recording.source.clone(),
-        status: if failed {
+        status: if error.is_some() {
+            RecordingStatus::Error
+        } else if failed {
             RecordingStatus::Fail
         } else {
             RecordingStatus::Pass
         },
-        error: None,
-        error_kind: None,
+        error_kind: error.as_ref().map(|_| "input".to_string()),
+        error,
         format: Some(recording.format.name().to_string()),
         duration_ms: 0,
         session_duration_ms: recording
@@ -376,11 +395,14 @@ async fn judge_all(ctx: Arc<verdict::Context>, shots: Vec<Shot>) -> Result<Vec<V
     Ok(out)
 }
 
+/// The console errors against the approved ones (written as the update policy says). The second
+/// value says why the approved errors could not be written, when they could not: the console is
+/// then judged as if nothing had been written.
 fn judge_console(
     recording: &Recording,
     opts: &RunOptions,
     errors: Vec<ConsoleError>,
-) -> Result<ConsoleReport, RunError> {
+) -> Result<(ConsoleReport, Option<String>), RunError> {
     let keys: Vec<ApprovedError> = errors
         .iter()
         .map(|e| ApprovedError {
@@ -390,18 +412,30 @@ fn judge_console(
         })
         .collect();
     let approved = opts.baselines.load_console(&recording.id)?;
+    let mut unwritable = None;
+    let mut save = |keys: &[ApprovedError]| match opts.baselines.save_console(&recording.id, keys) {
+        Ok(_) => Ok(true),
+        Err(BaselineError::Write { source, .. }) => {
+            unwritable = Some(format!(
+                "cannot write the approved console errors {}: {source}",
+                relative_path(&opts.baselines.console_path(&recording.id), &opts.out)
+            ));
+            Ok(false)
+        }
+        Err(e) => Err(RunError::from(e)),
+    };
     let (fresh, accepted) = match approved {
         None if opts.update.writes_missing() => {
-            opts.baselines.save_console(&recording.id, &keys)?;
-            (Vec::new(), false)
+            if save(&keys)? {
+                (Vec::new(), false)
+            } else {
+                (keys.clone(), false)
+            }
         }
         None => (keys.clone(), false),
         Some(approved) => {
             let fresh = new_errors(&keys, &approved);
-            let accept = !fresh.is_empty() && opts.update.writes_changed();
-            if accept {
-                opts.baselines.save_console(&recording.id, &keys)?;
-            }
+            let accept = !fresh.is_empty() && opts.update.writes_changed() && save(&keys)?;
             (fresh, accept)
         }
     };
@@ -414,11 +448,14 @@ fn judge_console(
         })
         .cloned()
         .collect();
-    Ok(ConsoleReport {
-        errors,
-        new_errors,
-        accepted,
-    })
+    Ok((
+        ConsoleReport {
+            errors,
+            new_errors,
+            accepted,
+        },
+        unwritable,
+    ))
 }
 
 /// `path` relative to `base` (both made absolute first), with `/` separators.

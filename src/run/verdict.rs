@@ -3,6 +3,7 @@
 //! the report images.
 
 use super::{RunError, RunOptions, relative_path};
+use crate::compare::baseline::BaselineError;
 use crate::compare::{self, DiffResult, Rect, Rgba, decode_png, encode_png_fast, paint_masks};
 use crate::plan::Checkpoint;
 use crate::recording::{Recording, sanitize_id};
@@ -188,9 +189,29 @@ impl Context {
         Ok(relative_path(&path, &self.opts.out))
     }
 
-    fn save_baseline(&self, path: &std::path::Path, img: &Rgba) -> Result<(), RunError> {
-        self.opts.baselines.save_png(path, img)?;
-        Ok(())
+    /// Writes a baseline; false when the baseline folder cannot be written: the checkpoint is
+    /// then an `error` saying so in `report` (with the actual image, and the path relative to
+    /// the report folder), and the other checkpoints keep their results.
+    fn save_baseline(
+        &self,
+        path: &std::path::Path,
+        img: &Rgba,
+        report: &mut CheckpointReport,
+        shot: &Shot,
+    ) -> Result<bool, RunError> {
+        match self.opts.baselines.save_png(path, img) {
+            Ok(_) => Ok(true),
+            Err(BaselineError::Write { source, .. }) => {
+                report.status = CheckpointStatus::Error;
+                report.message = Some(format!(
+                    "cannot write the baseline {}: {source}",
+                    relative_path(path, &self.opts.out)
+                ));
+                report.actual = Some(self.write_report_png("actual", &report.name, &shot.png)?);
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Decides the final status (given a second capture for differing shots), writes baselines as
@@ -237,7 +258,10 @@ impl Context {
         match verdict.first {
             First::Missing => {
                 if update.writes_missing() {
-                    self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
+                    let img = self.decode(&shot)?;
+                    if !self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)? {
+                        return Ok(report);
+                    }
                     report.status = CheckpointStatus::New;
                 } else {
                     report.status = CheckpointStatus::Missing;
@@ -256,7 +280,9 @@ impl Context {
                     actual.height()
                 ));
                 if update.writes_changed() {
-                    self.save_baseline(&verdict.baseline_path, &actual)?;
+                    if !self.save_baseline(&verdict.baseline_path, &actual, &mut report, &shot)? {
+                        return Ok(report);
+                    }
                     report.status = CheckpointStatus::Updated;
                 } else {
                     report.status = CheckpointStatus::SizeChanged;
@@ -267,7 +293,10 @@ impl Context {
                 report.diff_pixels = Some(r.diff_pixels);
                 report.diff_ratio = Some(r.diff_ratio);
                 if update == super::UpdateMode::All && !r.identical {
-                    self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
+                    let img = self.decode(&shot)?;
+                    if !self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)? {
+                        return Ok(report);
+                    }
                     report.status = CheckpointStatus::Updated;
                 }
             }
@@ -289,8 +318,9 @@ impl Context {
                     report.message =
                         Some("two captures of this checkpoint differ from each other".into());
                 } else if update.writes_changed() {
-                    self.save_baseline(&verdict.baseline_path, &actual)?;
-                    report.status = CheckpointStatus::Updated;
+                    if self.save_baseline(&verdict.baseline_path, &actual, &mut report, &shot)? {
+                        report.status = CheckpointStatus::Updated;
+                    }
                     return Ok(report);
                 } else {
                     report.status = CheckpointStatus::Changed;

@@ -236,11 +236,7 @@ impl Api {
             if !reply.is_success() {
                 return Err(unexpected(&url, &reply));
             }
-            let page: ListPage =
-                serde_json::from_slice(&reply.body).map_err(|e| SourceError::BadResponse {
-                    url: url.to_string(),
-                    message: format!("list response: {e}"),
-                })?;
+            let page: ListPage = parse(&url, &reply, "list response")?;
             let n = page.results.len();
             for item in &page.results {
                 let Some(id) = item.get("id").and_then(id_string) else {
@@ -276,11 +272,7 @@ impl Api {
         let url = self.url(&[id], &[]);
         let reply = self.client.get(&url).await?;
         check_recording(id, &url, &reply)?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&reply.body).map_err(|e| SourceError::BadResponse {
-                url: url.to_string(),
-                message: format!("metadata is not JSON: {e}"),
-            })?;
+        let value: serde_json::Value = parse(&url, &reply, "metadata is not JSON")?;
         if !value.is_object() {
             return Err(SourceError::BadResponse {
                 url: url.to_string(),
@@ -295,11 +287,7 @@ impl Api {
         let url = self.url(&[id, "snapshots"], &[]);
         let reply = self.client.get(&url).await?;
         check_recording(id, &url, &reply)?;
-        let parsed: SourcesResponse =
-            serde_json::from_slice(&reply.body).map_err(|e| SourceError::BadResponse {
-                url: url.to_string(),
-                message: format!("snapshot sources listing: {e}"),
-            })?;
+        let parsed: SourcesResponse = parse(&url, &reply, "snapshot sources listing")?;
         Ok(parsed.sources)
     }
 
@@ -401,6 +389,34 @@ fn copy_lines_of(
 #[derive(Deserialize)]
 struct SnapshotsDoc {
     snapshots: Vec<Box<RawValue>>,
+}
+
+/// A JSON answer; `what` names it in the message when it is not what the API documents. An HTML
+/// page instead (a login page, a proxy's or web server's default page) means `--host` is not a
+/// PostHog API.
+fn parse<T: serde::de::DeserializeOwned>(
+    url: &Url,
+    reply: &Reply,
+    what: &str,
+) -> Result<T, SourceError> {
+    serde_json::from_slice(&reply.body).map_err(|e| {
+        let html = reply
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+            || reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        if html {
+            SourceError::NotTheApi {
+                url: url.to_string(),
+                status: reply.status,
+            }
+        } else {
+            SourceError::BadResponse {
+                url: url.to_string(),
+                message: format!("{what}: {e}"),
+            }
+        }
+    })
 }
 
 fn check_recording(id: &str, url: &Url, reply: &Reply) -> Result<(), SourceError> {

@@ -74,8 +74,9 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// Largest backoff delay.
     pub max_backoff: Duration,
-    /// Largest wait honoured from a `Retry-After`.
-    pub max_retry_after: Duration,
+    /// The most one request waits in total between its attempts (backoffs and `Retry-After`s);
+    /// a server asking for a longer wait ends the request at once, saying so.
+    pub max_total_wait: Duration,
     /// Timeout of one request (connect + full body).
     pub timeout: Duration,
 }
@@ -86,7 +87,7 @@ impl Default for RetryPolicy {
             max_retries: 5,
             base: Duration::from_millis(1000),
             max_backoff: Duration::from_secs(60),
-            max_retry_after: Duration::from_secs(300),
+            max_total_wait: Duration::from_secs(300),
             timeout: Duration::from_secs(120),
         }
     }
@@ -187,6 +188,7 @@ impl Client {
 
     async fn get_into(&self, url: &Url, sink: &mut Sink<'_>) -> Result<Reply, SourceError> {
         let mut attempt: u32 = 0;
+        let mut waited = Duration::ZERO;
         loop {
             attempt += 1;
             let outcome = {
@@ -234,14 +236,28 @@ impl Client {
                             },
                         });
                     }
+                    let left = self.retry.max_total_wait.saturating_sub(waited);
                     let delay = match wait {
+                        Some(w) if w > left => {
+                            let asked = w.as_secs_f64().ceil();
+                            let most = self.retry.max_total_wait.as_secs();
+                            return Err(SourceError::Http {
+                                url: url.to_string(),
+                                status: status.unwrap_or(429),
+                                attempts: attempt,
+                                detail: format!(
+                                    "{detail}; the server asks to wait {asked} s (Retry-After), \
+                                     more than the {most} s reel waits for one request in total"
+                                ),
+                            });
+                        }
                         Some(w) => {
-                            let w = w.min(self.retry.max_retry_after);
                             self.pause_all(w);
                             w
                         }
-                        None => self.backoff(attempt),
+                        None => self.backoff(attempt).min(left),
                     };
+                    waited += delay;
                     self.observer.event(FetchEvent::Note(format!(
                         "{why}; retrying in {:.1} s ({attempt}/{})",
                         delay.as_secs_f64(),
