@@ -65,7 +65,8 @@ fn process_runs(pid: u32) -> bool {
         return false;
     };
     // SAFETY: signal 0 only checks that the process exists and may be signalled.
-    unsafe { libc::kill(pid, 0) == 0 || *libc::__errno_location() == libc::EPERM }
+    let sent = unsafe { libc::kill(pid, 0) } == 0;
+    sent || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Removes the stale temp files ([`is_stale`]) under each of `dirs` (recursively, not following

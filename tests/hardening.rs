@@ -72,8 +72,9 @@ fn launched_browser(reel: u32, timeout: Duration) -> u32 {
     panic!("reel started no browser within {timeout:?}");
 }
 
-/// A renderer of `browser` that has been running for at least `age`.
-fn renderer_of(browser: u32, age: Duration, timeout: Duration) -> u32 {
+/// The renderers of `browser`, once one of them has been running for at least `age` (the page's;
+/// Chromium may also keep a spare one).
+fn renderers_of(browser: u32, age: Duration, timeout: Duration) -> Vec<u32> {
     let start = Instant::now();
     let mut first_seen: Option<(u32, Instant)> = None;
     while start.elapsed() < timeout {
@@ -81,7 +82,12 @@ fn renderer_of(browser: u32, age: Duration, timeout: Duration) -> u32 {
             .into_iter()
             .find(|p| cmdline(*p).contains("--type=renderer") && alive(*p));
         match (renderer, first_seen) {
-            (Some(r), Some((seen, at))) if r == seen && at.elapsed() >= age => return r,
+            (Some(r), Some((seen, at))) if r == seen && at.elapsed() >= age => {
+                return descendants(browser)
+                    .into_iter()
+                    .filter(|p| cmdline(*p).contains("--type=renderer"))
+                    .collect();
+            }
             (Some(r), Some((seen, _))) if r == seen => {}
             (Some(r), _) => first_seen = Some((r, Instant::now())),
             (None, _) => first_seen = None,
@@ -155,9 +161,9 @@ struct Crash {
 }
 
 /// Runs `reel run --jobs 1` on the five recordings with a browser reel launches itself, kills
-/// (SIGKILL) the process `victim` picks once a renderer has lived `age`, and measures how long
-/// until reel says it retries.
-fn kill_during_run(victim: impl Fn(u32, u32) -> u32) -> Crash {
+/// (SIGKILL) the processes `victims` picks (given the browser and its renderers) once a page has
+/// been replaying for a moment, and measures how long until reel says it retries.
+fn kill_during_run(victims: impl Fn(u32, Vec<u32>) -> Vec<u32>) -> Crash {
     let dir = tempfile::tempdir().unwrap();
     let recs = five_recordings(dir.path());
     let mut child = reel()
@@ -171,10 +177,11 @@ fn kill_during_run(victim: impl Fn(u32, u32) -> u32) -> Crash {
         .unwrap();
     let lines = collect_stderr(&mut child);
     let browser = launched_browser(child.id(), Duration::from_secs(30));
-    let renderer = renderer_of(browser, Duration::from_millis(800), Duration::from_secs(30));
-    let target = victim(browser, renderer);
-    unsafe {
-        libc::kill(target as i32, libc::SIGKILL);
+    let renderers = renderers_of(browser, Duration::from_millis(800), Duration::from_secs(30));
+    for target in victims(browser, renderers) {
+        unsafe {
+            libc::kill(target as i32, libc::SIGKILL);
+        }
     }
     let killed = Instant::now();
     let status = wait_exit(&mut child, Duration::from_secs(180)).map(|s| s.code());
@@ -212,7 +219,7 @@ fn assert_retried_and_passed(c: &Crash) {
 
 #[test]
 fn a_killed_renderer_fails_the_step_at_once_and_the_recording_is_retried_in_a_new_page() {
-    let c = kill_during_run(|_, renderer| renderer);
+    let c = kill_during_run(|_, renderers| renderers);
     eprintln!(
         "renderer kill noticed after {:?}: {}",
         c.detected_after, c.line
@@ -230,7 +237,7 @@ fn a_killed_renderer_fails_the_step_at_once_and_the_recording_is_retried_in_a_ne
 
 #[test]
 fn a_killed_browser_is_noticed_within_a_second_and_replaced() {
-    let c = kill_during_run(|browser, _| browser);
+    let c = kill_during_run(|browser, _| vec![browser]);
     eprintln!(
         "browser kill noticed after {:?}: {}",
         c.detected_after, c.line

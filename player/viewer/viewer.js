@@ -178,8 +178,8 @@
 
   // What a replayed document may load: what its capture could show — inline styles and data:
   // (or blob:) URLs — and nothing else. This policy adds to the page's own, which has to let the
-  // report's images (files next to it) load: a recorded <img src="file:///…">, or an image of the
-  // host serving the report, stays unloaded, as it was in capture.
+  // report's images (files next to it) load: a recorded image or background from a file: URL, or
+  // one of the host serving the report, stays unloaded, as it was in capture.
   const REPLAY_CSP =
     "default-src 'none'; img-src data: blob:; media-src data: blob:; font-src data:; " +
     "style-src 'unsafe-inline'; frame-src about:; base-uri 'none'; form-action 'none'";
