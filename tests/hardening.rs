@@ -973,8 +973,41 @@ fn recording_with_local_images(local: &Path, sibling: &str) -> String {
     .to_string()
 }
 
+/// In the replay frame `frame` of the viewer `v`: the data: image shows, and neither local file
+/// was loaded or shown.
+async fn assert_nothing_local_loaded(v: &Viewer, frame: &str) {
+    let doc = format!("document.querySelector('{frame}').contentDocument");
+    v.wait_for(&format!("{doc}.querySelector('img.inline')"))
+        .await;
+    // Every image has had its chance to load or fail.
+    v.wait_for(&format!("[...{doc}.images].every(i => i.complete)"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let width = |class: &str| format!("{doc}.querySelector('img.{class}').naturalWidth");
+    assert_eq!(
+        v.eval(&width("inline")).await,
+        4,
+        "data: images show, as in capture"
+    );
+    let received: Vec<String> = v
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|u| u.contains("secret") || u.contains("sibling"))
+        .cloned()
+        .collect();
+    assert_eq!(received, Vec::<String>::new(), "local files were loaded");
+    assert_eq!(v.eval(&width("local")).await, 0, "a local file showed");
+    assert_eq!(
+        v.eval(&width("sibling")).await,
+        0,
+        "a file next to it showed"
+    );
+}
+
 #[test]
-fn the_exported_player_shows_no_local_files_from_recorded_content() {
+fn the_report_and_the_exported_player_show_no_local_files_from_recorded_content() {
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("secret.png");
     red_png(&local);
@@ -990,44 +1023,29 @@ fn the_exported_player_shows_no_local_files_from_recorded_content() {
             .current_dir(dir.path())
             .args(["export", "local.json", "--html", "player.html"]));
     assert_eq!(o.status.code(), Some(0));
-    tokio::runtime::Builder::new_multi_thread()
+    // On CI missing baselines fail: the report keeps the events for its replay.
+    let o = run_in(dir.path(), &["local.json"], true);
+    assert_eq!(o.status.code(), Some(1));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap()
-        .block_on(async {
-            let v = Viewer::open(&dir.path().join("player.html")).await;
-            v.wait_for("window.reelViewer.player && window.reelViewer.player.status !== 'loading'")
-                .await;
-            let doc = "document.querySelector('.replay iframe').contentDocument";
-            v.wait_for(&format!("{doc}.querySelector('img.inline')"))
-                .await;
-            // Every image has had its chance to load or fail.
-            v.wait_for(&format!("[...{doc}.images].every(i => i.complete)"))
-                .await;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let width = |class: &str| format!("{doc}.querySelector('img.{class}').naturalWidth");
-            assert_eq!(
-                v.eval(&width("inline")).await,
-                4,
-                "data: images show, as in capture"
-            );
-            let received: Vec<String> = v
-                .received
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|u| u.contains("secret") || u.contains("sibling"))
-                .cloned()
-                .collect();
-            assert_eq!(received, Vec::<String>::new(), "local files were loaded");
-            assert_eq!(v.eval(&width("local")).await, 0, "a local file showed");
-            assert_eq!(
-                v.eval(&width("sibling")).await,
-                0,
-                "a file next to the player showed"
-            );
-        });
+        .unwrap();
+    runtime.block_on(async {
+        let v = Viewer::open(&dir.path().join("reel-report/index.html")).await;
+        v.eval("document.querySelector('#rec-0 .replay').scrollIntoView()")
+            .await;
+        v.eval("window.reelViewer.widgets[0].load().then(() => true)")
+            .await;
+        assert_eq!(v.eval("window.reelViewer.widgets[0].status").await, "ready");
+        assert_nothing_local_loaded(&v, "#rec-0 .replay iframe").await;
+    });
+    runtime.block_on(async {
+        let v = Viewer::open(&dir.path().join("player.html")).await;
+        v.wait_for("window.reelViewer.player && window.reelViewer.player.status !== 'loading'")
+            .await;
+        assert_nothing_local_loaded(&v, ".replay iframe").await;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

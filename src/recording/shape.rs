@@ -18,50 +18,85 @@
 use super::convert::{kind_of, members};
 use super::error::Problem;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// The largest viewport width or height accepted.
 pub const MAX_VIEWPORT: f64 = 100_000.0;
 
-/// Checks one converted event (`code` its type, `source` its incremental source).
-pub(crate) fn check(code: i64, source: Option<i64>, json: &RawValue) -> Result<(), Problem> {
-    let sized = code == 4 || (code == 3 && source == Some(4));
-    if !sized && code != 2 {
-        return Ok(());
-    }
-    let what = match code {
-        4 => "Meta",
-        2 => "FullSnapshot",
-        _ => "ViewportResize",
+/// Checks one event: `code` its type, `source` its incremental source, `data` its `data` (as the
+/// replay will get it: decompressed).
+pub(crate) fn check(
+    code: i64,
+    source: Option<i64>,
+    data: Option<&RawValue>,
+) -> Result<(), Problem> {
+    let what = match (code, source) {
+        (4, _) => "Meta",
+        (3, Some(4)) => "ViewportResize",
+        (2, _) => "FullSnapshot",
+        _ => return Ok(()),
     };
-    let event = members(json, "event")?;
-    let Some(data) = event.get("data") else {
+    let Some(data) = data else {
         return Ok(());
     };
-    if code == 2 && data.get().starts_with('"') {
-        // Compressed with a `cv` reel does not know: kept as it is, with a warning.
-        return Ok(());
+    if code == 2 {
+        if data.get().starts_with('"') {
+            // Compressed with a `cv` reel does not know: kept as it is, with a warning.
+            return Ok(());
+        }
+        return check_snapshot(data.get())
+            .map_err(|m| Problem::invalid(format!("FullSnapshot {m}")));
     }
     let data = members(data, &format!("{what} \"data\""))?;
-    if sized {
-        for key in ["width", "height"] {
-            if let Some(v) = data.get(key) {
-                viewport_size(v).map_err(|m| Problem::invalid(format!("{what} data.{key} {m}")))?;
-            }
+    for key in ["width", "height"] {
+        if let Some(v) = data.get(key) {
+            viewport_size(v).map_err(|m| Problem::invalid(format!("{what} data.{key} {m}")))?;
         }
-        return Ok(());
     }
-    if let Some(offset) = data.get("initialOffset")
-        && !matches!(offset.get().as_bytes().first(), Some(b'{' | b'n'))
-    {
-        return Err(Problem::invalid(format!(
-            "FullSnapshot data.initialOffset is {}, not an object",
-            kind_of(offset)
-        )));
+    Ok(())
+}
+
+/// A FullSnapshot's `data` (JSON text): an object with a `node` tree and an optional
+/// `initialOffset` object, read in one pass.
+fn check_snapshot(text: &str) -> Result<(), String> {
+    let mut s = Scanner {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    s.ws();
+    if !s.eat(b'{') {
+        return Err(format!("data is {}, not an object", s.kind()));
     }
-    let node = data
-        .get("node")
-        .ok_or_else(|| Problem::invalid("FullSnapshot has no data.node"))?;
-    check_tree(node.get()).map_err(|m| Problem::invalid(format!("FullSnapshot {m}")))
+    let mut node = false;
+    loop {
+        s.ws();
+        if s.eat(b'}') {
+            break;
+        }
+        s.eat(b',');
+        s.ws();
+        let key = s.string()?;
+        s.ws();
+        if !s.eat(b':') {
+            return Err(s.broken());
+        }
+        s.ws();
+        match key.as_ref() {
+            "node" => {
+                check_tree(&mut s)?;
+                node = true;
+            }
+            "initialOffset" if !matches!(s.peek(), Some(b'{' | b'n')) => {
+                return Err(format!("data.initialOffset is {}, not an object", s.kind()));
+            }
+            _ => s.skip_value()?,
+        }
+    }
+    if node {
+        Ok(())
+    } else {
+        Err("has no data.node".into())
+    }
 }
 
 fn viewport_size(v: &RawValue) -> Result<(), String> {
@@ -80,31 +115,27 @@ fn viewport_size(v: &RawValue) -> Result<(), String> {
 
 /// One node being read: what the player needs of it, as far as seen.
 #[derive(Default)]
-struct NodeSeen {
+struct NodeSeen<'a> {
     kind: Option<Result<i64, String>>,
     children: Option<Result<(), &'static str>>,
     attributes: Option<&'static str>,
-    tag: Option<Result<String, &'static str>>,
-    name: Option<Result<String, &'static str>>,
+    tag: Option<Result<Cow<'a, str>, &'static str>>,
+    name: Option<Result<Cow<'a, str>, &'static str>>,
     back_compat: bool,
     svg: bool,
     custom: bool,
     child_count: usize,
 }
 
-enum Frame {
-    Node(NodeSeen),
+enum Frame<'a> {
+    Node(NodeSeen<'a>),
     /// Inside a `childNodes` array: how many children so far.
     Children(usize),
 }
 
-/// Checks a node tree given as JSON text (valid JSON: it was parsed before).
-fn check_tree(text: &str) -> Result<(), String> {
-    let mut s = Scanner {
-        b: text.as_bytes(),
-        i: 0,
-    };
-    let mut stack: Vec<Frame> = Vec::new();
+/// Checks the node tree at the cursor (valid JSON: it was parsed before) and moves past it.
+fn check_tree<'a>(s: &mut Scanner<'a>) -> Result<(), String> {
+    let mut stack: Vec<Frame<'a>> = Vec::new();
     s.ws();
     if !s.eat(b'{') {
         return Err(format!("data.node is {}, not an object", s.kind()));
@@ -150,7 +181,7 @@ fn check_tree(text: &str) -> Result<(), String> {
                     }
                     "tagName" | "name" => {
                         let v = if s.peek() == Some(b'"') {
-                            Ok(s.string()?.into_owned())
+                            Ok(s.string()?)
                         } else {
                             let kind = s.kind();
                             s.skip_value()?;
@@ -217,7 +248,7 @@ fn path(stack: &[Frame]) -> String {
 }
 
 /// What a whole node must satisfy.
-fn finish(n: &NodeSeen) -> Result<(), String> {
+fn finish(n: &NodeSeen<'_>) -> Result<(), String> {
     let kind = match &n.kind {
         None => return Err("has no \"type\"".into()),
         Some(Err(v)) => return Err(format!("\"type\" {v} is not an integer")),
@@ -265,7 +296,7 @@ fn finish(n: &NodeSeen) -> Result<(), String> {
         } else {
             valid_element_name(tag) && (!n.custom || valid_custom_element_name(tag))
         };
-        if !ok || INHERITED_NAMES.contains(&tag.as_str()) {
+        if !ok || INHERITED_NAMES.contains(&tag.as_ref()) {
             return Err(format!(
                 "element tagName {:?} is not one a browser can create",
                 super::convert::excerpt(tag)
@@ -390,9 +421,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The string at the cursor, unescaped when it has escapes.
-    fn string(&mut self) -> Result<std::borrow::Cow<'a, str>, String> {
-        let start = self.i;
+    /// Moves past the string at the cursor; whether it has escapes.
+    fn skip_string(&mut self) -> Result<bool, String> {
         if !self.eat(b'"') {
             return Err(self.broken());
         }
@@ -401,7 +431,7 @@ impl<'a> Scanner<'a> {
             match self
                 .b
                 .get(self.i..)
-                .and_then(|rest| rest.iter().position(|&c| c == b'"' || c == b'\\'))
+                .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
             {
                 Some(n) if self.b[self.i + n] == b'\\' => {
                     escaped = true;
@@ -409,18 +439,24 @@ impl<'a> Scanner<'a> {
                 }
                 Some(n) => {
                     self.i += n + 1;
-                    break;
+                    return Ok(escaped);
                 }
                 None => return Err(self.broken()),
             }
         }
+    }
+
+    /// The string at the cursor, unescaped when it has escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+        let start = self.i;
+        let escaped = self.skip_string()?;
         let raw = std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.broken())?;
         if escaped {
             serde_json::from_str::<String>(raw)
-                .map(std::borrow::Cow::Owned)
+                .map(Cow::Owned)
                 .map_err(|_| self.broken())
         } else {
-            Ok(std::borrow::Cow::Borrowed(&raw[1..raw.len() - 1]))
+            Ok(Cow::Borrowed(&raw[1..raw.len() - 1]))
         }
     }
 
@@ -453,7 +489,7 @@ impl<'a> Scanner<'a> {
             self.ws();
             match self.peek() {
                 Some(b'"') => {
-                    self.string()?;
+                    self.skip_string()?;
                 }
                 Some(b'{' | b'[') => {
                     self.i += 1;
@@ -487,8 +523,10 @@ mod tests {
     fn event(json: serde_json::Value) -> Result<(), String> {
         let code = json["type"].as_i64().unwrap();
         let source = json["data"]["source"].as_i64();
-        let raw = RawValue::from_string(json.to_string()).unwrap();
-        check(code, source, &raw).map_err(|p| match p {
+        let data = json
+            .get("data")
+            .map(|d| RawValue::from_string(d.to_string()).unwrap());
+        check(code, source, data.as_deref()).map_err(|p| match p {
             Problem::Invalid(m) => m,
             Problem::TooLarge { message, .. } => message,
         })
@@ -558,9 +596,8 @@ mod tests {
         ]));
         assert_eq!(snapshot(tree), Ok(()));
         // Keys with escapes are read as keys.
-        let raw =
-            r#"{"type":2,"timestamp":1,"data":{"node":{"type":0,"child\u004eodes":{},"id":1}}}"#;
-        let e = check(2, None, &RawValue::from_string(raw.into()).unwrap());
+        let raw = r#"{"node":{"type":0,"child\u004eodes":{},"id":1}}"#;
+        let e = check(2, None, Some(&RawValue::from_string(raw.into()).unwrap()));
         assert!(e.is_err());
         // Compressed with an unknown cv: not looked into.
         assert!(event(serde_json::json!({"type": 2, "timestamp": 1, "data": "H4sI..."})).is_ok());
@@ -655,10 +692,14 @@ mod tests {
         for _ in 0..depth {
             text.push_str("]}");
         }
-        assert_eq!(check_tree(&text), Ok(()));
+        assert_eq!(check_snapshot(&format!("{{\"node\":{text}}}")), Ok(()));
         let innermost = text.find("]}").unwrap();
-        let long = format!("{}null{}", &text[..innermost], &text[innermost..]);
-        let e = check_tree(&long).unwrap_err();
+        let long = format!(
+            "{{\"node\":{}null{}}}",
+            &text[..innermost],
+            &text[innermost..]
+        );
+        let e = check_snapshot(&long).unwrap_err();
         assert!(e.starts_with("data.node…"), "{}", &e[..80.min(e.len())]);
     }
 }
