@@ -12,12 +12,21 @@ fn main() {
     for f in [
         "index.html",
         "player.js",
+        "locate.js",
         "package.json",
         "package-lock.json",
     ] {
         println!("cargo:rerun-if-changed={}", player.join(f).display());
     }
-    for f in ["viewer.js", "viewer.css"] {
+    for f in [
+        "dom.js",
+        "review.js",
+        "replay.js",
+        "images.js",
+        "report.js",
+        "viewer.js",
+        "viewer.css",
+    ] {
         println!(
             "cargo:rerun-if-changed={}",
             player.join("viewer").join(f).display()
@@ -45,6 +54,10 @@ fn main() {
     println!(
         "cargo:rustc-env=REEL_PLAYER_JS={}",
         player.join("player.js").display()
+    );
+    println!(
+        "cargo:rustc-env=REEL_LOCATE_JS={}",
+        player.join("locate.js").display()
     );
 }
 

@@ -283,5 +283,46 @@
     },
 
     state: state,
+
+    // For `reel drive`: the replayed element with rrweb id `request.node`, described by
+    // locate.js (its locators, frames, hover host, hidden field) as it is now, or first at offset
+    // `request.t` (events applied as by seek, hover recomputed; no wait for assets or frames:
+    // layout is read synchronously).
+    locate(request) {
+      if (!replayer) throw new Error("no recording loaded");
+      const t0 = performance.now();
+      if (typeof request.t === "number") {
+        // A few events between steps: applied straight to the DOM, they cost less than rrweb's
+        // virtual-DOM pass, which copies the whole document on every seek (swagger-ui: 50 vs 5 ms).
+        replayer.config.useVirtualDom = false;
+        replayer.pause(request.t);
+        normalizeHover(request.t);
+      }
+      const t1 = performance.now();
+      const doc = replayer.iframe && replayer.iframe.contentDocument;
+      const mirror = replayer.getMirror();
+      const described = window.__reelLocate.describe(mirror.getNode(request.node), doc, {
+        point: request.point,
+        exact: request.exact,
+        hoverClass: ":hover",
+        idOf: (el) => mirror.getId(el),
+      });
+      described.apply_ms = t1 - t0;
+      described.describe_ms = performance.now() - t1;
+      return described;
+    },
+
+    // The replayed element with rrweb id `id`, climbed to its interactive target unless `exact`
+    // (for tests that check what a locator resolves to).
+    target(id, exact) {
+      const node = replayer ? replayer.getMirror().getNode(id) : null;
+      if (!node || exact) return node;
+      return window.__reelLocate.interactiveTarget(node);
+    },
+
+    // The replayed document (for the same tests).
+    document() {
+      return replayer && replayer.iframe ? replayer.iframe.contentDocument : null;
+    },
   };
 })();

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    reel::cli::main()
+    reel::main()
 }

@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // Two different ids that both had to change never share a file name: split the input in two
     // and compare. (A safe id may still be crafted to equal another id's sanitized form; `reel run`
-    // refuses two recordings with one id, see tests/robustness.rs.)
+    // refuses two recordings with one id, see tests/it/robustness.rs.)
     if let Some((a, b)) = text.split_once('\u{1f}')
         && a != b
         && sanitize_id(a) != a

@@ -1,7 +1,7 @@
-//! Flags shared by every command that drives a browser, and the signal-aware way to run work in one.
+//! Flags shared by every command that drives a browser.
 
-use crate::exit::Failure;
-use crate::replay::{BrowserOptions, BrowserPool, ReplayOptions};
+use super::Failure;
+use crate::replay::{BrowserOptions, ReplayOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -72,39 +72,5 @@ impl BrowserArgs {
             fresh_seeks: self.fresh_seeks,
             lanes: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
-    }
-}
-
-/// Starts the browsers, runs `work` with them, and always closes them: on success, on error, and
-/// on Ctrl-C / SIGTERM (which end the command with the interrupted exit code).
-pub async fn with_browsers<T, F>(opts: &BrowserOptions, work: F) -> Result<T, Failure>
-where
-    F: AsyncFnOnce(&BrowserPool) -> Result<T, Failure>,
-{
-    let pool = tokio::select! {
-        p = BrowserPool::start(opts) => p.map_err(Failure::from)?,
-        _ = interrupted() => return Err(Failure::interrupted()),
-    };
-    let result = tokio::select! {
-        r = work(&pool) => r,
-        _ = interrupted() => Err(Failure::interrupted()),
-    };
-    pool.close().await;
-    result
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn interrupted() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let term = signal(SignalKind::terminate());
-    let int = signal(SignalKind::interrupt());
-    match (term, int) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {},
-                _ = int.recv() => {},
-            }
-        }
-        _ => std::future::pending::<()>().await,
     }
 }

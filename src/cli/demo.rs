@@ -1,11 +1,12 @@
 //! `reel demo`: replays a real recording embedded in the binary (the testbed-errors session from
 //! PostHog, stored gzip-compressed) into `./reel-demo/` and says what it did and where to look.
 
+use super::Failure;
 use super::browser_args::BrowserArgs;
-use super::replay::{print_summary, replay_into};
-use crate::exit::{Failure, Outcome};
+use crate::exit::Outcome;
 use crate::plan::PlanOptions;
 use crate::recording::{self, Limits};
+use crate::run::capture::{self, Windows};
 use std::path::{Path, PathBuf};
 
 /// A real posthog-js recording (PostHog blob format, cv-compressed events) of a test page with
@@ -36,23 +37,18 @@ pub async fn run(args: DemoArgs) -> Result<Outcome, Failure> {
             .unwrap_or(0) as f64
             / 1000.0
     );
-    let written = replay_into(
+    let written = capture::replay_into(
         &recording,
         &args.out,
-        "all",
+        &Windows::All,
         &PlanOptions::default(),
         &args.browser.browser_options()?,
         &args.browser.replay_options(),
     )
     .await?;
-    print_summary(&recording, &args.out, &written);
+    print!("{}", capture::summary(&recording, &args.out, &written));
     for w in &written {
-        let errors: Vec<_> = w
-            .capture
-            .console
-            .iter()
-            .filter(|c| c.level == "error")
-            .collect();
+        let errors: Vec<_> = w.console_errors().collect();
         if !errors.is_empty() {
             println!("  console errors recorded in the session:");
             for e in errors.iter().take(8) {

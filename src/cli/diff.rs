@@ -4,10 +4,11 @@
 //! Exit 0 when no pixel differs beyond the tolerances, 1 when they differ (or the sizes do),
 //! 2 on bad input (unreadable or malformed PNG, bad flags).
 
+use super::Failure;
 use crate::compare::{
     self, Background, CompareError, DiffOptions, DiffResult, MaskColor, Rect, Rgba, Tolerance,
 };
-use crate::exit::{Failure, Outcome};
+use crate::exit::Outcome;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]

@@ -1,7 +1,8 @@
 //! `reel export RECORDING --html OUT.html`: the portable standalone player — one HTML file with
 //! the viewer, rrweb and the compressed events inside, which plays offline in any browser.
 
-use crate::exit::{Failure, Outcome};
+use super::Failure;
+use crate::exit::Outcome;
 use crate::recording::{self, Limits};
 use std::path::PathBuf;
 

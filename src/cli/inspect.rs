@@ -1,7 +1,8 @@
 //! `reel inspect RECORDING... [--json]`: a person's first look at recordings — format, id,
 //! windows, events, viewports, URLs, console, and the checkpoints a replay would use.
 
-use crate::exit::{Failure, Outcome};
+use super::Failure;
+use crate::exit::Outcome;
 use crate::plan::{Checkpoint, PlanOptions, plan_noting};
 use crate::printable::printable;
 use crate::recording::{self, Recording, Stats, WindowSummary};

@@ -1,5 +1,7 @@
-//! The command line: one file per subcommand, each turning its arguments into calls to the stages
-//! and an [`Outcome`] or a classed [`Failure`].
+//! The command line: one file per subcommand, each parsing its arguments, calling the library and
+//! printing what it returns; [`Failure`] carries a library error's class to the exit code. Shared
+//! groups of flags are in [`browser_args`] and [`limits`] (the settings' flags come from
+//! [`crate::settings`]).
 
 mod approve;
 mod browser_args;
@@ -13,9 +15,45 @@ mod merge_reports;
 mod replay;
 mod run;
 
-use crate::exit::{Failure, Outcome};
+use crate::exit::{Classified, ErrorClass, Outcome};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+
+/// An error on its way to `main`: the message chain plus its exit-code class.
+#[derive(Debug)]
+pub struct Failure {
+    pub class: ErrorClass,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            class: ErrorClass::Input,
+            error: error.into(),
+        }
+    }
+
+    pub fn infra(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            class: ErrorClass::Infra,
+            error: error.into(),
+        }
+    }
+
+    pub fn code(&self) -> ExitCode {
+        ExitCode::from(self.class.code())
+    }
+}
+
+impl<E: Classified> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            class: e.class(),
+            error: e.into(),
+        }
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -39,7 +77,7 @@ pub enum Command {
     /// Promote the last run's actual screenshots and new console errors to baselines.
     Approve(approve::ApproveArgs),
     /// Replay a recording and write a screenshot per checkpoint plus capture.json.
-    Replay(replay::ReplayArgs),
+    Replay(Box<replay::ReplayArgs>),
     /// Replay the embedded demo recording into ./reel-demo/.
     Demo(demo::DemoArgs),
     /// Describe recordings: format, windows, events, viewports, console, planned checkpoints.
@@ -69,7 +107,7 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.verbose);
     match run(cli) {
-        Ok(outcome) => outcome.code(),
+        Ok(outcome) => ExitCode::from(outcome.code()),
         Err(failure) => {
             let message = format!("{:#}", failure.error);
             eprintln!("error: {}", crate::printable::printable(&message));
@@ -101,7 +139,7 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Run(args) => block_on(run::run(*args)),
         Command::Approve(args) => approve::run(args),
-        Command::Replay(args) => block_on(replay::run(args)),
+        Command::Replay(args) => block_on(replay::run(*args)),
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Inspect(args) => inspect::run(args),
         Command::Diff(args) => diff::run(args),

@@ -1,11 +1,48 @@
-//! The baseline store: approved screenshots at `DIR/<recording>/[<window>/]<checkpoint>.png` and
-//! approved console errors at `DIR/<recording>/console.json`. PNGs are written small and never
-//! rewritten when their pixels are unchanged; every write is atomic.
+//! The baseline store and its update policy ([`UpdateMode`]): approved screenshots at
+//! `DIR/<recording>/[<window>/]<checkpoint>.png` and approved console errors at
+//! `DIR/<recording>/console.json`. PNGs are written small and never rewritten when their pixels
+//! are unchanged; every write is atomic.
 
 use super::{Rgba, decode_png, encode_png_small};
 use crate::recording::sanitize_id;
+use crate::replay::ConsoleSource;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// When baselines are written.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateMode {
+    /// Never write baselines (the default on CI).
+    None,
+    /// Write baselines that do not exist yet (the default elsewhere).
+    Missing,
+    /// Also replace baselines that differ (`--update` alone).
+    Changed,
+    /// Also rewrite baselines that pass within tolerance but are not identical.
+    All,
+}
+
+impl UpdateMode {
+    pub fn writes_missing(self) -> bool {
+        self >= UpdateMode::Missing
+    }
+
+    pub fn writes_changed(self) -> bool {
+        self >= UpdateMode::Changed
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateMode::None => "none",
+            UpdateMode::Missing => "missing",
+            UpdateMode::Changed => "changed",
+            UpdateMode::All => "all",
+        }
+    }
+}
 
 /// What went wrong with a baseline file.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +75,7 @@ pub struct BaselineStore {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ApprovedError {
     pub window: String,
-    pub source: String,
+    pub source: ConsoleSource,
     pub message: String,
 }
 
@@ -76,25 +113,32 @@ impl BaselineStore {
 
     /// The approved image, or `None` when there is no baseline yet.
     pub fn load_png(&self, path: &Path) -> Result<Option<Rgba>, BaselineError> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(BaselineError::Read {
-                    path: path.display().to_string(),
-                    source,
-                });
-            }
-        };
-        decode_png(&bytes)
-            .map(Some)
-            .map_err(|e| BaselineError::BadPng {
+        self.read_png(path)?
+            .map(|bytes| Self::decode(path, &bytes))
+            .transpose()
+    }
+
+    /// The approved PNG file as it is, or `None` when there is no baseline yet.
+    pub fn read_png(&self, path: &Path) -> Result<Option<Vec<u8>>, BaselineError> {
+        match std::fs::read(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(BaselineError::Read {
                 path: path.display().to_string(),
-                message: match e {
-                    super::png_io::DecodeFailure::Png(e) => e.to_string(),
-                    super::png_io::DecodeFailure::TooLarge(w, h) => format!("{w}x{h} is too large"),
-                },
-            })
+                source,
+            }),
+        }
+    }
+
+    /// Decodes the baseline file at `path` whose bytes are `bytes`.
+    pub fn decode(path: &Path, bytes: &[u8]) -> Result<Rgba, BaselineError> {
+        decode_png(bytes).map_err(|e| BaselineError::BadPng {
+            path: path.display().to_string(),
+            message: match e {
+                super::png_io::DecodeFailure::Png(e) => e.to_string(),
+                super::png_io::DecodeFailure::TooLarge(w, h) => format!("{w}x{h} is too large"),
+            },
+        })
     }
 
     /// Writes `img` as the baseline at `path` unless the existing baseline has exactly these
@@ -209,7 +253,7 @@ mod tests {
         assert!(s.load_console("r").unwrap().is_none());
         let e = |m: &str| ApprovedError {
             window: "w".into(),
-            source: "recorded".into(),
+            source: ConsoleSource::Recorded,
             message: m.into(),
         };
         s.save_console("r", &[e("b"), e("a"), e("a")]).unwrap();

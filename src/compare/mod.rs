@@ -1,19 +1,20 @@
 //! Verdicts: the pixel diff kernel (pixelmatch-exact), masks, tolerances and baselines.
 //!
-//! - [`kernel`]: [`diff`] compares two RGBA8 images exactly as pixelmatch 7.2.0 counts mismatches
+//! - `kernel`: [`diff`] compares two RGBA8 images exactly as pixelmatch 7.2.0 counts mismatches
 //!   (YIQ delta, anti-aliasing detection, alpha blending), in parallel over row bands.
-//! - [`png_io`]: PNG decoding to RGBA8 (any colour type / bit depth) and encoding (small or fast).
-//! - [`mask`]: rectangles painted over both images before comparing.
-//! - [`tolerance`]: when a number of differing pixels still passes.
+//! - `png_io`: PNG decoding to RGBA8 (any colour type / bit depth) and encoding (small or fast).
+//! - `mask`: rectangles painted over both images before comparing.
+//! - `tolerance`: when a number of differing pixels still passes.
 //! - [`baseline`]: the approved screenshots and console errors on disk.
 
 pub mod baseline;
-pub mod kernel;
-pub mod mask;
-pub mod png_io;
-pub mod regions;
-pub mod tolerance;
+pub(crate) mod kernel;
+mod mask;
+mod png_io;
+pub(crate) mod regions;
+mod tolerance;
 
+pub use baseline::UpdateMode;
 pub use kernel::{Background, DiffOptions, DiffResult, diff};
 pub use mask::{MaskColor, Rect, paint_masks};
 pub use png_io::{

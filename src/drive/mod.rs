@@ -9,6 +9,12 @@
 //! This file holds the contract between those parts: [`Step`], [`Action`], [`Locator`],
 //! [`Strategy`], [`StepStatus`] and [`StepOutcome`].
 
+mod error;
+pub mod locate;
+pub mod steps;
+
+pub use error::DriveError;
+
 use serde::{Deserialize, Serialize};
 
 /// What a step does. Serialized names are the `action` field of `report.json`'s `steps[]`.
@@ -92,11 +98,13 @@ pub struct Step {
     /// Offset from the window's first event, in ms (the clock of checkpoint names).
     pub t_ms: i64,
     pub action: Action,
-    /// The rrweb node id of the element acted on (None: the window or document).
+    /// The rrweb node id of the element acted on (None: the window or document); for `hover`, the
+    /// hovered ancestor.
     pub node: Option<i64>,
     /// Recorded pointer position in viewport pixels, for pointer actions.
     pub point: Option<(f64, f64)>,
-    /// navigate: the recorded URL; type: the text; select: the option value.
+    /// navigate: the recorded URL; type: the field's final text (it replaces what the field
+    /// holds: select all, then type); select: the option value.
     pub text: Option<String>,
     /// type: press Enter after typing (inferred: the value dropped to '' in one event).
     pub enter: bool,

@@ -3,10 +3,10 @@
 //! the reason, so adding a checkpoint never renames another one (and never invalidates a baseline).
 
 use crate::recording::{EventFacts, EventType, IncrementalSource, WindowStream};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a checkpoint exists. The order is the priority when two land on the same millisecond.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
     At,

@@ -61,7 +61,7 @@ impl Default for Limits {
 }
 
 /// The stable name of an input format, as shown in `reel inspect`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     PosthogBlob,

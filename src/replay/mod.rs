@@ -2,15 +2,16 @@
 //! seek, size the viewport to the recorded one, wait for the frame, screenshot; collect console
 //! output of both kinds (recorded in the session, and produced by the replay itself).
 
-pub mod assets;
-pub mod chrome;
+pub(crate) mod assets;
+pub(crate) mod chrome;
 mod fragments;
-pub mod isolation;
-pub mod liveness;
+pub(crate) mod isolation;
+pub(crate) mod liveness;
 pub mod player;
-pub mod pool;
+mod pool;
 
-pub use chrome::{BrowserOptions, BrowserSession};
+pub use assets::LOCATE_JS;
+pub use chrome::{BrowserOptions, BrowserSession, find_chrome, launch_flags};
 pub use pool::{BrowserPool, Lease};
 
 use crate::plan::Checkpoint;
@@ -56,7 +57,9 @@ impl ReplayError {
 }
 
 /// Where a console entry came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ConsoleSource {
     /// Logged by the user's page while it was recorded (rrweb console plugin).

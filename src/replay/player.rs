@@ -145,8 +145,9 @@ impl PlayerPage {
         })
     }
 
-    /// Evaluates `expr` in the page (awaiting a promise) and returns its JSON value.
-    async fn call(&self, what: &str, expr: String) -> Result<serde_json::Value, ReplayError> {
+    /// Evaluates `expr` in the page (awaiting a promise) and returns its JSON value; `what` names
+    /// the step in errors.
+    pub async fn call(&self, what: &str, expr: String) -> Result<serde_json::Value, ReplayError> {
         let params = EvaluateParams::builder()
             .expression(expr)
             .await_promise(true)

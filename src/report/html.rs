@@ -9,7 +9,7 @@
 //! browsers other than Chromium give a `file://` page an opaque origin that `'self'` does not
 //! match) or `data:`/`blob:` URLs: nothing is fetched from the network. The replayed document
 //! (rrweb's sandboxed iframe) inherits that policy and gets a stricter one of its own from the
-//! viewer before anything is built in it (`REPLAY_CSP` in `viewer.js`: inline styles and
+//! viewer before anything is built in it (`REPLAY_CSP` in `replay.js`: inline styles and
 //! `data:`/`blob:` only), so recorded content loads nothing — no local file, nothing of the
 //! report's host — exactly as in capture.
 
@@ -21,7 +21,18 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-pub const VIEWER_JS: &str = include_str!("../../player/viewer/viewer.js");
+/// The viewer script: its parts (see `player/viewer/dom.js`) in order, inside one function so that
+/// nothing leaks into the page's global scope but `window.reelViewer`.
+pub const VIEWER_JS: &str = concat!(
+    "(function () {\n\"use strict\";\n",
+    include_str!("../../player/viewer/dom.js"),
+    include_str!("../../player/viewer/review.js"),
+    include_str!("../../player/viewer/replay.js"),
+    include_str!("../../player/viewer/images.js"),
+    include_str!("../../player/viewer/report.js"),
+    include_str!("../../player/viewer/viewer.js"),
+    "})();\n"
+);
 pub const VIEWER_CSS: &str = include_str!("../../player/viewer/viewer.css");
 
 /// The events of one recording as the viewer loads them: gzip of
@@ -166,9 +177,10 @@ fn page(title: &str, data_json: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::UpdateMode;
     use crate::report::{
-        CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, RecordingReport,
-        RecordingStatus, Settings,
+        CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, ConsoleSource, Extras,
+        Format, Reason, RecordingReport, RecordingStatus, ReportSettings,
     };
 
     const HOSTILE: &str =
@@ -177,17 +189,17 @@ mod tests {
     fn hostile_report() -> RunReport {
         let error = ConsoleError {
             window: HOSTILE.into(),
-            source: "recorded".into(),
+            source: ConsoleSource::Recorded,
             t_ms: 5,
             message: HOSTILE.into(),
         };
         RunReport::new(
-            Settings {
+            ReportSettings {
                 threshold: 0.1,
                 include_aa: false,
                 max_diff_pixels: None,
                 max_diff_ratio: None,
-                update: "none".into(),
+                update: UpdateMode::None,
                 baselines: HOSTILE.into(),
             },
             vec![RecordingReport {
@@ -196,14 +208,14 @@ mod tests {
                 status: RecordingStatus::Fail,
                 error: Some(HOSTILE.into()),
                 error_kind: None,
-                format: Some(HOSTILE.into()),
+                format: Some(Format::RrwebJson),
                 duration_ms: 1,
                 session_duration_ms: 1,
                 checkpoints: vec![CheckpointReport {
                     name: HOSTILE.into(),
                     window: Some(HOSTILE.into()),
                     t_ms: 1,
-                    reason: HOSTILE.into(),
+                    reason: Reason::Click,
                     viewport: [1, 1],
                     status: CheckpointStatus::Changed,
                     diff_pixels: Some(1),
@@ -215,6 +227,9 @@ mod tests {
                     message: Some(HOSTILE.into()),
                     varying_pixels: None,
                     varying_regions: None,
+                    thumbnail: Some(format!("thumbs/{HOSTILE}")),
+                    posthog_url: Some(HOSTILE.into()),
+                    extras: Extras::from([("note".to_string(), HOSTILE.into())]),
                 }],
                 console: ConsoleReport {
                     errors: vec![error.clone()],
@@ -222,6 +237,13 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
+                posthog: Some(crate::report::PosthogReplay {
+                    session: HOSTILE.into(),
+                    url: Some(HOSTILE.into()),
+                    person: Some(HOSTILE.into()),
+                    start_time: Some(HOSTILE.into()),
+                }),
+                extras: Extras::from([("steps".to_string(), serde_json::json!([HOSTILE]))]),
             }],
             true,
             1,
@@ -251,6 +273,7 @@ mod tests {
         assert!(!data.contains('<') && !data.contains('>') && !data.contains('&'));
         let back: serde_json::Value = serde_json::from_str(data).unwrap();
         assert_eq!(back["report"]["recordings"][0]["source"], HOSTILE);
+        assert_eq!(back["report"]["recordings"][0]["steps"][0], HOSTILE);
         // Exactly three script elements: the data and our two scripts.
         assert_eq!(page.matches("<script").count(), 3);
         assert!(!page.contains("<img"));

@@ -1,19 +1,33 @@
 //! What people and CI read. The runner produces a [`RunReport`]; each output format is its own
-//! file with a pure `render(&RunReport) -> Vec<u8>`; [`write_reports`] is the one place that
-//! writes them (atomically).
+//! file with a pure `render(&RunReport) -> Vec<u8>`; [`ReportDir`] owns the report folder and is
+//! the one place that writes it (atomically). [`approve`] and [`merge`] are the operations on
+//! written reports (`reel approve`, `reel merge-reports`); [`thumbnail`] makes the small images
+//! of passing checkpoints.
 
+pub mod approve;
+pub mod dir;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod merge;
 pub mod terminal;
+pub mod thumbnail;
 
+pub use crate::plan::Reason;
+pub use crate::recording::Format;
+pub use crate::replay::ConsoleSource;
+pub use crate::settings::ReportSettings;
+pub use dir::{Image, ReportDir, ReportError};
+
+use crate::exit::{Classed, Outcome};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::collections::BTreeMap;
 
 /// The version of `report.json`'s format. Bumped on incompatible changes only.
 pub const REPORT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A checkpoint's verdict. The order is the order of `summary.by_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckpointStatus {
     /// Matches the baseline within tolerances.
@@ -75,6 +89,20 @@ pub enum RecordingStatus {
     Error,
 }
 
+/// Whose problem a recording's `error` is; decides the exit code (2 or 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// Unreadable or malformed recording, bad baseline: the user's to fix.
+    Input,
+    /// Browser, network, disk.
+    Infrastructure,
+}
+
+/// Fields a command adds to a recording or checkpoint beyond these (e.g. `reel drive`'s
+/// `steps`): written as they are, read back and carried through `merge-reports` unchanged.
+pub type Extras = BTreeMap<String, serde_json::Value>;
+
 impl RecordingStatus {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,12 +120,14 @@ pub struct CheckpointReport {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub window: Option<String>,
     pub t_ms: i64,
-    pub reason: String,
+    pub reason: Reason,
     pub viewport: [u32; 2],
     pub status: CheckpointStatus,
     pub diff_pixels: Option<u64>,
     pub diff_ratio: Option<f64>,
-    /// Paths relative to the report folder (`actual` and `diff` only for non-passing checkpoints).
+    /// Paths relative to the report folder. `actual`: what was captured, for every checkpoint
+    /// that did not pass and for the baselines this run wrote (new, updated); `diff` only for
+    /// checkpoints that differ.
     pub actual: Option<String>,
     pub baseline: Option<String>,
     pub diff: Option<String>,
@@ -112,12 +142,20 @@ pub struct CheckpointReport {
     pub varying_pixels: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub varying_regions: Option<Vec<[u32; 4]>>,
+    /// A small copy of what was captured (`thumbs/…`), for passing checkpoints.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub thumbnail: Option<String>,
+    /// The PostHog replay at this moment, for recordings fetched from PostHog.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub posthog_url: Option<String>,
+    #[serde(flatten)]
+    pub extras: Extras,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleError {
     pub window: String,
-    pub source: String,
+    pub source: ConsoleSource,
     pub t_ms: i64,
     pub message: String,
 }
@@ -140,13 +178,62 @@ pub struct RecordingReport {
     pub error: Option<String>,
     /// Input or infrastructure, for errors (decides the exit code).
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub error_kind: Option<String>,
-    pub format: Option<String>,
+    pub error_kind: Option<ErrorKind>,
+    pub format: Option<Format>,
     pub duration_ms: u64,
     pub session_duration_ms: i64,
     pub checkpoints: Vec<CheckpointReport>,
     pub console: ConsoleReport,
     pub blocked_requests: u64,
+    /// Where the recording lives in PostHog, for recordings fetched from there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub posthog: Option<PosthogReplay>,
+    #[serde(flatten)]
+    pub extras: Extras,
+}
+
+/// A recording's session in PostHog, from the `<id>.meta.json` that `reel fetch` saved beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PosthogReplay {
+    /// The session id.
+    pub session: String,
+    /// The replay in PostHog's app (without a time), when the fetch recorded host and project.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
+    /// Who it was: the person's email or name, else the distinct id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub person: Option<String>,
+    /// When the session started, as PostHog gives it (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub start_time: Option<String>,
+}
+
+impl RecordingReport {
+    /// A recording that could not be read or replayed.
+    pub fn error(
+        id: String,
+        source: String,
+        format: Option<Format>,
+        error: String,
+        kind: ErrorKind,
+        duration_ms: u64,
+    ) -> RecordingReport {
+        RecordingReport {
+            id,
+            source,
+            status: RecordingStatus::Error,
+            error: Some(error),
+            error_kind: Some(kind),
+            format,
+            duration_ms,
+            session_duration_ms: 0,
+            checkpoints: Vec::new(),
+            console: ConsoleReport::default(),
+            blocked_requests: 0,
+            posthog: None,
+            extras: Extras::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -156,20 +243,10 @@ pub struct Summary {
     pub failed: usize,
     pub errors: usize,
     pub checkpoints: usize,
-    /// Checkpoint counts by status name.
-    pub by_status: std::collections::BTreeMap<String, usize>,
+    /// Checkpoint counts by status, every status listed.
+    pub by_status: BTreeMap<CheckpointStatus, usize>,
     pub new_console_errors: usize,
     pub duration_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    pub threshold: f64,
-    pub include_aa: bool,
-    pub max_diff_pixels: Option<u64>,
-    pub max_diff_ratio: Option<f64>,
-    pub update: String,
-    pub baselines: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,14 +255,14 @@ pub struct RunReport {
     /// False when the run was interrupted before every recording finished.
     pub complete: bool,
     pub summary: Summary,
-    pub settings: Settings,
+    pub settings: ReportSettings,
     pub recordings: Vec<RecordingReport>,
 }
 
 impl RunReport {
-    /// Builds the report: summary counts, and `expected` paths of differing checkpoints.
+    /// Builds the report: recordings by id, and the summary's counts.
     pub fn new(
-        settings: Settings,
+        settings: ReportSettings,
         mut recordings: Vec<RecordingReport>,
         complete: bool,
         duration_ms: u64,
@@ -196,15 +273,10 @@ impl RunReport {
             ..Default::default()
         };
         for s in CheckpointStatus::ALL {
-            summary.by_status.insert(s.as_str().to_string(), 0);
+            summary.by_status.insert(s, 0);
         }
         // By id (then source): the same whatever the order of the inputs or the shards.
         recordings.sort_by(|a, b| (&a.id, &a.source).cmp(&(&b.id, &b.source)));
-        for r in &mut recordings {
-            for c in &mut r.checkpoints {
-                c.expected = expected_path(c);
-            }
-        }
         for r in &recordings {
             match r.status {
                 RecordingStatus::Pass => summary.passed += 1,
@@ -214,10 +286,7 @@ impl RunReport {
             summary.checkpoints += r.checkpoints.len();
             summary.new_console_errors += r.console.new_errors.len();
             for c in &r.checkpoints {
-                *summary
-                    .by_status
-                    .entry(c.status.as_str().to_string())
-                    .or_default() += 1;
+                *summary.by_status.entry(c.status).or_default() += 1;
             }
         }
         RunReport {
@@ -228,60 +297,32 @@ impl RunReport {
             recordings,
         }
     }
-}
 
-/// Where the events of a failing recording are kept in a report folder (for the embedded replay
-/// and for `merge-reports`).
-pub fn replay_file(id: &str) -> String {
-    format!("replays/{id}.json.gz")
-}
-
-/// Where a failing checkpoint's baseline is copied inside the report folder, so the folder is
-/// self-contained as a CI artifact: `expected/…` mirroring `actual/…`.
-pub fn expected_path(cp: &CheckpointReport) -> Option<String> {
-    if !matches!(
-        cp.status,
-        CheckpointStatus::Changed | CheckpointStatus::SizeChanged | CheckpointStatus::Flaky
-    ) {
-        return None;
-    }
-    cp.baseline.as_ref()?;
-    let actual = cp.actual.as_deref()?;
-    Some(format!("expected/{}", actual.strip_prefix("actual/")?))
-}
-
-/// Writes `report.json`, `junit.xml` and `index.html` into `dir` (each atomically), copying the
-/// baselines of failing checkpoints into `expected/` and embedding the events kept in `replays/`.
-pub fn write_reports(dir: &Path, report: &RunReport) -> std::io::Result<()> {
-    write_reports_with(dir, report, "")
-}
-
-/// [`write_reports`] with a prefix for the attachment paths in `junit.xml`.
-pub fn write_reports_with(
-    dir: &Path,
-    report: &RunReport,
-    junit_prefix: &str,
-) -> std::io::Result<()> {
-    let mut replays = std::collections::BTreeMap::new();
-    for r in &report.recordings {
-        for cp in &r.checkpoints {
-            if let (Some(exp), Some(base)) = (cp.expected.as_deref(), cp.baseline.as_deref())
-                && let Ok(bytes) = std::fs::read(dir.join(base))
-            {
-                crate::files::write_if_changed(&dir.join(exp), &bytes)?;
-            }
-        }
-        if r.status != RecordingStatus::Pass
-            && let Ok(bytes) = std::fs::read(dir.join(replay_file(&r.id)))
+    /// What the report means for the exit code: an infrastructure error of any recording first,
+    /// then an input error, then regressions.
+    pub fn outcome(&self) -> Result<Outcome, Classed> {
+        let errors: Vec<&RecordingReport> = self
+            .recordings
+            .iter()
+            .filter(|r| r.status == RecordingStatus::Error)
+            .collect();
+        if let Some(e) = errors
+            .iter()
+            .find(|r| r.error_kind != Some(ErrorKind::Input))
         {
-            replays.insert(r.id.clone(), bytes);
+            return Err(Classed::infra(format!(
+                "{}: {}",
+                e.source,
+                e.error.clone().unwrap_or_default()
+            )));
         }
+        if let Some(e) = errors.first() {
+            return Err(Classed::input(e.error.clone().unwrap_or_default()));
+        }
+        Ok(if self.summary.failed > 0 {
+            Outcome::Regressions
+        } else {
+            Outcome::Pass
+        })
     }
-    crate::files::write_atomic(&dir.join("report.json"), &json::render(report))?;
-    crate::files::write_atomic(
-        &dir.join("junit.xml"),
-        &junit::render_with_prefix(report, junit_prefix),
-    )?;
-    crate::files::write_atomic(&dir.join("index.html"), &html::render(report, &replays))?;
-    Ok(())
 }

@@ -66,7 +66,7 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     let counts: Vec<String> = CheckpointStatus::ALL
         .iter()
         .filter_map(|st| {
-            let n = s.by_status.get(st.as_str()).copied().unwrap_or(0);
+            let n = s.by_status.get(st).copied().unwrap_or(0);
             (n > 0).then(|| format!("{n} {}", st.as_str()))
         })
         .collect();

@@ -1,39 +1,43 @@
 //! The runner behind `reel run`: replays each recording, compares every checkpoint with its
 //! baseline (recapturing differing ones to tell real changes from flaky ones), diffs the console
 //! errors against the approved ones, applies the update policy, and reports per recording.
+//!
+//! [`inputs`] reads what to run, [`RunOptions`] says how (built from the resolved settings),
+//! [`run`] runs it all in browsers and returns the report; [`verdict`] judges what was captured
+//! (shared with every command that compares), [`capture`] is `reel replay`'s plain capture, and
+//! `posthog` links recordings fetched from PostHog back to it.
 
+pub mod capture;
+pub mod inputs;
+mod posthog;
 mod shard;
-mod verdict;
+pub mod verdict;
 
+pub use inputs::Input;
 pub use shard::Shard;
+pub use verdict::{Judging, Variation, Verdict};
 
-pub use verdict::{UpdateMode, Variation, Verdict};
-
-use crate::compare::baseline::{ApprovedError, BaselineError, BaselineStore, new_errors};
-use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance};
+use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::plan::{self, Checkpoint, PlanOptions};
-use crate::recording::{Recording, sanitize_id};
-use crate::replay::{self, BrowserPool, BrowserSession, ReplayOptions, Shot};
-use crate::report::{
-    CheckpointStatus, ConsoleError, ConsoleReport, RecordingReport, RecordingStatus,
+use crate::recording::{Format, Recording};
+use crate::replay::{
+    self, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot,
 };
+use crate::report::{
+    CheckpointStatus, ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir, ReportError,
+    ReportSettings, RunReport,
+};
+use crate::settings::Settings;
 use futures::StreamExt;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Everything that shapes a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    pub baselines: BaselineStore,
-    /// The report folder: `report.json`, `junit.xml`, `actual/`, `diff/`.
-    pub out: PathBuf,
-    pub update: UpdateMode,
-    pub diff: DiffOptions,
-    pub tolerance: Tolerance,
-    pub masks: Vec<Rect>,
-    pub mask_color: MaskColor,
+    /// How captures are judged, and the report folder.
+    pub judging: Judging,
     pub plan: PlanOptions,
     pub replay: ReplayOptions,
     /// Parallel replay jobs: 1 replays one recording at a time in one page; above 1, see
@@ -43,19 +47,165 @@ pub struct RunOptions {
     pub repeat: usize,
 }
 
-/// A recording to run, or the reason it could not even be read.
-pub enum Input {
-    Ready(Box<Recording>),
-    Unreadable {
-        source: String,
-        error: String,
-        input_error: bool,
-    },
+impl RunOptions {
+    /// A run as `settings` say, replaying with `replay` (its mask selectors are the settings'),
+    /// each checkpoint captured `repeat` times (1 to 100).
+    pub fn new(settings: &Settings, mut replay: ReplayOptions, repeat: usize) -> RunOptions {
+        replay.mask_selectors = settings.mask_selectors.clone();
+        RunOptions {
+            judging: Judging::new(settings),
+            plan: settings.plan(),
+            replay,
+            jobs: settings.jobs,
+            repeat: repeat.clamp(1, 100),
+        }
+    }
 }
 
-/// Finished recording reports by input position, shared so that an interrupted run can still
-/// report what finished.
-pub type Finished = Arc<Mutex<BTreeMap<usize, RecordingReport>>>;
+/// What a run produced.
+pub struct Finished {
+    pub report: RunReport,
+    /// The events of the recordings that did not pass, by id (for the HTML report's replay; also
+    /// kept in the report folder's `replays/`).
+    pub replays: BTreeMap<String, Vec<u8>>,
+    /// False when Ctrl-C / SIGTERM stopped it: unfinished recordings are `error` entries.
+    pub complete: bool,
+    /// The browser could not be started (or attached to): every recording is an `error` entry
+    /// saying so (an unreadable one keeps its own error), and this is the command's error.
+    pub browser_failure: Option<ReplayError>,
+}
+
+/// Why a run could not start or go on (a recording that fails is in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    ReportDir(#[from] ReportError),
+    #[error(transparent)]
+    Browser(#[from] ReplayError),
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+}
+
+impl Classified for StartError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            StartError::ReportDir(e) => e.class(),
+            StartError::Browser(e) => e.class(),
+            StartError::Interrupted(_) => ErrorClass::Interrupted,
+        }
+    }
+}
+
+/// One recording's result: its report, and its events when it did not pass.
+struct Done {
+    report: RecordingReport,
+    replay: Option<Vec<u8>>,
+}
+
+/// Finished recordings by input position, shared so that an interrupted run can still report
+/// what finished.
+type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
+
+/// Runs `inputs` in browsers started (or attached to) as `browser` says, `on_done` seeing each
+/// recording as it finishes, and returns the report; `started` is when the command started (the
+/// report's duration). The report folder is cleared of a previous run's images first. Ctrl-C /
+/// SIGTERM end the run early with a partial report; a browser that cannot be started gives a
+/// report too (see [`Finished::browser_failure`]).
+pub async fn run(
+    inputs: Vec<Input>,
+    opts: &RunOptions,
+    browser: &BrowserOptions,
+    settings: ReportSettings,
+    started: Instant,
+    on_done: impl Fn(&RecordingReport),
+) -> Result<Finished, StartError> {
+    let unfinished: Vec<Unfinished> = inputs.iter().map(Unfinished::new).collect();
+    opts.judging.report.clear()?;
+    let mut opts = opts.clone();
+    opts.replay.lanes = lanes_for(opts.jobs, inputs.len());
+    let finished: DoneSoFar = Arc::new(Mutex::new(BTreeMap::new()));
+    let sink = finished.clone();
+    let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
+        run_all(pool, inputs, &opts, sink, on_done).await;
+        Ok::<(), StartError>(())
+    })
+    .await;
+    let (complete, browser_failure) = match result {
+        Ok(()) => (true, None),
+        Err(StartError::Interrupted(_)) => (false, None),
+        Err(StartError::Browser(e)) => (true, Some(e)),
+        Err(e) => return Err(e),
+    };
+    let why_unfinished = match &browser_failure {
+        Some(e) => (e.to_string(), error_kind(e.is_input_error())),
+        None => (
+            "interrupted before it finished".to_string(),
+            ErrorKind::Infrastructure,
+        ),
+    };
+    let mut done = std::mem::take(&mut *finished.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut replays = BTreeMap::new();
+    let mut recordings = Vec::with_capacity(unfinished.len());
+    for (i, u) in unfinished.into_iter().enumerate() {
+        match done.remove(&i) {
+            Some(Done { report, replay }) => {
+                if let Some(events) = replay {
+                    replays.insert(report.id.clone(), events);
+                }
+                recordings.push(report);
+            }
+            None => {
+                let (error, kind) = u.own_error.unwrap_or_else(|| why_unfinished.clone());
+                recordings.push(RecordingReport::error(
+                    u.id, u.source, None, error, kind, 0,
+                ))
+            }
+        }
+    }
+    let report = RunReport::new(
+        settings,
+        recordings,
+        complete,
+        started.elapsed().as_millis() as u64,
+    );
+    Ok(Finished {
+        report,
+        replays,
+        complete,
+        browser_failure,
+    })
+}
+
+/// What the report says of an input that did not finish: its id, source, and its own error when
+/// it could not be read.
+struct Unfinished {
+    id: String,
+    source: String,
+    own_error: Option<(String, ErrorKind)>,
+}
+
+impl Unfinished {
+    fn new(input: &Input) -> Unfinished {
+        Unfinished {
+            id: input.id(),
+            source: input.source().to_string(),
+            own_error: match input {
+                Input::Ready(_) => None,
+                Input::Unreadable {
+                    error, input_error, ..
+                } => Some((error.clone(), error_kind(*input_error))),
+            },
+        }
+    }
+}
+
+fn error_kind(input_error: bool) -> ErrorKind {
+    if input_error {
+        ErrorKind::Input
+    } else {
+        ErrorKind::Infrastructure
+    }
+}
 
 /// Pages one parallel job keeps busy. A replay is a pipeline that waits on itself (the page's
 /// script, the compositor, the screenshot encoder, the CDP round trips) about half the time, so
@@ -76,48 +226,75 @@ pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
     (pages_in_flight(jobs) / inputs.max(1)).max(1)
 }
 
-/// Runs every input (at most [`pages_in_flight`] at once) and records each report in `finished`
-/// as soon as it is done; `on_done` sees each one as it finishes. The longest recordings (by
+/// An input with the plan of each of its windows, computed once.
+struct Planned {
+    input: Input,
+    plans: Vec<Vec<Checkpoint>>,
+}
+
+impl Planned {
+    fn new(input: Input, opts: &PlanOptions) -> Planned {
+        let plans = match &input {
+            Input::Ready(r) => r
+                .windows
+                .iter()
+                .map(|w| {
+                    let (plan, thinned) = plan::plan_noting(w, opts);
+                    if let Some(t) = thinned {
+                        tracing::warn!("{}: {}", r.id, t.warning(&w.id));
+                    }
+                    plan
+                })
+                .collect(),
+            Input::Unreadable { .. } => Vec::new(),
+        };
+        Planned { input, plans }
+    }
+
+    /// The expected replay time, in checkpoint-equivalents (a page and its player load cost
+    /// about as much as 5 checkpoints).
+    fn cost(&self, repeat: usize) -> usize {
+        self.plans
+            .iter()
+            .map(|p| 5 + p.len())
+            .sum::<usize>()
+            .saturating_mul(repeat.max(1))
+    }
+}
+
+/// Runs every input (at most [`pages_in_flight`] at once) and records each result in `finished`
+/// as soon as it is done; `on_done` sees each report as it finishes. The longest recordings (by
 /// planned checkpoints) start first, and a finished recording's slot is refilled at once, so the
 /// run does not end waiting for one long recording started last.
-pub async fn run_all(
+async fn run_all(
     pool: &BrowserPool,
     inputs: Vec<Input>,
     opts: &RunOptions,
-    finished: Finished,
+    finished: DoneSoFar,
     on_done: impl Fn(&RecordingReport),
 ) {
     let in_flight = pages_in_flight(opts.jobs.max(1));
-    let mut indexed: Vec<(usize, Input)> = inputs.into_iter().enumerate().collect();
-    indexed.sort_by_key(|(i, input)| (std::cmp::Reverse(expected_cost(input, opts)), *i));
+    let mut indexed: Vec<(usize, Planned)> = inputs
+        .into_iter()
+        .map(|input| Planned::new(input, &opts.plan))
+        .enumerate()
+        .collect();
+    indexed.sort_by_key(|(i, p)| (std::cmp::Reverse(p.cost(opts.repeat)), *i));
     // The position in start order picks the browser, so jobs running together use different ones.
     let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
-        .map(|(k, (i, input))| async move { (i, run_one(pool, k, input, opts).await) })
+        .map(|(k, (i, planned))| async move { (i, run_one(pool, k, planned, opts).await) })
         .buffer_unordered(in_flight);
-    while let Some((i, report)) = stream.next().await {
-        on_done(&report);
+    while let Some((i, done)) = stream.next().await {
+        on_done(&done.report);
         if let Ok(mut f) = finished.lock() {
-            f.insert(i, report);
+            f.insert(i, done);
         }
     }
 }
 
-/// A recording's expected replay time, in checkpoint-equivalents (a page and its player load cost
-/// about as much as 5 checkpoints).
-fn expected_cost(input: &Input, opts: &RunOptions) -> usize {
-    match input {
-        Input::Ready(r) => r
-            .windows
-            .iter()
-            .map(|w| 5 + plan::plan(w, &opts.plan).len())
-            .sum::<usize>()
-            .saturating_mul(opts.repeat.max(1)),
-        Input::Unreadable { .. } => 0,
-    }
-}
-
-async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) -> RecordingReport {
+async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptions) -> Done {
     let started = Instant::now();
+    let Planned { input, plans } = planned;
     let recording = match input {
         Input::Ready(r) => r,
         Input::Unreadable {
@@ -125,18 +302,16 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
             error,
             input_error,
         } => {
-            return error_report(
-                sanitize_id(&crate::recording::stem_of_path(&source)),
-                source,
-                None,
-                error,
-                input_error,
-                started,
-            );
+            let id = crate::recording::sanitize_id(&crate::recording::stem_of_path(&source));
+            let report = error_report(id, source, None, error, input_error, started);
+            return Done {
+                report,
+                replay: None,
+            };
         }
     };
     let mut lease = pool.lease(n).await;
-    let mut outcome = run_recording(&lease.session, &recording, opts).await;
+    let mut outcome = run_recording(&lease.session, &recording, &plans, opts).await;
     // A page or browser that crashed or hangs is replaced and the recording tried once more: in
     // a new page when only the page's renderer died, else in a new browser.
     if let Err(e) = &outcome
@@ -157,7 +332,7 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
             outcome = match replaced {
                 Ok(()) => {
                     lease = pool.lease(n).await;
-                    run_recording(&lease.session, &recording, opts)
+                    run_recording(&lease.session, &recording, &plans, opts)
                         .await
                         .map_err(|e| {
                             RunError::Output(format!("{e} (after a retry; first attempt: {first})"))
@@ -169,15 +344,21 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
             };
         }
     }
+    let mut replay = None;
     if !matches!(&outcome, Ok(r) if r.status == RecordingStatus::Pass) {
-        // Keep the events of a failing (or failed) recording for the HTML report's replay.
-        let path = opts.out.join(crate::report::replay_file(&recording.id));
-        let payload = crate::report::html::replay_payload(&recording);
-        if let Err(e) = crate::files::write_atomic(&path, &payload) {
+        // Keep the events of a failing (or failed) recording for the HTML report's replay, and in
+        // the report folder for `merge-reports`.
+        let events = crate::report::html::replay_payload(&recording);
+        if let Err(e) = opts
+            .judging
+            .report
+            .write(&ReportDir::replay(&recording.id), &events)
+        {
             tracing::warn!("cannot keep the events of {}: {e}", recording.id);
         }
+        replay = Some(events);
     }
-    match outcome {
+    let mut report = match outcome {
         Ok(mut report) => {
             report.duration_ms = started.elapsed().as_millis() as u64;
             report
@@ -185,42 +366,32 @@ async fn run_one(pool: &BrowserPool, n: usize, input: Input, opts: &RunOptions) 
         Err(e) => error_report(
             recording.id.clone(),
             recording.source.clone(),
-            Some(recording.format.name().to_string()),
+            Some(recording.format),
             e.to_string(),
             e.is_input_error(),
             started,
         ),
-    }
+    };
+    posthog::link(&mut report, &recording);
+    Done { report, replay }
 }
 
 fn error_report(
     id: String,
     source: String,
-    format: Option<String>,
+    format: Option<Format>,
     error: String,
     input_error: bool,
     started: Instant,
 ) -> RecordingReport {
-    RecordingReport {
+    RecordingReport::error(
         id,
         source,
-        status: RecordingStatus::Error,
-        error: Some(error),
-        error_kind: Some(
-            if input_error {
-                "input"
-            } else {
-                "infrastructure"
-            }
-            .into(),
-        ),
         format,
-        duration_ms: started.elapsed().as_millis() as u64,
-        session_duration_ms: 0,
-        checkpoints: Vec::new(),
-        console: ConsoleReport::default(),
-        blocked_requests: 0,
-    }
+        error,
+        error_kind(input_error),
+        started.elapsed().as_millis() as u64,
+    )
 }
 
 /// Errors that end one recording.
@@ -247,37 +418,35 @@ impl RunError {
 async fn run_recording(
     session: &BrowserSession,
     recording: &Recording,
+    plans: &[Vec<Checkpoint>],
     opts: &RunOptions,
 ) -> Result<RecordingReport, RunError> {
     let several = recording.windows.len() > 1;
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
     let mut blocked = 0;
-    for window in &recording.windows {
+    for (window, plan) in recording.windows.iter().zip(plans) {
         let window_label = several.then(|| window.id.clone());
-        let (plan, thinned) = plan::plan_noting(window, &opts.plan);
-        if let Some(t) = thinned {
-            tracing::warn!("{}: {}", recording.id, t.warning(&window.id));
-        }
         let first =
-            replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
+            replay::capture_window(session, &recording.id, window, plan, &opts.replay).await?;
         blocked += first.blocked_requests;
         for c in first.console.iter().filter(|c| c.level == "error") {
             console_errors.push(ConsoleError {
                 window: window.id.clone(),
-                source: match c.source {
-                    replay::ConsoleSource::Recorded => "recorded".into(),
-                    replay::ConsoleSource::Replay => "replay".into(),
-                },
+                source: c.source,
                 t_ms: c.t_ms,
                 message: c.message.clone(),
             });
         }
-        let ctx = Arc::new(verdict::Context::new(recording, window_label.clone(), opts));
+        let ctx = Arc::new(verdict::Context::new(
+            &recording.id,
+            window_label.clone(),
+            &opts.judging,
+        ));
         let mut variations: BTreeMap<String, Variation> = BTreeMap::new();
         for _ in 1..opts.repeat.max(1) {
             let again =
-                replay::capture_window(session, &recording.id, window, &plan, &opts.replay).await?;
+                replay::capture_window(session, &recording.id, window, plan, &opts.replay).await?;
             let pairs: Vec<(Shot, Shot)> = first.shots.iter().cloned().zip(again.shots).collect();
             let found = tokio::task::spawn_blocking(move || compare_repeats(pairs))
                 .await
@@ -315,7 +484,7 @@ async fn run_recording(
         }
     }
 
-    let (console, console_unwritable) = judge_console(recording, opts, console_errors)?;
+    let (console, console_unwritable) = opts.judging.console(&recording.id, console_errors)?;
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
         || (!console.new_errors.is_empty() && !console.accepted);
     // Baselines that could not be written make the recording an input error (the folder is the
@@ -340,9 +509,9 @@ async fn run_recording(
         } else {
             RecordingStatus::Pass
         },
-        error_kind: error.as_ref().map(|_| "input".to_string()),
+        error_kind: error.as_ref().map(|_| ErrorKind::Input),
         error,
-        format: Some(recording.format.name().to_string()),
+        format: Some(recording.format),
         duration_ms: 0,
         session_duration_ms: recording
             .windows
@@ -353,6 +522,8 @@ async fn run_recording(
         checkpoints,
         console,
         blocked_requests: blocked,
+        posthog: None,
+        extras: Extras::new(),
     })
 }
 
@@ -395,86 +566,6 @@ async fn judge_all(ctx: Arc<verdict::Context>, shots: Vec<Shot>) -> Result<Vec<V
     Ok(out)
 }
 
-/// The console errors against the approved ones (written as the update policy says). The second
-/// value says why the approved errors could not be written, when they could not: the console is
-/// then judged as if nothing had been written.
-fn judge_console(
-    recording: &Recording,
-    opts: &RunOptions,
-    errors: Vec<ConsoleError>,
-) -> Result<(ConsoleReport, Option<String>), RunError> {
-    let keys: Vec<ApprovedError> = errors
-        .iter()
-        .map(|e| ApprovedError {
-            window: e.window.clone(),
-            source: e.source.clone(),
-            message: e.message.clone(),
-        })
-        .collect();
-    let approved = opts.baselines.load_console(&recording.id)?;
-    let mut unwritable = None;
-    let mut save = |keys: &[ApprovedError]| match opts.baselines.save_console(&recording.id, keys) {
-        Ok(_) => Ok(true),
-        Err(BaselineError::Write { source, .. }) => {
-            unwritable = Some(format!(
-                "cannot write the approved console errors {}: {source}",
-                relative_path(&opts.baselines.console_path(&recording.id), &opts.out)
-            ));
-            Ok(false)
-        }
-        Err(e) => Err(RunError::from(e)),
-    };
-    let (fresh, accepted) = match approved {
-        None if opts.update.writes_missing() => {
-            if save(&keys)? {
-                (Vec::new(), false)
-            } else {
-                (keys.clone(), false)
-            }
-        }
-        None => (keys.clone(), false),
-        Some(approved) => {
-            let fresh = new_errors(&keys, &approved);
-            let accept = !fresh.is_empty() && opts.update.writes_changed() && save(&keys)?;
-            (fresh, accept)
-        }
-    };
-    let new_errors = errors
-        .iter()
-        .filter(|e| {
-            fresh
-                .iter()
-                .any(|f| f.window == e.window && f.source == e.source && f.message == e.message)
-        })
-        .cloned()
-        .collect();
-    Ok((
-        ConsoleReport {
-            errors,
-            new_errors,
-            accepted,
-        },
-        unwritable,
-    ))
-}
-
-/// `path` relative to `base` (both made absolute first), with `/` separators.
-pub fn relative_path(path: &Path, base: &Path) -> String {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (path, base) = (abs(path), abs(base));
-    let p: Vec<_> = path.components().collect();
-    let b: Vec<_> = base.components().collect();
-    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut parts: Vec<String> = Vec::new();
-    for _ in common..b.len() {
-        parts.push("..".into());
-    }
-    for c in &p[common..] {
-        parts.push(c.as_os_str().to_string_lossy().into_owned());
-    }
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,17 +582,5 @@ mod tests {
         assert_eq!(lanes_for(2, 2), 2);
         assert_eq!(lanes_for(2, 1), 4);
         assert_eq!(lanes_for(8, 0), 16);
-    }
-
-    #[test]
-    fn relative_paths() {
-        assert_eq!(
-            relative_path(Path::new("/a/b/c.png"), Path::new("/a/r")),
-            "../b/c.png"
-        );
-        assert_eq!(
-            relative_path(Path::new("/a/r/x/c.png"), Path::new("/a/r")),
-            "x/c.png"
-        );
     }
 }

@@ -1,53 +1,132 @@
-//! One checkpoint's verdict: compare the screenshot with its baseline (masks painted over both),
+//! Verdicts: how a checkpoint's screenshot and a recording's console errors are judged against
+//! the baselines ([`Judging`], shared by every command that compares), and one checkpoint's
+//! verdict ([`Context`]): compare the screenshot with its baseline (masks painted over both),
 //! then, after an optional second capture, settle on a status, apply the update policy and write
-//! the report images.
+//! the report images (`actual/`, `diff/`, `expected/` (the baseline's copy) and `thumbs/`).
 
-use super::{RunError, RunOptions, relative_path};
-use crate::compare::baseline::BaselineError;
-use crate::compare::{self, DiffResult, Rect, Rgba, decode_png, encode_png_fast, paint_masks};
+use super::RunError;
+use crate::compare::baseline::{ApprovedError, BaselineError, BaselineStore, new_errors};
+use crate::compare::{
+    self, DiffOptions, DiffResult, MaskColor, Rect, Rgba, Tolerance, UpdateMode, decode_png,
+    encode_png_fast, paint_masks,
+};
 use crate::plan::Checkpoint;
-use crate::recording::{Recording, sanitize_id};
 use crate::replay::Shot;
-use crate::report::{CheckpointReport, CheckpointStatus};
-use std::path::PathBuf;
+use crate::report::{
+    CheckpointReport, CheckpointStatus, ConsoleError, ConsoleReport, Extras, Image, ReportDir,
+};
+use crate::settings::Settings;
+use std::path::{Path, PathBuf};
 
-/// When baselines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-pub enum UpdateMode {
-    /// Never write baselines (the default on CI).
-    None,
-    /// Write baselines that do not exist yet (the default elsewhere).
-    Missing,
-    /// Also replace baselines that differ (`--update` alone).
-    Changed,
-    /// Also rewrite baselines that pass within tolerance but are not identical.
-    All,
+/// How checkpoints and console errors are judged against the baselines, and where the images of
+/// what did not pass go: what every command that compares screenshots shares.
+#[derive(Debug, Clone)]
+pub struct Judging {
+    pub baselines: BaselineStore,
+    /// The report folder the images go to.
+    pub report: ReportDir,
+    pub update: UpdateMode,
+    pub diff: DiffOptions,
+    pub tolerance: Tolerance,
+    /// Painted over both images before comparing (besides the boxes of the mask selectors).
+    pub masks: Vec<Rect>,
+    pub mask_color: MaskColor,
 }
 
-impl UpdateMode {
-    pub fn writes_missing(self) -> bool {
-        self >= UpdateMode::Missing
-    }
-
-    pub fn writes_changed(self) -> bool {
-        self >= UpdateMode::Changed
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UpdateMode::None => "none",
-            UpdateMode::Missing => "missing",
-            UpdateMode::Changed => "changed",
-            UpdateMode::All => "all",
+impl Judging {
+    /// As `settings` say.
+    pub fn new(settings: &Settings) -> Judging {
+        Judging {
+            baselines: BaselineStore::new(&settings.baselines),
+            report: ReportDir::new(&settings.out),
+            update: settings.update,
+            diff: settings.diff(),
+            tolerance: settings.tolerance(),
+            masks: settings.masks.clone(),
+            mask_color: settings.mask_color,
         }
+    }
+
+    /// Judges a recording's console errors against its approved `console.json`, writing it as
+    /// the update policy says: without one, the errors become the approved ones (when missing
+    /// baselines are written); new errors are accepted with `--update`. The second value says
+    /// why the approved errors could not be written, when they could not: the console is then
+    /// judged as if nothing had been written.
+    pub fn console(
+        &self,
+        recording_id: &str,
+        errors: Vec<ConsoleError>,
+    ) -> Result<(ConsoleReport, Option<String>), RunError> {
+        let keys: Vec<ApprovedError> = errors
+            .iter()
+            .map(|e| ApprovedError {
+                window: e.window.clone(),
+                source: e.source,
+                message: e.message.clone(),
+            })
+            .collect();
+        let approved = self.baselines.load_console(recording_id)?;
+        let mut unwritable = None;
+        let mut save = |keys: &[ApprovedError]| match self.baselines.save_console(recording_id, keys)
+        {
+            Ok(_) => Ok(true),
+            Err(BaselineError::Write { source, .. }) => {
+                unwritable = Some(format!(
+                    "cannot write the approved console errors {}: {source}",
+                    self.report
+                        .relative(&self.baselines.console_path(recording_id))
+                ));
+                Ok(false)
+            }
+            Err(e) => Err(RunError::from(e)),
+        };
+        let (fresh, accepted) = match approved {
+            None if self.update.writes_missing() => {
+                if save(&keys)? {
+                    (Vec::new(), false)
+                } else {
+                    (keys.clone(), false)
+                }
+            }
+            None => (keys.clone(), false),
+            Some(approved) => {
+                let fresh = new_errors(&keys, &approved);
+                let accept = !fresh.is_empty() && self.update.writes_changed() && save(&keys)?;
+                (fresh, accept)
+            }
+        };
+        let new_errors = errors
+            .iter()
+            .filter(|e| {
+                fresh
+                    .iter()
+                    .any(|f| f.window == e.window && f.source == e.source && f.message == e.message)
+            })
+            .cloned()
+            .collect();
+        Ok((
+            ConsoleReport {
+                errors,
+                new_errors,
+                accepted,
+            },
+            unwritable,
+        ))
     }
 }
 
 enum First {
     Missing,
-    SizeChanged { baseline: (u32, u32) },
-    Within(DiffResult),
-    Differs(DiffResult),
+    /// The baseline's size (and its file, for the report's copy).
+    SizeChanged {
+        size: (u32, u32),
+        baseline: Vec<u8>,
+    },
+    /// Within the tolerances, with a thumbnail of the capture (PNG) for the report.
+    Within(DiffResult, Vec<u8>),
+    /// Beyond the tolerances (and the baseline's file, decoded again only if this stays a
+    /// difference: holding every differing baseline decoded would cost megabytes each).
+    Differs(DiffResult, Vec<u8>),
 }
 
 /// How a checkpoint varied between repeated captures (`--repeat`).
@@ -84,23 +163,24 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn needs_recapture(&self) -> bool {
-        matches!(self.first, First::Differs(_))
+        matches!(self.first, First::Differs(..))
     }
 }
 
 /// What every verdict of one window needs.
 pub struct Context {
     recording_id: String,
+    /// The window id, when the recording has several (a level in baseline and report paths).
     window: Option<String>,
-    opts: RunOptions,
+    judging: Judging,
 }
 
 impl Context {
-    pub fn new(recording: &Recording, window: Option<String>, opts: &RunOptions) -> Self {
+    pub fn new(recording_id: &str, window: Option<String>, judging: &Judging) -> Self {
         Context {
-            recording_id: recording.id.clone(),
+            recording_id: recording_id.to_string(),
             window,
-            opts: opts.clone(),
+            judging: judging.clone(),
         }
     }
 
@@ -114,7 +194,7 @@ impl Context {
     }
 
     fn masked(&self, img: &Rgba, shot: &Shot) -> Rgba {
-        let mut rects: Vec<Rect> = self.opts.masks.clone();
+        let mut rects: Vec<Rect> = self.judging.masks.clone();
         rects.extend(
             shot.mask_rects
                 .iter()
@@ -124,29 +204,31 @@ impl Context {
             return img.clone();
         }
         let mut out = img.clone();
-        paint_masks(&mut out, &rects, self.opts.mask_color);
+        paint_masks(&mut out, &rects, self.judging.mask_color);
         out
     }
 
     fn diff(&self, a: &Rgba, b: &Rgba, want_image: bool) -> DiffResult {
-        let mut o = self.opts.diff.clone();
+        let mut o = self.judging.diff.clone();
         o.want_image = want_image;
         compare::diff(a, b, &o)
     }
 
     pub fn judge(&self, shot: &Shot) -> Result<Verdict, RunError> {
-        let baseline_path = self.opts.baselines.png_path(
+        let baseline_path = self.judging.baselines.png_path(
             &self.recording_id,
             self.window.as_deref(),
             &shot.checkpoint.name,
         );
-        let first = match self.opts.baselines.load_png(&baseline_path)? {
+        let first = match self.judging.baselines.read_png(&baseline_path)? {
             None => First::Missing,
-            Some(baseline) => {
+            Some(bytes) => {
+                let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
                 let actual = self.decode(shot)?;
                 if baseline.dimensions() != actual.dimensions() {
                     First::SizeChanged {
-                        baseline: baseline.dimensions(),
+                        size: baseline.dimensions(),
+                        baseline: bytes,
                     }
                 } else {
                     let r = self.diff(
@@ -154,10 +236,10 @@ impl Context {
                         &self.masked(&actual, shot),
                         false,
                     );
-                    if self.opts.tolerance.passes(&r) {
-                        First::Within(r)
+                    if self.judging.tolerance.passes(&r) {
+                        First::Within(r, crate::report::thumbnail::png(actual))
                     } else {
-                        First::Differs(r)
+                        First::Differs(r, bytes)
                     }
                 }
             }
@@ -169,24 +251,14 @@ impl Context {
         })
     }
 
-    fn report_path(&self, kind: &str, name: &str) -> PathBuf {
-        let mut p = self
-            .opts
-            .out
-            .join(kind)
-            .join(sanitize_id(&self.recording_id));
-        if let Some(w) = &self.window {
-            p.push(sanitize_id(w));
-        }
-        p.push(format!("{name}.png"));
-        p
-    }
-
-    fn write_report_png(&self, kind: &str, name: &str, bytes: &[u8]) -> Result<String, RunError> {
-        let path = self.report_path(kind, name);
-        crate::files::write_atomic(&path, bytes)
-            .map_err(|e| RunError::Output(format!("writing {}: {e}", path.display())))?;
-        Ok(relative_path(&path, &self.opts.out))
+    /// Writes one of the checkpoint's report images; returns its path in the report.
+    fn write_image(&self, image: Image, name: &str, bytes: &[u8]) -> Result<String, RunError> {
+        let rel = ReportDir::image(image, &self.recording_id, self.window.as_deref(), name);
+        self.judging
+            .report
+            .write(&rel, bytes)
+            .map_err(|e| RunError::Output(e.to_string()))?;
+        Ok(rel)
     }
 
     /// Writes a baseline; false when the baseline folder cannot be written: the checkpoint is
@@ -194,20 +266,20 @@ impl Context {
     /// the report folder), and the other checkpoints keep their results.
     fn save_baseline(
         &self,
-        path: &std::path::Path,
+        path: &Path,
         img: &Rgba,
         report: &mut CheckpointReport,
         shot: &Shot,
     ) -> Result<bool, RunError> {
-        match self.opts.baselines.save_png(path, img) {
+        match self.judging.baselines.save_png(path, img) {
             Ok(_) => Ok(true),
             Err(BaselineError::Write { source, .. }) => {
                 report.status = CheckpointStatus::Error;
                 report.message = Some(format!(
                     "cannot write the baseline {}: {source}",
-                    relative_path(path, &self.opts.out)
+                    self.judging.report.relative(path)
                 ));
-                report.actual = Some(self.write_report_png("actual", &report.name, &shot.png)?);
+                report.actual = Some(self.write_image(Image::Actual, &report.name, &shot.png)?);
                 Ok(false)
             }
             Err(e) => Err(e.into()),
@@ -215,7 +287,9 @@ impl Context {
     }
 
     /// Decides the final status (given a second capture for differing shots), writes baselines as
-    /// the update policy says, and writes actual/diff images for what did not pass.
+    /// the update policy says, and writes actual/diff images for what did not pass, with a copy
+    /// of the baseline beside them when it differs (changed, size-changed, flaky); the actual
+    /// image of a baseline it wrote (new, updated); a thumbnail of what passed.
     pub fn settle(
         &self,
         verdict: Verdict,
@@ -224,24 +298,26 @@ impl Context {
         variation: Option<Variation>,
     ) -> Result<CheckpointReport, RunError> {
         let cp = &verdict.checkpoint;
-        let update = self.opts.update;
-        let baseline_rel = Some(relative_path(&verdict.baseline_path, &self.opts.out));
+        let update = self.judging.update;
         let mut report = CheckpointReport {
             name: cp.name.clone(),
             window: self.window.clone(),
             t_ms: cp.t_ms,
-            reason: cp.reason.as_str().to_string(),
+            reason: cp.reason,
             viewport: [cp.viewport.0, cp.viewport.1],
             status: CheckpointStatus::Pass,
             diff_pixels: None,
             diff_ratio: None,
             actual: None,
-            baseline: baseline_rel,
+            baseline: Some(self.judging.report.relative(&verdict.baseline_path)),
             diff: None,
             expected: None,
             message: None,
             varying_pixels: None,
             varying_regions: None,
+            thumbnail: None,
+            posthog_url: None,
+            extras: Extras::new(),
         };
         if let Some(v) = variation {
             // Repeated captures disagree: nothing about this checkpoint can be trusted or written.
@@ -252,7 +328,14 @@ impl Context {
             ));
             report.varying_pixels = Some(v.pixels);
             report.varying_regions = Some(v.regions);
-            report.actual = Some(self.write_report_png("actual", &cp.name, &shot.png)?);
+            report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+            let baseline = match verdict.first {
+                First::SizeChanged { baseline, .. } | First::Differs(_, baseline) => Some(baseline),
+                _ => self.judging.baselines.read_png(&verdict.baseline_path)?,
+            };
+            if let Some(bytes) = baseline {
+                report.expected = Some(self.write_image(Image::Expected, &cp.name, &bytes)?);
+            }
             return Ok(report);
         }
         match verdict.first {
@@ -263,19 +346,20 @@ impl Context {
                         return Ok(report);
                     }
                     report.status = CheckpointStatus::New;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
                     report.status = CheckpointStatus::Missing;
                     report.baseline = None;
-                    report.actual = Some(self.write_report_png("actual", &cp.name, &shot.png)?);
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                     report.message = Some("no baseline (none written: --update=none or CI)".into());
                 }
             }
-            First::SizeChanged { baseline } => {
+            First::SizeChanged { size, baseline } => {
                 let actual = self.decode(&shot)?;
                 report.message = Some(format!(
                     "baseline is {}x{}, screenshot is {}x{}",
-                    baseline.0,
-                    baseline.1,
+                    size.0,
+                    size.1,
                     actual.width(),
                     actual.height()
                 ));
@@ -284,23 +368,30 @@ impl Context {
                         return Ok(report);
                     }
                     report.status = CheckpointStatus::Updated;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
                     report.status = CheckpointStatus::SizeChanged;
-                    report.actual = Some(self.write_report_png("actual", &cp.name, &shot.png)?);
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                    report.expected =
+                        Some(self.write_image(Image::Expected, &cp.name, &baseline)?);
                 }
             }
-            First::Within(r) => {
+            First::Within(r, thumbnail) => {
                 report.diff_pixels = Some(r.diff_pixels);
                 report.diff_ratio = Some(r.diff_ratio);
-                if update == super::UpdateMode::All && !r.identical {
+                if update == UpdateMode::All && !r.identical {
                     let img = self.decode(&shot)?;
                     if !self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)? {
                         return Ok(report);
                     }
                     report.status = CheckpointStatus::Updated;
+                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                } else {
+                    report.thumbnail =
+                        Some(self.write_image(Image::Thumbnail, &cp.name, &thumbnail)?);
                 }
             }
-            First::Differs(r) => {
+            First::Differs(r, baseline_png) => {
                 report.diff_pixels = Some(r.diff_pixels);
                 report.diff_ratio = Some(r.diff_ratio);
                 let actual = self.decode(&shot)?;
@@ -320,17 +411,16 @@ impl Context {
                 } else if update.writes_changed() {
                     if self.save_baseline(&verdict.baseline_path, &actual, &mut report, &shot)? {
                         report.status = CheckpointStatus::Updated;
+                        report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                     }
                     return Ok(report);
                 } else {
                     report.status = CheckpointStatus::Changed;
                 }
-                report.actual = Some(self.write_report_png("actual", &cp.name, &shot.png)?);
-                let baseline = self
-                    .opts
-                    .baselines
-                    .load_png(&verdict.baseline_path)?
-                    .unwrap_or_else(|| actual.clone());
+                report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                report.expected =
+                    Some(self.write_image(Image::Expected, &cp.name, &baseline_png)?);
+                let baseline = BaselineStore::decode(&verdict.baseline_path, &baseline_png)?;
                 let with_image = self.diff(
                     &self.masked(&baseline, &shot),
                     &self.masked(&actual, &shot),
@@ -338,7 +428,7 @@ impl Context {
                 );
                 if let Some(img) = with_image.image {
                     report.diff =
-                        Some(self.write_report_png("diff", &cp.name, &encode_png_fast(&img))?);
+                        Some(self.write_image(Image::Diff, &cp.name, &encode_png_fast(&img))?);
                 }
             }
         }

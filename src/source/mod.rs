@@ -1,15 +1,20 @@
-//! Where recordings come from, when they are not local files: the PostHog API ([`posthog`]) and
-//! object storage ([`object_store`]). Both save recordings losslessly into a directory through
-//! [`crate::files::write_atomic`] and skip what is already there ([`cache`]).
+//! Where recordings come from: local files and globs ([`expand`]), the PostHog API ([`posthog`])
+//! and object storage ([`object_store`]). Fetches save recordings losslessly into a directory
+//! through `files::write_atomic` and skip what is already there (`cache`); [`sources`] fetches
+//! the `[[sources]]` of `reel.toml` for `reel run`.
 
-pub mod cache;
+pub(crate) mod cache;
+mod glob;
 pub mod object_store;
 pub mod posthog;
 pub mod progress;
-pub mod secret;
+mod secret;
+pub mod sources;
 
+pub use glob::expand;
 pub use progress::{FetchEvent, Observer};
 pub use secret::ApiKey;
+pub use sources::{PosthogSource, Source};
 
 /// What went wrong fetching recordings. Messages name the recording or URL and what to do; none
 /// ever contains the API key.
@@ -117,16 +122,6 @@ impl SourceError {
                 | SourceError::Unreachable { .. }
                 | SourceError::NotTheApi { .. }
         )
-    }
-}
-
-impl From<SourceError> for crate::exit::Failure {
-    fn from(e: SourceError) -> Self {
-        if e.is_input_error() {
-            crate::exit::Failure::input(e)
-        } else {
-            crate::exit::Failure::infra(e)
-        }
     }
 }
 

@@ -16,6 +16,17 @@ impl ApiKey {
         (!key.is_empty()).then(|| ApiKey(key.to_string()))
     }
 
+    /// The key in `file`, else in `$POSTHOG_API_KEY` (never from a flag: flags show in `ps`).
+    /// `Ok(None)` when neither holds one.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Option<ApiKey>, String> {
+        let raw = match file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the API key file {}: {e}", path.display()))?,
+            None => std::env::var("POSTHOG_API_KEY").unwrap_or_default(),
+        };
+        Ok(ApiKey::new(&raw))
+    }
+
     /// The key itself. Use only to build the `Authorization` header.
     pub fn expose(&self) -> &str {
         &self.0

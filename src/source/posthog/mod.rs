@@ -1,16 +1,22 @@
 //! `reel fetch posthog`: selects recordings (by id, or by listing with filters), then for each one
 //! reads its metadata and snapshot sources, fetches the snapshot blocks and saves
-//! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served).
-//! Snapshot blocks are streamed to temp files next to the output and never held in memory; all
-//! of one recording's together are bounded by [`PosthogFetch::max_recording_bytes`].
+//! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served, plus
+//! where it came from: see [`origin`]). Snapshot blocks are streamed to temp files next to the
+//! output and never held in memory; all of one recording's together are bounded by
+//! [`PosthogFetch::max_recording_bytes`].
 
-pub mod api;
+pub(crate) mod api;
 pub mod client;
+pub mod origin;
+pub mod when;
+
+pub use api::ListFilter;
+pub use client::RetryPolicy;
 
 use crate::files::Staged;
 use crate::source::{ApiKey, FetchEvent, FetchSummary, Observer, SourceError, cache};
-use api::{Api, ListFilter};
-use client::{Client, RetryPolicy};
+use api::Api;
+use client::Client;
 use futures::StreamExt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -176,10 +182,11 @@ async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64
         });
     }
     let (jsonl_path, meta_path) = cache::recording_paths(&cfg.out, id);
+    let meta = origin::stamp(&meta_raw, &cfg.host, &cfg.project);
     // The metadata goes last: the cache counts a recording only when both files are there.
     jsonl
         .commit(&jsonl_path, true)
         .map_err(written(&jsonl_path))?;
-    crate::files::write_durable(&meta_path, &meta_raw).map_err(written(&meta_path))?;
-    Ok(Some(size + meta_raw.len() as u64))
+    crate::files::write_durable(&meta_path, &meta).map_err(written(&meta_path))?;
+    Ok(Some(size + meta.len() as u64))
 }

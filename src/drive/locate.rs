@@ -1,0 +1,266 @@
+//! How to find each step's target again. One player page per window replays the recording; for
+//! every step with a target, in time order (forward seeks only), the replayed DOM just before the
+//! step (every event strictly before it applied) gives, through `player/locate.js`: ranked
+//! locators for the nearest interactive element, the frames to enter, a `hover` step where the
+//! target only shows while an ancestor is hovered, and whether a field to type into is hidden.
+//!
+//! Also the confidence rule the live side applies once a locator has matched ([`confidence`]).
+
+use super::{Action, DriveError, Locator, Step, Strategy};
+use crate::plan::viewport_at;
+use crate::recording::WindowStream;
+use crate::replay::player::PlayerPage;
+use crate::replay::{BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions};
+use serde::Deserialize;
+use std::time::Instant;
+
+/// Each stronger locator that did not match exactly one element lowers the winner's confidence
+/// by this factor.
+pub const FALLBACK_FACTOR: f64 = 0.85;
+
+const SKIP_HIDDEN_FIELD: &str = "typed into a field that is hidden (transparent or without a box, as code editors' input textareas are): not driven in v1";
+
+/// How sure a strategy is, when it is the first locator tried and it matches exactly one element:
+/// test ids are written to be found; ids (not generated) are meant to be unique; role + name and
+/// labels are what a person reads; placeholder, text and link targets change with copy; a
+/// structural path breaks with any layout change; a point only holds for the same layout.
+pub fn base_confidence(strategy: Strategy) -> f64 {
+    match strategy {
+        Strategy::TestId => 0.98,
+        Strategy::Id => 0.95,
+        Strategy::Role => 0.9,
+        Strategy::Label => 0.85,
+        Strategy::Placeholder => 0.8,
+        Strategy::Text => 0.75,
+        Strategy::Href => 0.7,
+        Strategy::Path => 0.5,
+        Strategy::Point => 0.3,
+    }
+}
+
+/// The confidence of a resolution on the live page: the winning locator's base confidence,
+/// times [`FALLBACK_FACTOR`] for each stronger locator before it (each one failed to match
+/// exactly one element), rounded to two decimals. 0 when `winner` is out of range.
+pub fn confidence(locators: &[Locator], winner: usize) -> f64 {
+    let Some(base) = locators.get(winner).map(|l| l.confidence) else {
+        return 0.0;
+    };
+    let exponent = i32::try_from(winner).unwrap_or(i32::MAX);
+    let c = (base * FALLBACK_FACTOR.powi(exponent)).clamp(0.0, 1.0);
+    (c * 100.0).round() / 100.0
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLocator {
+    strategy: Strategy,
+    selector: String,
+}
+
+impl RawLocator {
+    fn ranked(list: Vec<RawLocator>) -> Vec<Locator> {
+        list.into_iter()
+            .map(|l| Locator {
+                confidence: base_confidence(l.strategy),
+                strategy: l.strategy,
+                selector: l.selector,
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Hover {
+    node: Option<i64>,
+    locators: Vec<RawLocator>,
+}
+
+/// What `reel.locate` answers.
+#[derive(Debug, Deserialize)]
+struct Described {
+    found: bool,
+    locators: Vec<RawLocator>,
+    frames: Vec<Vec<RawLocator>>,
+    hover: Option<Hover>,
+    hidden_field: bool,
+    #[serde(default)]
+    apply_ms: f64,
+    #[serde(default)]
+    describe_ms: f64,
+}
+
+/// Whether a step acts on an element that locators have to find.
+fn has_target(step: &Step) -> bool {
+    step.node.is_some()
+        && !matches!(
+            step.action,
+            Action::Navigate | Action::Resize | Action::Hover
+        )
+}
+
+/// Fills in `locators` and `frames` of every step of `window` in `steps` that has a target,
+/// inserts a `hover` step before pointer steps whose target only shows on hover (replacing the
+/// window's hover steps of an earlier pass), and skips typing into hidden fields. Steps of other
+/// windows are left alone.
+pub async fn locate_steps(
+    session: &BrowserSession,
+    window: &WindowStream,
+    steps: &mut Vec<Step>,
+    opts: &ReplayOptions,
+) -> Result<(), DriveError> {
+    if !window.has_full_snapshot() {
+        return Err(DriveError::NoFullSnapshot {
+            window: window.id.clone(),
+        });
+    }
+    let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
+    let page = PlayerPage::open(session, chunks.len()).await?;
+    let result = locate_in_page(&page, &chunks, window, steps, opts).await;
+    page.close().await;
+    result
+}
+
+async fn locate_in_page(
+    page: &PlayerPage,
+    chunks: &EventChunks<'_>,
+    window: &WindowStream,
+    steps: &mut Vec<Step>,
+    opts: &ReplayOptions,
+) -> Result<(), DriveError> {
+    let started = Instant::now();
+    page.load(opts, chunks).await?;
+    // Hover steps come from locating: a second pass makes them afresh.
+    steps.retain(|s| s.window != window.id || s.action != Action::Hover);
+    let mut order: Vec<usize> = (0..steps.len())
+        .filter(|&i| steps[i].window == window.id && has_target(&steps[i]))
+        .collect();
+    order.sort_by_key(|&i| steps[i].t_ms);
+    let mut hovers: Vec<(usize, Step)> = Vec::new();
+    let mut settled = false;
+    let mut viewport = None;
+    for &i in &order {
+        let t_ms = steps[i].t_ms;
+        let size = viewport_at(window, t_ms);
+        if viewport != Some(size) {
+            page.set_viewport(size).await?;
+            viewport = Some(size);
+        }
+        // The first seek rebuilds the page and waits for its stylesheets, images and fonts;
+        // later ones only apply events (layout is read synchronously, nothing is painted).
+        if !settled {
+            page.seek_settled(t_ms, opts.settle_budget, &[]).await?;
+            settled = true;
+        }
+        let step = &mut steps[i];
+        let request = serde_json::json!({
+            "t": t_ms,
+            "node": step.node,
+            "exact": step.action == Action::Scroll,
+            "point": step.point.map(|(x, y)| [x, y]),
+        });
+        let answer = page
+            .call(
+                "locating a step's target",
+                format!("reel.locate({request})"),
+            )
+            .await?;
+        let d: Described =
+            serde_json::from_value(answer).map_err(|e| DriveError::UnexpectedAnswer {
+                window: window.id.clone(),
+                detail: e.to_string(),
+            })?;
+        tracing::debug!(
+            "window {}: {} at {t_ms} ms located: events applied in {:.1} ms, described in {:.1} ms",
+            window.id,
+            step.action.as_str(),
+            d.apply_ms,
+            d.describe_ms
+        );
+        if !d.found {
+            tracing::debug!(
+                "window {}: {} at {} ms: node {:?} is not in the replayed DOM",
+                window.id,
+                step.action.as_str(),
+                t_ms,
+                step.node
+            );
+            continue;
+        }
+        step.locators = RawLocator::ranked(d.locators);
+        step.frames = d.frames.into_iter().map(RawLocator::ranked).collect();
+        if d.hidden_field && step.action == Action::Type && step.skip.is_none() {
+            step.skip = Some(SKIP_HIDDEN_FIELD.into());
+        }
+        if let Some(h) = d.hover
+            && matches!(
+                step.action,
+                Action::Click | Action::Dblclick | Action::Contextmenu
+            )
+        {
+            let mut hover = step.clone();
+            hover.action = Action::Hover;
+            hover.node = h.node.or(step.node);
+            hover.locators = RawLocator::ranked(h.locators);
+            hover.text = None;
+            hover.skip = None;
+            hovers.push((i, hover));
+        }
+    }
+    for (i, hover) in hovers.into_iter().rev() {
+        steps.insert(i, hover);
+    }
+    tracing::debug!(
+        "window {}: {} steps located in {:?}",
+        window.id,
+        order.len(),
+        started.elapsed()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(strategy: Strategy) -> Locator {
+        Locator {
+            strategy,
+            selector: String::new(),
+            confidence: base_confidence(strategy),
+        }
+    }
+
+    #[test]
+    fn confidence_falls_with_each_failed_stronger_locator() {
+        let list = vec![loc(Strategy::Id), loc(Strategy::Role), loc(Strategy::Path)];
+        assert_eq!(confidence(&list, 0), 0.95);
+        assert_eq!(confidence(&list, 1), 0.77, "0.9 * 0.85");
+        assert_eq!(confidence(&list, 2), 0.36, "0.5 * 0.85²");
+        assert_eq!(confidence(&list, 3), 0.0);
+        assert_eq!(confidence(&[], 0), 0.0);
+    }
+
+    #[test]
+    fn base_confidence_follows_the_strategy_order() {
+        use Strategy::*;
+        let order = [
+            TestId,
+            Id,
+            Role,
+            Label,
+            Placeholder,
+            Text,
+            Href,
+            Path,
+            Point,
+        ];
+        for pair in order.windows(2) {
+            assert!(pair[0] < pair[1]);
+            assert!(base_confidence(pair[0]) > base_confidence(pair[1]));
+        }
+        assert!(
+            order
+                .iter()
+                .all(|s| (0.0..=1.0).contains(&base_confidence(*s)))
+        );
+    }
+}
