@@ -100,9 +100,7 @@ impl PlayerPage {
     ) -> Result<PlayerPage, ReplayError> {
         let browser_watch = session.watch();
         let t0 = std::time::Instant::now();
-        let page = browser_watch
-            .step("opening a page", session.browser.new_page("about:blank"))
-            .await?;
+        let page = open_page(session, &browser_watch).await?;
         tracing::debug!("page opened in {:?}", t0.elapsed());
         let lost = Arc::new(Alarm::default());
         let watch = browser_watch.and(&lost);
@@ -398,6 +396,39 @@ fn record(sink: &Mutex<Vec<ConsoleEntry>>, now_ms: &AtomicI64, level: &str, mess
             source: ConsoleSource::Replay,
         });
     }
+}
+
+/// A new blank page of `session`'s browser. Its target is not known until it is open, so any
+/// renderer of the browser crashing meanwhile fails the step at once (a page whose renderer dies
+/// while it opens never finishes opening); the caller's retry then opens another.
+async fn open_page(session: &BrowserSession, watch: &Watch) -> Result<Page, ReplayError> {
+    let what = "opening a page";
+    let mut crashes = watch
+        .step(
+            what,
+            session
+                .browser
+                .event_listener::<target::EventTargetCrashed>(),
+        )
+        .await?;
+    let crashed = Arc::new(Alarm::default());
+    let raiser = {
+        let crashed = crashed.clone();
+        tokio::spawn(async move {
+            if let Some(ev) = crashes.next().await {
+                crashed.raise(format!(
+                    "a renderer crashed ({}, code {})",
+                    ev.status, ev.error_code
+                ));
+            }
+        })
+    };
+    let page = watch
+        .and(&crashed)
+        .step(what, session.browser.new_page("about:blank"))
+        .await;
+    raiser.abort();
+    page
 }
 
 /// Raises `lost` when the page's renderer crashes (`Inspector.targetCrashed` on the page,

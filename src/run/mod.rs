@@ -24,8 +24,8 @@ use crate::replay::{
     self, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot,
 };
 use crate::report::{
-    CheckpointStatus, ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir, ReportError,
-    ReportSettings, RunReport,
+    CheckpointStatus, ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir,
+    ReportError, ReportSettings, RunReport,
 };
 use crate::settings::Settings;
 use futures::StreamExt;
@@ -156,9 +156,7 @@ pub async fn run(
             }
             None => {
                 let (error, kind) = u.own_error.unwrap_or_else(|| why_unfinished.clone());
-                recordings.push(RecordingReport::error(
-                    u.id, u.source, None, error, kind, 0,
-                ))
+                recordings.push(RecordingReport::error(u.id, u.source, None, error, kind, 0))
             }
         }
     }

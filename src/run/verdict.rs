@@ -67,19 +67,19 @@ impl Judging {
             .collect();
         let approved = self.baselines.load_console(recording_id)?;
         let mut unwritable = None;
-        let mut save = |keys: &[ApprovedError]| match self.baselines.save_console(recording_id, keys)
-        {
-            Ok(_) => Ok(true),
-            Err(BaselineError::Write { source, .. }) => {
-                unwritable = Some(format!(
-                    "cannot write the approved console errors {}: {source}",
-                    self.report
-                        .relative(&self.baselines.console_path(recording_id))
-                ));
-                Ok(false)
-            }
-            Err(e) => Err(RunError::from(e)),
-        };
+        let mut save =
+            |keys: &[ApprovedError]| match self.baselines.save_console(recording_id, keys) {
+                Ok(_) => Ok(true),
+                Err(BaselineError::Write { source, .. }) => {
+                    unwritable = Some(format!(
+                        "cannot write the approved console errors {}: {source}",
+                        self.report
+                            .relative(&self.baselines.console_path(recording_id))
+                    ));
+                    Ok(false)
+                }
+                Err(e) => Err(RunError::from(e)),
+            };
         let (fresh, accepted) = match approved {
             None if self.update.writes_missing() => {
                 if save(&keys)? {
@@ -411,7 +411,8 @@ impl Context {
                 } else if update.writes_changed() {
                     if self.save_baseline(&verdict.baseline_path, &actual, &mut report, &shot)? {
                         report.status = CheckpointStatus::Updated;
-                        report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                        report.actual =
+                            Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                     }
                     return Ok(report);
                 } else {
