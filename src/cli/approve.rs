@@ -31,15 +31,12 @@ pub fn run(args: ApproveArgs) -> Result<Outcome, Failure> {
             baseline,
         } => println!(
             "approved {recording}/{} ({}) → {}",
-            printable(&name),
+            printable(name),
             status.as_str(),
             baseline.display()
         ),
         Approved::ConsoleError { recording, message } => {
-            println!(
-                "approved {recording} console error: {}",
-                printable(&message)
-            )
+            println!("approved {recording} console error: {}", printable(message))
         }
     })?;
     if count == 0 {
