@@ -194,6 +194,54 @@
     };
   }
 
+  // A canvas's content in a full snapshot (or an added node) is a data URL that rrweb draws when
+  // an <img> has loaded it, after the events a seek applies synchronously: a seek that rebuilt
+  // from the snapshot painted that first picture over the frames drawn after it. Each such
+  // picture becomes a drawing event right after the event that carries it, decoded with the
+  // other canvas frames before the replay starts and drawn in event order.
+  function canvasSnapshotsAsDrawing(source) {
+    const out = [];
+    for (const event of source) {
+      const drawings = [];
+      const take = (node) => {
+        if (!node || typeof node !== "object") return;
+        const attributes = node.attributes;
+        if (node.tagName === "canvas" && attributes && typeof attributes.rr_dataURL === "string") {
+          const drawing = dataUrlDrawing(node.id, attributes);
+          if (drawing) {
+            delete attributes.rr_dataURL;
+            drawings.push(drawing);
+          }
+        }
+        if (Array.isArray(node.childNodes)) node.childNodes.forEach(take);
+      };
+      if (event && event.type === 2 && event.data) take(event.data.node);
+      if (event && event.type === 3 && event.data && event.data.source === 0 && Array.isArray(event.data.adds)) {
+        event.data.adds.forEach((add) => take(add && add.node));
+      }
+      out.push(event);
+      for (const data of drawings) out.push({ type: 3, timestamp: event.timestamp, data: data });
+    }
+    return out;
+  }
+
+  function dataUrlDrawing(id, attributes) {
+    const match = /^data:([^;,]+);base64,(.*)$/s.exec(attributes.rr_dataURL);
+    if (!match || typeof id !== "number") return null;
+    const width = Number(attributes.width) || 300;
+    const height = Number(attributes.height) || 150;
+    const blob = { rr_type: "Blob", type: match[1], data: [{ rr_type: "ArrayBuffer", base64: match[2] }] };
+    return {
+      source: 9,
+      id: id,
+      type: 0,
+      commands: [
+        { property: "clearRect", args: [0, 0, width, height] },
+        { property: "drawImage", args: [{ rr_type: "ImageBitmap", args: [blob] }, 0, 0] },
+      ],
+    };
+  }
+
   window.reel = {
     // Fetches the events (served from memory by the harness) and builds the Replayer.
     // `urls`: the events as JSON arrays in chunks (so no single transfer is huge), in order.
@@ -210,6 +258,7 @@
       if (events.length < 2) {
         throw new Error("a replay needs at least 2 events, got " + (Array.isArray(events) ? events.length : typeof events));
       }
+      if (options.replayCanvas) events = canvasSnapshotsAsDrawing(events);
       document.body.classList.toggle("reel-hide-cursor", !options.showCursor);
       freshSeeks = !!options.freshSeeks;
       replayer = new rrweb.Replayer(events, {
@@ -223,6 +272,10 @@
         pauseAnimation: true,
         insertStyleRules: FREEZE_RULES,
         UNSAFE_replayCanvas: !!options.replayCanvas,
+        // rrweb's virtual DOM (used while a seek rebuilds from a full snapshot) queues canvas
+        // drawing on its nodes and draws it after the rebuild, where a later frame could lose to
+        // an earlier one: applied straight to the DOM, every frame is drawn in event order.
+        useVirtualDom: !options.replayCanvas,
         logger: { log: function () {}, warn: function () { recordWarning(arguments); } },
       });
       replayer.on("event-cast", noteEvent);
@@ -233,6 +286,11 @@
       // inside a seek, and let the resize timer run now rather than in the middle of a seek.
       replayer.firstFullSnapshot = true;
       await new Promise((resolve) => setTimeout(resolve, 10));
+      if (options.replayCanvas) {
+        // Decode every canvas frame now: a seek then draws each from memory, in event order,
+        // rather than racing image decodes (which would make two replays paint differently).
+        await replayer.preloadAllImages();
+      }
       await nextFrame();
       const meta = replayer.getMetaData();
       return {

@@ -167,6 +167,17 @@ fn write(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
     staged.commit(path, durable)
 }
 
+/// Appends `bytes` to `path` (created when missing) in one write: for files another program owns
+/// and reads after reel exits, such as GitHub's `$GITHUB_STEP_SUMMARY`.
+pub fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
 /// Writes `bytes` to `path` (atomically, durably) unless the file already holds exactly these
 /// bytes. Returns whether it wrote.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {

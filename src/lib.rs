@@ -6,7 +6,8 @@
 //! `replay` (Chromium + player: screenshots, console) → `compare` (pixel diff, baselines) →
 //! `report` (what people and CI read).
 //!
-//! Around them: [`settings`] (the one table of `reel run`'s settings, and `reel.toml`), [`run`]
+//! Around them: [`settings`] (the one table of `reel run`'s settings, and `reel.toml`), [`duration`] (the one
+//! duration syntax), [`run`]
 //! (the runner of `reel run`: inputs, scheduling over browser pages, verdicts) and [`exit`] (the
 //! exit-code table and the class of every error). [`drive`] holds the contract of `reel drive`.
 //!
@@ -21,6 +22,7 @@
 mod cli;
 pub mod compare;
 pub mod drive;
+pub mod duration;
 pub mod exit;
 mod files;
 mod interrupt;

@@ -1,15 +1,16 @@
 //! Flags shared by every command that drives a browser.
 
 use super::Failure;
+use crate::duration;
 use crate::replay::{BrowserOptions, ReplayOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BrowserArgs {
-    /// Chromium/Chrome executable (else $REEL_CHROME, else chromium, chromium-browser,
-    /// google-chrome, chrome on PATH).
-    #[arg(long, value_name = "PATH")]
+    /// Chromium/Chrome executable (else chromium, chromium-browser, google-chrome, chrome on
+    /// PATH).
+    #[arg(long, value_name = "PATH", env = "REEL_CHROME")]
     pub chrome: Option<PathBuf>,
     /// Attach to running browsers' DevTools websockets instead of launching one (a comma-separated
     /// list or repeated flag spreads pages over all of them).
@@ -30,47 +31,61 @@ pub struct BrowserArgs {
     /// Let replayed pages load assets from the network (blocked by default: deterministic, private).
     #[arg(long)]
     pub allow_network: bool,
-    /// Timeout in seconds for each browser step (launch, load, seek, screenshot).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub timeout: f64,
+    /// Timeout of each browser step (launch, load, seek, screenshot): a duration (30s, 2m); a bare
+    /// number is seconds.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = step_timeout)]
+    pub timeout: Duration,
     /// Keep rrweb's replay cursor in screenshots.
     #[arg(long)]
     pub show_cursor: bool,
+    /// Leave canvases blank: do not replay recorded canvas drawing (replayed by default when a
+    /// recording has some; the report says when it was not).
+    #[arg(long)]
+    pub no_canvas: bool,
     /// Rebuild from the last full snapshot at every checkpoint instead of playing forward
     /// (slower; for auditing that forward seeks paint the same frames).
     #[arg(long)]
     pub fresh_seeks: bool,
-    /// Longest wait, in ms, for stylesheets, images and fonts after each seek.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
-    pub settle_budget_ms: u64,
+    /// Longest wait for stylesheets, images and fonts after each seek: a duration (2s, 500ms); a
+    /// bare number is ms.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration::millis)]
+    pub settle_budget_ms: Duration,
+}
+
+/// A browser step's timeout: more than 0, at most an hour.
+fn step_timeout(text: &str) -> Result<Duration, String> {
+    let d = duration::seconds(text)?;
+    if d.is_zero() || d > Duration::from_secs(3600) {
+        return Err(format!(
+            "--timeout must be more than 0 and at most 1h, got {text:?}"
+        ));
+    }
+    Ok(d)
 }
 
 impl BrowserArgs {
     pub fn browser_options(&self) -> Result<BrowserOptions, Failure> {
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
-            return Err(Failure::input(anyhow::anyhow!(
-                "--timeout must be more than 0 and at most 3600 seconds, got {}",
-                self.timeout
-            )));
-        }
         Ok(BrowserOptions {
             chrome: self.chrome.clone(),
             browser_ws: self.browser_ws.clone(),
             browsers: self.browsers,
             extra_args: self.chrome_args.clone(),
             allow_network: self.allow_network,
-            timeout: Duration::from_secs_f64(self.timeout),
+            timeout: self.timeout,
         })
     }
 
     pub fn replay_options(&self) -> ReplayOptions {
         ReplayOptions {
             show_cursor: self.show_cursor,
-            replay_canvas: false,
-            settle_budget: Duration::from_millis(self.settle_budget_ms),
+            replay_canvas: !self.no_canvas,
+            settle_budget: self.settle_budget_ms,
             mask_selectors: Vec::new(),
             fresh_seeks: self.fresh_seeks,
-            lanes: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            // What `--jobs` (one per core by default) gives one recording in `reel run`.
+            lanes: crate::run::pages_in_flight(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
         }
     }
 }

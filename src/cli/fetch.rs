@@ -6,15 +6,17 @@
 //! others are still saved; 3 when the server or store could not be reached or kept failing.
 
 use super::Failure;
+use crate::duration::{self, When};
 use crate::exit::{Classed, ErrorClass, Interrupted, Outcome};
 use crate::interrupt::until_interrupted;
+use crate::source::cache::{self, LinkedCheckpoint};
 use crate::source::object_store::{self as store, StoreFetch};
 use crate::source::posthog::api::ListFilter;
 use crate::source::posthog::client::RetryPolicy;
-use crate::source::posthog::when::{parse_seconds, parse_when};
+use crate::source::posthog::link::{self, RecordingRef};
 use crate::source::posthog::{self, PosthogFetch, Selection};
-use crate::source::progress::{Terminal, summary_line};
-use crate::source::{ApiKey, FetchSummary, SourceError};
+use crate::source::progress::{Quiet, Terminal, summary_line};
+use crate::source::{ApiKey, FetchSummary, Observer, SourceError};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,16 +39,19 @@ pub struct FetchArgs {
     /// Retries of a request that failed with 429, 502, 503, 504, a timeout or a lost connection.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
-    /// First backoff delay in ms (doubles per retry, with jitter).
-    #[arg(long, hide = true, env = "REEL_RETRY_BASE_MS", default_value_t = 1000)]
-    pub retry_base_ms: u64,
-    /// Timeout of one request, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
-    pub timeout: u64,
+    /// First backoff delay (doubles per retry, with jitter): a duration; a bare number is ms.
+    #[arg(long, value_name = "DURATION", env = "REEL_RETRY_BASE_MS", default_value = "1s", value_parser = duration::millis)]
+    pub retry_base_ms: Duration,
+    /// Timeout of one request: a duration (2m, 90s); a bare number is seconds.
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = duration::seconds)]
+    pub timeout: Duration,
     /// Largest recording (all its snapshot data, or one object) fetched, in bytes; larger ones
     /// are refused and nothing of them kept [default: 4 GiB, as for `reel run`].
     #[arg(long, value_name = "BYTES")]
     pub max_recording_bytes: Option<u64>,
+    /// No progress and no line per recording: only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 
     /// PostHog host.
     #[arg(
@@ -62,22 +67,25 @@ pub struct FetchArgs {
     /// Read the personal API key from this file instead of $POSTHOG_API_KEY.
     #[arg(long, value_name = "FILE", help_heading = "PostHog")]
     pub api_key_file: Option<PathBuf>,
-    /// Fetch these recordings (session ids; repeatable, comma-separated) instead of listing.
-    #[arg(long = "recording", value_name = "ID", num_args = 1.., value_delimiter = ',', help_heading = "PostHog")]
-    pub recordings: Vec<String>,
-    /// List recordings since: 7d, 24h, 2w, 1m (months), or a date/time (2026-01-31T00:00:00Z).
-    #[arg(long, default_value = "7d", value_parser = parse_when, help_heading = "PostHog")]
-    pub since: String,
+    /// Fetch these recordings instead of listing: session ids or PostHog replay links
+    /// (…/replay/<id>?t=12; repeatable, comma-separated). A link's t becomes a checkpoint of that
+    /// recording in `reel run` (kept in <id>.reel.json).
+    #[arg(long = "recording", value_name = "ID|LINK", num_args = 1.., value_delimiter = ',', value_parser = link::parse, help_heading = "PostHog")]
+    pub recordings: Vec<RecordingRef>,
+    /// List recordings since this long ago (7d, 24h, 30m, 2w, 3M for months) or a date
+    /// (2026-01-31) or RFC 3339 date-time (2026-01-31T10:00:00Z).
+    #[arg(long, value_name = "WHEN", default_value = "7d", value_parser = duration::parse_when, help_heading = "PostHog")]
+    pub since: When,
     /// List recordings until (same forms as --since).
-    #[arg(long, value_parser = parse_when, help_heading = "PostHog")]
-    pub until: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = duration::parse_when, help_heading = "PostHog")]
+    pub until: Option<When>,
     /// List at most this many recordings.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     #[arg(help_heading = "PostHog")]
     pub limit: u64,
-    /// Only recordings at least this long: 30s, 2m, 1h (bare numbers are seconds).
-    #[arg(long, value_name = "DURATION", value_parser = parse_seconds, help_heading = "PostHog")]
-    pub min_duration: Option<f64>,
+    /// Only recordings at least this long: 30s, 2m, 1h (a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = duration::seconds, help_heading = "PostHog")]
+    pub min_duration: Option<Duration>,
     /// Only recordings that visited a URL containing this.
     #[arg(long = "url", value_name = "CONTAINS", help_heading = "PostHog")]
     pub url_contains: Option<String>,
@@ -107,18 +115,19 @@ pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
     }
     let key = read_key(&args)?;
     let project = args.project.clone().unwrap_or_default();
+    let now = chrono::Utc::now();
     let selection = if args.recordings.is_empty() {
         Selection::List(ListFilter {
-            date_from: Some(args.since.clone()),
-            date_to: args.until.clone(),
+            date_from: Some(args.since.for_posthog(now)),
+            date_to: args.until.as_ref().map(|w| w.for_posthog(now)),
             limit: args.limit as usize,
-            min_duration_s: args.min_duration,
+            min_duration_s: args.min_duration.map(|d| d.as_secs_f64()),
             url_contains: args.url_contains.clone(),
             person: args.person.clone(),
             with_console_errors: args.with_console_errors,
         })
     } else {
-        Selection::Ids(args.recordings.clone())
+        Selection::Ids(args.recordings.iter().map(|r| r.id.clone()).collect())
     };
     let cfg = PosthogFetch {
         host: args.host.clone(),
@@ -130,17 +139,23 @@ pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
         concurrency: args.concurrency as usize,
         retry: RetryPolicy {
             max_retries: args.retries,
-            base: Duration::from_millis(args.retry_base_ms),
-            timeout: Duration::from_secs(args.timeout.max(1)),
+            base: args.retry_base_ms,
+            timeout: args.timeout.max(Duration::from_secs(1)),
             ..RetryPolicy::default()
         },
         max_recording_bytes: max_recording_bytes(&args),
     };
-    let progress = Arc::new(Terminal::new(tty, Some(key.clone())));
-    let result =
-        until_interrupted(posthog::fetch(&cfg, progress.clone()), Interrupted::FETCH).await;
+    let progress = Progress::new(args.quiet, tty, Some(key.clone()));
+    let result = until_interrupted(
+        posthog::fetch(&cfg, progress.observer()),
+        Interrupted::FETCH,
+    )
+    .await;
     progress.finish();
     let result = result?;
+    if let Ok(summary) = &result {
+        keep_linked_checkpoints(&args, summary)?;
+    }
     finish(result, &args, Some(&key), "recordings")
 }
 
@@ -166,12 +181,13 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
         concurrency: args.concurrency as usize,
         validate: !args.no_validate,
         retries: args.retries,
-        retry_base: Duration::from_millis(args.retry_base_ms),
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        retry_base: args.retry_base_ms,
+        timeout: args.timeout.max(Duration::from_secs(1)),
         max_recording_bytes: max_recording_bytes(&args),
     };
-    let progress = Arc::new(Terminal::new(tty, None));
-    let result = until_interrupted(store::fetch(&cfg, progress.clone()), Interrupted::FETCH).await;
+    let progress = Progress::new(args.quiet, tty, None);
+    let result =
+        until_interrupted(store::fetch(&cfg, progress.observer()), Interrupted::FETCH).await;
     progress.finish();
     let result = result?;
     finish(result, &args, None, "objects")
@@ -180,6 +196,51 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
 fn max_recording_bytes(args: &FetchArgs) -> u64 {
     args.max_recording_bytes
         .unwrap_or(crate::recording::Limits::default().max_recording_bytes as u64)
+}
+
+/// Saves the `t` of each replay link beside its recording, for `reel run`.
+fn keep_linked_checkpoints(args: &FetchArgs, summary: &FetchSummary) -> Result<(), Failure> {
+    for r in &args.recordings {
+        let (Some(at_ms), Some(link)) = (r.at_ms, &r.link) else {
+            continue;
+        };
+        if !summary.fetched.contains(&r.id) && !summary.cached.contains(&r.id) {
+            continue;
+        }
+        let checkpoint = LinkedCheckpoint {
+            at_ms,
+            link: link.clone(),
+        };
+        cache::add_linked_checkpoint(&args.out, &r.id, checkpoint).map_err(|e| {
+            Classed::infra(format!(
+                "cannot write {}: {e}",
+                cache::links_path(&args.out, &r.id).display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The fetch's progress on stderr, or nothing with `--quiet`.
+struct Progress(Option<Arc<Terminal>>);
+
+impl Progress {
+    fn new(quiet: bool, tty: bool, key: Option<ApiKey>) -> Progress {
+        Progress((!quiet).then(|| Arc::new(Terminal::new(tty, key))))
+    }
+
+    fn observer(&self) -> Arc<dyn Observer> {
+        match &self.0 {
+            Some(t) => t.clone(),
+            None => Arc::new(Quiet),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(t) = &self.0 {
+            t.finish();
+        }
+    }
 }
 
 /// The key from `--api-key-file` or `$POSTHOG_API_KEY` (never from a flag: flags show in `ps`).

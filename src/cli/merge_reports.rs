@@ -3,7 +3,7 @@
 
 use super::Failure;
 use crate::exit::Outcome;
-use crate::report::{ReportDir, merge, terminal};
+use crate::report::{Github, ReportDir, github, merge, terminal};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -19,7 +19,7 @@ pub struct MergeReportsArgs {
     /// e.g. `reel-report/`).
     #[arg(long, value_name = "PREFIX", default_value = "")]
     pub junit_prefix: String,
-    /// Print only the summary.
+    /// No progress and no line per recording: only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -35,7 +35,8 @@ pub fn run(args: MergeReportsArgs) -> Result<Outcome, Failure> {
             args.dirs[0].display()
         );
     }
-    out.write_report(&merged.report, &merged.replays, &args.junit_prefix)?;
+    let ci = Github::from_env(|name| std::env::var(name).ok());
+    out.write_report(&merged.report, &merged.replays, &args.junit_prefix, &ci)?;
     if !args.quiet {
         println!(
             "merged {} report(s): {} recordings",
@@ -45,5 +46,11 @@ pub fn run(args: MergeReportsArgs) -> Result<Outcome, Failure> {
     }
     let summary = terminal::render(&merged.report, &args.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
+    if ci.actions {
+        print!(
+            "{}",
+            String::from_utf8_lossy(&github::annotations(&merged.report))
+        );
+    }
     Ok(merged.report.outcome()?)
 }

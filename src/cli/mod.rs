@@ -5,12 +5,14 @@
 
 mod approve;
 mod browser_args;
+mod completions;
 mod demo;
 mod diff;
 mod export;
 mod fetch;
 mod inspect;
 mod limits;
+mod man;
 mod merge_reports;
 mod replay;
 mod run;
@@ -63,7 +65,8 @@ impl<E: Classified> From<E> for Failure {
     after_help = "Exit codes: 0 pass, 1 regressions found, 2 usage/input error, 3 infrastructure error (browser, network)."
 )]
 pub struct Cli {
-    /// More logs on stderr (-v debug, -vv trace).
+    /// More logs on stderr (-v debug, -vv trace). [env: REEL_LOG: a tracing filter such as
+    /// reel=debug, which replaces them]
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -90,6 +93,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Merge the report folders of shards (`reel run --shard I/N`) into one report.
     MergeReports(merge_reports::MergeReportsArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (or write one per command with --out DIR).
+    Man(man::ManArgs),
 }
 
 /// Parses the command line, runs it and maps the result to the exit-code table.
@@ -146,6 +153,18 @@ fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Fetch(args) => block_on(fetch::run(args)),
         Command::Export(args) => export::run(args),
         Command::MergeReports(args) => merge_reports::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
+    }
+}
+
+/// Writes `bytes` to stdout; a closed pipe (`reel man | head`) is not an error.
+fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::infra(e)),
+        _ => Ok(()),
     }
 }
 

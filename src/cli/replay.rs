@@ -22,10 +22,11 @@ pub struct ReplayArgs {
     /// Which window (tab) to replay: its id, or `all`.
     #[arg(long, value_name = "ID|all", default_value = "all")]
     pub window: String,
-    /// Pages replaying segments of the plan side by side (default: number of CPUs; 1 visits
-    /// every checkpoint in one page). Screenshots are the same either way.
-    #[arg(long, value_name = "N", env = "REEL_JOBS")]
-    pub jobs: Option<usize>,
+    /// Parallel jobs, as for `reel run`: 1 visits every checkpoint in one page; above 1, each job
+    /// keeps two pages busy replaying segments of the plan side by side. Screenshots are the same
+    /// either way. [default: number of cores]
+    #[arg(long, short = 'j', value_name = "N", env = "REEL_JOBS", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: Option<u64>,
     #[command(flatten)]
     pub browser: BrowserArgs,
     #[command(flatten)]
@@ -43,7 +44,7 @@ pub async fn run(args: ReplayArgs) -> Result<Outcome, Failure> {
     let browser = args.browser.browser_options()?;
     let mut replay_opts = args.browser.replay_options();
     if let Some(jobs) = args.jobs {
-        replay_opts.lanes = jobs.clamp(1, 64);
+        replay_opts.lanes = crate::run::pages_in_flight(jobs as usize);
     }
     let written = capture::replay_into(
         &recording,

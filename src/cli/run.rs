@@ -5,7 +5,7 @@ use super::Failure;
 use super::browser_args::BrowserArgs;
 use super::limits::LimitArgs;
 use crate::exit::{Classed, Outcome};
-use crate::report::{self, ReportSettings};
+use crate::report::{self, Github, ReportSettings};
 use crate::run::inputs::{self, InputsError, Request};
 use crate::run::{self, RunOptions, Shard};
 use crate::settings::{Config, Host, Layer, SettingFlags, Settings};
@@ -85,15 +85,16 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         );
     }
 
+    let ci = Github::from_env(|name| std::env::var(name).ok());
     let opts = RunOptions::new(&settings, args.browser.replay_options(), args.repeat);
-    let progress = report::terminal::Progress::new(gathered.inputs.len(), args.quiet);
+    let progress = report::terminal::Progress::new(args.quiet);
     let finished = run::run(
         gathered.inputs,
         &opts,
         &browser,
         ReportSettings::from(&settings),
         started,
-        |r| progress.done(r),
+        &progress,
     )
     .await;
     progress.finish();
@@ -101,7 +102,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
 
     opts.judging
         .report
-        .write_report(&finished.report, &finished.replays, &args.junit_prefix)
+        .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
         .map_err(|e| {
             Classed::infra(format!(
                 "writing the report to {}: {e}",
@@ -110,6 +111,12 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         })?;
     let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
+    if ci.actions {
+        print!(
+            "{}",
+            String::from_utf8_lossy(&report::github::annotations(&finished.report))
+        );
+    }
     if !finished.complete {
         return Err(crate::exit::Interrupted::BROWSERS.into());
     }

@@ -282,45 +282,6 @@ fn viewports_at(window: &WindowStream, times: &[i64]) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Parses `1.5s`, `12s`, `500ms`, `2m`, `1m30s` or a bare number of seconds into milliseconds.
-pub fn parse_offset(text: &str) -> Result<i64, String> {
-    let s = text.trim();
-    let bad = || format!("invalid time offset {text:?} (expected e.g. 1.5s, 500ms, 2m, 1m30s)");
-    if s.is_empty() {
-        return Err(bad());
-    }
-    let mut total = 0f64;
-    let mut rest = s;
-    let mut any = false;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return Err(bad());
-        }
-        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "" | "s" => 1000.0,
-            "ms" => 1.0,
-            "m" | "min" => 60_000.0,
-            "h" => 3_600_000.0,
-            _ => return Err(bad()),
-        };
-        rest = &rest[unit_len..];
-        total += value * factor;
-        any = true;
-    }
-    if !any || !total.is_finite() || total > 1e13 {
-        return Err(bad());
-    }
-    Ok(total.round() as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,16 +450,5 @@ mod tests {
         assert!(p.iter().all(|c| c.t_ms >= 0), "{p:?}");
         assert!(p.windows(2).all(|c| c[0].t_ms < c[1].t_ms), "{p:?}");
         let _ = crate::recording::WindowSummary::of(&w);
-    }
-
-    #[test]
-    fn offsets() {
-        assert_eq!(parse_offset("1.5s"), Ok(1500));
-        assert_eq!(parse_offset("500ms"), Ok(500));
-        assert_eq!(parse_offset("1m30s"), Ok(90_000));
-        assert_eq!(parse_offset("12"), Ok(12_000));
-        assert!(parse_offset("abc").is_err());
-        assert!(parse_offset("").is_err());
-        assert!(parse_offset("5x").is_err());
     }
 }

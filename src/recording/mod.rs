@@ -126,6 +126,14 @@ impl WindowStream {
             .iter()
             .any(|e| e.kind == EventType::FullSnapshot)
     }
+
+    /// Whether the window draws on a canvas (rrweb `CanvasMutation` events).
+    pub fn has_canvas(&self) -> bool {
+        self.events.iter().any(|e| {
+            e.kind == EventType::IncrementalSnapshot
+                && e.source == Some(IncrementalSource::CANVAS_MUTATION)
+        })
+    }
 }
 
 impl Recording {

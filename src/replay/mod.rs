@@ -81,8 +81,10 @@ pub struct ConsoleEntry {
 pub struct ReplayOptions {
     /// Keep rrweb's replay cursor in screenshots.
     pub show_cursor: bool,
-    /// Let the replayer run canvas replay (adds `allow-scripts` to the replay iframe; only ever
-    /// with the network blocked).
+    /// Replay canvas drawing (rrweb `CanvasMutation` events) in windows that have some. rrweb then
+    /// adds `allow-scripts` to the replay iframe's sandbox; the player page's Content Security
+    /// Policy (`script-src 'self'`, inherited by the iframe) still keeps recorded scripts, inline
+    /// handlers and `javascript:` URLs from running.
     pub replay_canvas: bool,
     /// Upper bound on waiting for stylesheets, images and fonts after a seek.
     pub settle_budget: Duration,
@@ -99,7 +101,7 @@ impl Default for ReplayOptions {
     fn default() -> Self {
         ReplayOptions {
             show_cursor: false,
-            replay_canvas: false,
+            replay_canvas: true,
             settle_budget: Duration::from_secs(2),
             mask_selectors: Vec::new(),
             fresh_seeks: false,
@@ -124,6 +126,18 @@ pub struct Shot {
     pub elapsed: Duration,
 }
 
+/// Whether canvas drawing was replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Canvas {
+    /// The recording has canvas data and it was drawn.
+    Replayed,
+    /// The recording has canvas data and it was not drawn (`--no-canvas`): canvases are blank.
+    Off,
+    /// The recording has no canvas data.
+    None,
+}
+
 /// Everything captured from one window.
 #[derive(Debug, Clone)]
 pub struct WindowCapture {
@@ -134,8 +148,11 @@ pub struct WindowCapture {
     pub blocked_urls: Vec<String>,
     pub warnings: Vec<String>,
     pub load_time: Duration,
-    /// The replay iframe's `sandbox` attribute (`allow-same-origin`: recorded scripts never run).
+    /// The replay iframe's `sandbox` attribute (`allow-same-origin`, plus `allow-scripts` when
+    /// canvas is replayed).
     pub sandbox: String,
+    /// Whether the window's canvas drawing was replayed.
+    pub canvas: Canvas,
 }
 
 /// Console messages recorded in the session (rrweb console plugin), with offsets from the window start.
@@ -287,6 +304,15 @@ pub async fn capture_window(
         });
     }
     let started = Instant::now();
+    let canvas = match (window.has_canvas(), opts.replay_canvas) {
+        (false, _) => Canvas::None,
+        (true, true) => Canvas::Replayed,
+        (true, false) => Canvas::Off,
+    };
+    let opts = &ReplayOptions {
+        replay_canvas: canvas == Canvas::Replayed,
+        ..opts.clone()
+    };
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let mut ordered = plan.to_vec();
     ordered.sort_by_key(|c| c.t_ms);
@@ -321,6 +347,7 @@ pub async fn capture_window(
         warnings: Vec::new(),
         load_time: Duration::ZERO,
         sandbox: String::new(),
+        canvas,
     };
     for (i, seg) in segments_done.into_iter().enumerate() {
         if i == 0 {

@@ -12,6 +12,7 @@
 //!
 //! Paths inside a report are relative to the folder, with `/` separators.
 
+use super::github::{self, Github};
 use super::{RunReport, html, json, junit};
 use crate::exit::{Classified, ErrorClass};
 use crate::recording::sanitize_id;
@@ -190,19 +191,33 @@ impl ReportDir {
     }
 
     /// Writes `report.json`, `junit.xml` (attachment paths behind `junit_prefix`) and
-    /// `index.html`, which embeds `replays` (recording id → kept events), each atomically.
+    /// `index.html`, which embeds `replays` (recording id → kept events), each atomically; on
+    /// GitHub Actions also appends the Markdown summary to `$GITHUB_STEP_SUMMARY`.
     pub fn write_report(
         &self,
         report: &RunReport,
         replays: &BTreeMap<String, Vec<u8>>,
         junit_prefix: &str,
+        ci: &Github,
     ) -> Result<(), ReportError> {
         self.write("report.json", &json::render(report))?;
         self.write(
             "junit.xml",
             &junit::render_with_prefix(report, junit_prefix),
         )?;
-        self.write("index.html", &html::render(report, replays))
+        self.write("index.html", &html::render(report, replays))?;
+        if let Some(path) = &ci.step_summary {
+            let markdown = github::render(
+                report,
+                &self.root.display().to_string(),
+                ci.run_url.as_deref(),
+            );
+            crate::files::append(path, &markdown).map_err(|source| ReportError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 }
 

@@ -227,6 +227,7 @@ mod tests {
                     message: Some(HOSTILE.into()),
                     varying_pixels: None,
                     varying_regions: None,
+                    duration_ms: None,
                     thumbnail: Some(format!("thumbs/{HOSTILE}")),
                     posthog_url: Some(HOSTILE.into()),
                     extras: Extras::from([("note".to_string(), HOSTILE.into())]),
@@ -237,6 +238,7 @@ mod tests {
                     accepted: false,
                 },
                 blocked_requests: 0,
+                canvas: None,
                 posthog: Some(crate::report::PosthogReplay {
                     session: HOSTILE.into(),
                     url: Some(HOSTILE.into()),

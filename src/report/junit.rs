@@ -1,7 +1,8 @@
 //! `junit.xml` as GitHub test-report actions, GitLab and Jenkins read it: one testsuite per
-//! recording, one testcase per checkpoint plus one for the console. Failures carry the numbers,
-//! and `[[ATTACHMENT|path]]` lines point at the images. Every string goes through [`xml_text`], so
-//! the file is XML 1.0 whatever a recording holds.
+//! recording, one testcase per checkpoint plus one for the console; each testcase's `time` is the
+//! time spent capturing it. Failures carry the numbers, and `[[ATTACHMENT|path]]` lines point at
+//! the images. Every string goes through [`xml_text`], so the file is XML 1.0 whatever a
+//! recording holds.
 
 use super::{CheckpointStatus, RecordingStatus, RunReport};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -23,6 +24,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             status.set_message(xml_text(rec.error.as_deref().unwrap_or_default()));
             let mut case = TestCase::new("replay", status);
             case.set_classname(xml_text(&rec.id));
+            case.set_time(Duration::from_millis(rec.duration_ms));
             suite.add_test_case(case);
         }
         for cp in &rec.checkpoints {
@@ -45,6 +47,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             };
             let mut case = TestCase::new(xml_text(&name), status);
             case.set_classname(xml_text(&rec.id));
+            case.set_time(Duration::from_millis(cp.duration_ms.unwrap_or(0)));
             // The baseline as copied into the report folder (`expected/`) when there is a copy,
             // so the attachments resolve inside an uploaded artifact.
             let baseline = if cp.expected.is_some() {
@@ -84,6 +87,7 @@ pub fn render_with_prefix(report: &RunReport, prefix: &str) -> Vec<u8> {
             };
             let mut case = TestCase::new("console", status);
             case.set_classname(xml_text(&rec.id));
+            case.set_time(Duration::ZERO);
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);

@@ -6,6 +6,7 @@
 
 pub mod approve;
 pub mod dir;
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -15,9 +16,10 @@ pub mod thumbnail;
 
 pub use crate::plan::Reason;
 pub use crate::recording::Format;
-pub use crate::replay::ConsoleSource;
+pub use crate::replay::{Canvas, ConsoleSource};
 pub use crate::settings::ReportSettings;
 pub use dir::{Image, ReportDir, ReportError};
+pub use github::Github;
 
 use crate::exit::{Classed, Outcome};
 use serde::{Deserialize, Serialize};
@@ -142,6 +144,9 @@ pub struct CheckpointReport {
     pub varying_pixels: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub varying_regions: Option<Vec<[u32; 4]>>,
+    /// Time spent seeking to and capturing this checkpoint (junit.xml's testcase `time`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duration_ms: Option<u64>,
     /// A small copy of what was captured (`thumbs/…`), for passing checkpoints.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub thumbnail: Option<String>,
@@ -185,6 +190,9 @@ pub struct RecordingReport {
     pub checkpoints: Vec<CheckpointReport>,
     pub console: ConsoleReport,
     pub blocked_requests: u64,
+    /// For recordings with canvas data: whether it was replayed (`off`: canvases are blank).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub canvas: Option<Canvas>,
     /// Where the recording lives in PostHog, for recordings fetched from there.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub posthog: Option<PosthogReplay>,
@@ -230,6 +238,7 @@ impl RecordingReport {
             checkpoints: Vec::new(),
             console: ConsoleReport::default(),
             blocked_requests: 0,
+            canvas: None,
             posthog: None,
             extras: Extras::new(),
         }

@@ -1,7 +1,7 @@
 //! The terminal: one line per finished recording and a summary at the end. What comes from data
 //! (window ids, checkpoint names, error messages) is shown through [`printable`].
 
-use super::{CheckpointStatus, RecordingReport, RecordingStatus, RunReport};
+use super::{Canvas, CheckpointStatus, RecordingReport, RecordingStatus, RunReport};
 use crate::printable::printable;
 
 /// One line for a finished recording.
@@ -43,6 +43,9 @@ pub fn recording_line(r: &RecordingReport) -> String {
             r.console.new_errors.len()
         ));
     }
+    if r.canvas == Some(Canvas::Off) {
+        line.push_str("; canvas not replayed (--no-canvas)");
+    }
     line
 }
 
@@ -81,6 +84,18 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     ));
     if s.new_console_errors > 0 {
         out.push_str(&format!("{} new console errors\n", s.new_console_errors));
+    }
+    let blank: Vec<&str> = report
+        .recordings
+        .iter()
+        .filter(|r| r.canvas == Some(Canvas::Off))
+        .map(|r| r.id.as_str())
+        .collect();
+    if !blank.is_empty() {
+        out.push_str(&format!(
+            "canvas not replayed (--no-canvas), canvases blank: {}\n",
+            blank.join(", ")
+        ));
     }
     let rows: Vec<[String; 5]> = report
         .recordings
@@ -153,6 +168,44 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+impl crate::run::Observer for Progress {
+    fn planned(&self, recordings: usize, checkpoints: usize) {
+        if let Ok(mut r) = self.recordings.lock() {
+            r.1 = recordings;
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_length(checkpoints as u64);
+            bar.set_message(format!("· 0/{recordings} recordings"));
+        }
+    }
+
+    fn done(&self, r: &RecordingReport, checkpoints: usize) {
+        if self.quiet {
+            return;
+        }
+        let (done, total) = self
+            .recordings
+            .lock()
+            .map(|mut n| {
+                n.0 += 1;
+                *n
+            })
+            .unwrap_or_default();
+        let line = colored_line(r, self.color);
+        match &self.bar {
+            Some(bar) => {
+                bar.suspend(|| println!("{line}"));
+                bar.inc(checkpoints as u64);
+                bar.set_message(format!(
+                    "· {done}/{total} recordings · {}",
+                    printable(&r.id)
+                ));
+            }
+            None => println!("{line}"),
+        }
+    }
+}
+
 /// Whether to colour what goes to a stream: only a terminal, and never with `NO_COLOR` set.
 pub fn colors_for(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -176,24 +229,26 @@ pub fn colored_line(r: &RecordingReport, color: bool) -> String {
     }
 }
 
-/// Progress of a run on the terminal: a progress bar on stderr when it is a terminal (and not
-/// `--quiet`), with one line per finished recording above it on stdout; plain lines without a
-/// terminal (CI logs); nothing but the summary with `--quiet`.
+/// Progress of a run on the terminal: a progress bar of checkpoints (and recordings) on stderr
+/// when it is a terminal (and not `--quiet`), with one line per finished recording above it on
+/// stdout; plain lines without a terminal (CI logs); nothing but the summary with `--quiet`.
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     quiet: bool,
     color: bool,
+    /// Recordings done, and planned.
+    recordings: std::sync::Mutex<(usize, usize)>,
 }
 
 impl Progress {
-    pub fn new(total: usize, quiet: bool) -> Self {
+    pub fn new(quiet: bool) -> Self {
         use std::io::IsTerminal;
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
+            let bar = indicatif::ProgressBar::new(0);
             let style = indicatif::ProgressStyle::with_template(if colors_for(true) {
-                "{spinner} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {wide_msg}"
+                "{spinner} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} checkpoints {wide_msg}"
             } else {
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}"
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} checkpoints {wide_msg}"
             })
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             bar.set_style(style);
@@ -204,22 +259,7 @@ impl Progress {
             bar,
             quiet,
             color: colors_for(std::io::stdout().is_terminal()),
-        }
-    }
-
-    /// A recording finished.
-    pub fn done(&self, r: &RecordingReport) {
-        if self.quiet {
-            return;
-        }
-        let line = colored_line(r, self.color);
-        match &self.bar {
-            Some(bar) => {
-                bar.suspend(|| println!("{line}"));
-                bar.inc(1);
-                bar.set_message(printable(&r.id).into_owned());
-            }
-            None => println!("{line}"),
+            recordings: std::sync::Mutex::new((0, 0)),
         }
     }
 

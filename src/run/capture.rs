@@ -7,7 +7,8 @@ use crate::interrupt::with_browsers;
 use crate::plan::{self, PlanOptions};
 use crate::recording::{Recording, sanitize_id};
 use crate::replay::{
-    self, BrowserOptions, BrowserPool, ConsoleEntry, ReplayError, ReplayOptions, WindowCapture,
+    self, BrowserOptions, BrowserPool, Canvas, ConsoleEntry, ReplayError, ReplayOptions,
+    WindowCapture,
 };
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ struct CaptureDoc<'a> {
     blocked_urls: &'a [String],
     /// The replay iframe's sandbox: without `allow-scripts`, recorded scripts never run.
     replay_sandbox: &'a str,
+    /// Whether the window's canvas drawing was replayed (`none`: it has none).
+    canvas: Canvas,
     warnings: Vec<String>,
 }
 
@@ -212,6 +215,7 @@ fn write_capture(
         blocked_requests: capture.blocked_requests,
         blocked_urls: &capture.blocked_urls,
         replay_sandbox: &capture.sandbox,
+        canvas: capture.canvas,
         warnings,
     };
     let mut json = serde_json::to_vec_pretty(&doc).unwrap_or_default();

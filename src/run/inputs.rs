@@ -6,13 +6,21 @@ use super::Shard;
 use crate::exit::{Classified, ErrorClass};
 use crate::recording::{self, Limits, Recording};
 use crate::settings::Config;
-use crate::source::sources::{self, SourcesError};
+use crate::source::{
+    self,
+    sources::{self, SourcesError},
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A recording to run, or the reason it could not even be read.
 pub enum Input {
-    Ready(Box<Recording>),
+    Ready {
+        recording: Box<Recording>,
+        /// Moments asked for by PostHog replay links (`<id>.reel.json` beside the file), in ms
+        /// from the recording's first event: explicit checkpoints of this recording.
+        linked_at: Vec<i64>,
+    },
     Unreadable {
         source: String,
         error: String,
@@ -24,7 +32,7 @@ impl Input {
     /// The id the input is known by (for an unreadable one: from its file name).
     pub fn id(&self) -> String {
         match self {
-            Input::Ready(r) => r.id.clone(),
+            Input::Ready { recording, .. } => recording.id.clone(),
             Input::Unreadable { source, .. } => {
                 recording::sanitize_id(&recording::stem_of_path(source))
             }
@@ -34,7 +42,7 @@ impl Input {
     /// Where it came from, for messages and the report.
     pub fn source(&self) -> &str {
         match self {
-            Input::Ready(r) => &r.source,
+            Input::Ready { recording, .. } => &recording.source,
             Input::Unreadable { source, .. } => source,
         }
     }
@@ -148,32 +156,78 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, InputsError> {
 }
 
 /// Reads every recording; unreadable ones become error entries (under the id of their file name),
-/// duplicate ids — also one of an unreadable input — stop the run.
+/// duplicate ids — also one of an unreadable input — stop the run. A folder stands for its
+/// recording files (recursively, see [`source::recording_files`]); PostHog's `.meta.json` side
+/// files are metadata, not recordings, and are passed over.
 pub fn load(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, InputsError> {
-    let mut inputs = Vec::with_capacity(paths.len());
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut inputs = Inputs::default();
+    let mut files = Vec::with_capacity(paths.len());
     for path in paths {
-        let input = match recording::load(path, limits) {
-            Ok(rec) => Input::Ready(Box::new(rec)),
-            Err(e) => Input::Unreadable {
-                source: path.display().to_string(),
-                error: e.to_string(),
-                input_error: true,
+        if path.is_dir() {
+            let found = source::recording_files(path);
+            if found.is_empty() {
+                inputs.admit(Input::Unreadable {
+                    source: path.display().to_string(),
+                    error: format!(
+                        "{}: the folder holds no recording files (*.json, *.jsonl, maybe .gz)",
+                        path.display()
+                    ),
+                    input_error: true,
+                })?;
+            }
+            files.extend(found);
+        } else if source::is_side_file(path) {
+            tracing::debug!("{}: PostHog metadata, not a recording", path.display());
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut named = std::collections::HashSet::new();
+    files.retain(|p| named.insert(p.clone()));
+    for path in &files {
+        let unreadable = |error: String| Input::Unreadable {
+            source: path.display().to_string(),
+            error,
+            input_error: true,
+        };
+        let input = match source::linked_checkpoints(path) {
+            Err(error) => unreadable(error),
+            Ok(linked_at) => match recording::load(path, limits) {
+                Ok(rec) => Input::Ready {
+                    recording: Box::new(rec),
+                    linked_at,
+                },
+                Err(e) => unreadable(e.to_string()),
             },
         };
+        inputs.admit(input)?;
+    }
+    Ok(inputs.list)
+}
+
+/// Inputs read so far, and the source of each id taken.
+#[derive(Default)]
+struct Inputs {
+    list: Vec<Input>,
+    seen: HashMap<String, String>,
+}
+
+impl Inputs {
+    /// Adds `input`, unless its id is taken.
+    fn admit(&mut self, input: Input) -> Result<(), InputsError> {
         let id = input.id();
         let source = match &input {
-            Input::Ready(rec) => rec.source.clone(),
             Input::Unreadable { source, .. } => format!("{source} (unreadable)"),
+            Input::Ready { .. } => input.source().to_string(),
         };
-        if let Some(first) = seen.insert(id.clone(), source.clone()) {
+        if let Some(first) = self.seen.insert(id.clone(), source.clone()) {
             return Err(InputsError::DuplicateId {
                 id,
                 first,
                 second: source,
             });
         }
-        inputs.push(input);
+        self.list.push(input);
+        Ok(())
     }
-    Ok(inputs)
 }

@@ -19,7 +19,7 @@ pub use verdict::{Judging, Variation, Verdict};
 
 use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::plan::{self, Checkpoint, PlanOptions};
-use crate::recording::{Format, Recording};
+use crate::recording::{Format, Recording, WindowStream};
 use crate::replay::{
     self, BrowserOptions, BrowserPool, BrowserSession, ReplayError, ReplayOptions, Shot,
 };
@@ -96,6 +96,14 @@ impl Classified for StartError {
     }
 }
 
+/// What a run tells as it goes (the terminal's progress).
+pub trait Observer: Sync {
+    /// Everything is planned: this many recordings and checkpoints to go.
+    fn planned(&self, recordings: usize, checkpoints: usize);
+    /// A recording finished; `checkpoints` of the planned ones are done with it.
+    fn done(&self, report: &RecordingReport, checkpoints: usize);
+}
+
 /// One recording's result: its report, and its events when it did not pass.
 struct Done {
     report: RecordingReport,
@@ -106,8 +114,8 @@ struct Done {
 /// what finished.
 type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
 
-/// Runs `inputs` in browsers started (or attached to) as `browser` says, `on_done` seeing each
-/// recording as it finishes, and returns the report; `started` is when the command started (the
+/// Runs `inputs` in browsers started (or attached to) as `browser` says, `observer` seeing the
+/// plan and each recording as it finishes, and returns the report; `started` is when the command started (the
 /// report's duration). The report folder is cleared of a previous run's images first. Ctrl-C /
 /// SIGTERM end the run early with a partial report; a browser that cannot be started gives a
 /// report too (see [`Finished::browser_failure`]).
@@ -117,7 +125,7 @@ pub async fn run(
     browser: &BrowserOptions,
     settings: ReportSettings,
     started: Instant,
-    on_done: impl Fn(&RecordingReport),
+    observer: &dyn Observer,
 ) -> Result<Finished, StartError> {
     let unfinished: Vec<Unfinished> = inputs.iter().map(Unfinished::new).collect();
     opts.judging.report.clear()?;
@@ -126,7 +134,7 @@ pub async fn run(
     let finished: DoneSoFar = Arc::new(Mutex::new(BTreeMap::new()));
     let sink = finished.clone();
     let result = crate::interrupt::with_browsers(browser, async |pool: &BrowserPool| {
-        run_all(pool, inputs, &opts, sink, on_done).await;
+        run_all(pool, inputs, &opts, sink, observer).await;
         Ok::<(), StartError>(())
     })
     .await;
@@ -188,7 +196,7 @@ impl Unfinished {
             id: input.id(),
             source: input.source().to_string(),
             own_error: match input {
-                Input::Ready(_) => None,
+                Input::Ready { .. } => None,
                 Input::Unreadable {
                     error, input_error, ..
                 } => Some((error.clone(), error_kind(*input_error))),
@@ -224,6 +232,18 @@ pub fn lanes_for(jobs: usize, inputs: usize) -> usize {
     (pages_in_flight(jobs) / inputs.max(1)).max(1)
 }
 
+/// The moments `linked_at` (ms from the recording's first event, `recording_start`) that fall in
+/// `window`, as offsets from the window's start.
+fn linked_in_window(window: &WindowStream, recording_start: i64, linked_at: &[i64]) -> Vec<i64> {
+    let (start, end) = (window.start_ms(), window.start_ms() + window.duration_ms());
+    linked_at
+        .iter()
+        .map(|at| recording_start.saturating_add(*at))
+        .filter(|t| (start..=end).contains(t))
+        .map(|t| t - start)
+        .collect()
+}
+
 /// An input with the plan of each of its windows, computed once.
 struct Planned {
     input: Input,
@@ -233,20 +253,38 @@ struct Planned {
 impl Planned {
     fn new(input: Input, opts: &PlanOptions) -> Planned {
         let plans = match &input {
-            Input::Ready(r) => r
-                .windows
-                .iter()
-                .map(|w| {
-                    let (plan, thinned) = plan::plan_noting(w, opts);
-                    if let Some(t) = thinned {
-                        tracing::warn!("{}: {}", r.id, t.warning(&w.id));
-                    }
-                    plan
-                })
-                .collect(),
+            Input::Ready {
+                recording,
+                linked_at,
+            } => {
+                let start = recording.windows.iter().map(|w| w.start_ms()).min();
+                recording
+                    .windows
+                    .iter()
+                    .map(|w| {
+                        let linked = linked_in_window(w, start.unwrap_or(0), linked_at);
+                        let (plan, thinned) = if linked.is_empty() {
+                            plan::plan_noting(w, opts)
+                        } else {
+                            let mut opts = opts.clone();
+                            opts.at.extend(linked);
+                            plan::plan_noting(w, &opts)
+                        };
+                        if let Some(t) = thinned {
+                            tracing::warn!("{}: {}", recording.id, t.warning(&w.id));
+                        }
+                        plan
+                    })
+                    .collect()
+            }
             Input::Unreadable { .. } => Vec::new(),
         };
         Planned { input, plans }
+    }
+
+    /// The planned checkpoints of every window.
+    fn checkpoints(&self) -> usize {
+        self.plans.iter().map(Vec::len).sum()
     }
 
     /// The expected replay time, in checkpoint-equivalents (a page and its player load cost
@@ -261,7 +299,7 @@ impl Planned {
 }
 
 /// Runs every input (at most [`pages_in_flight`] at once) and records each result in `finished`
-/// as soon as it is done; `on_done` sees each report as it finishes. The longest recordings (by
+/// as soon as it is done; `observer` sees the plan, and each report as it finishes. The longest recordings (by
 /// planned checkpoints) start first, and a finished recording's slot is refilled at once, so the
 /// run does not end waiting for one long recording started last.
 async fn run_all(
@@ -269,7 +307,7 @@ async fn run_all(
     inputs: Vec<Input>,
     opts: &RunOptions,
     finished: DoneSoFar,
-    on_done: impl Fn(&RecordingReport),
+    observer: &dyn Observer,
 ) {
     let in_flight = pages_in_flight(opts.jobs.max(1));
     let mut indexed: Vec<(usize, Planned)> = inputs
@@ -278,12 +316,17 @@ async fn run_all(
         .enumerate()
         .collect();
     indexed.sort_by_key(|(i, p)| (std::cmp::Reverse(p.cost(opts.repeat)), *i));
+    let checkpoints = indexed.iter().map(|(_, p)| p.checkpoints()).sum();
+    observer.planned(indexed.len(), checkpoints);
     // The position in start order picks the browser, so jobs running together use different ones.
     let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
-        .map(|(k, (i, planned))| async move { (i, run_one(pool, k, planned, opts).await) })
+        .map(|(k, (i, planned))| async move {
+            let checkpoints = planned.checkpoints();
+            (i, checkpoints, run_one(pool, k, planned, opts).await)
+        })
         .buffer_unordered(in_flight);
-    while let Some((i, done)) = stream.next().await {
-        on_done(&done.report);
+    while let Some((i, checkpoints, done)) = stream.next().await {
+        observer.done(&done.report, checkpoints);
         if let Ok(mut f) = finished.lock() {
             f.insert(i, done);
         }
@@ -294,7 +337,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
     let started = Instant::now();
     let Planned { input, plans } = planned;
     let recording = match input {
-        Input::Ready(r) => r,
+        Input::Ready { recording, .. } => recording,
         Input::Unreadable {
             source,
             error,
@@ -423,11 +466,18 @@ async fn run_recording(
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
     let mut blocked = 0;
+    let mut canvas = None;
     for (window, plan) in recording.windows.iter().zip(plans) {
         let window_label = several.then(|| window.id.clone());
         let first =
             replay::capture_window(session, &recording.id, window, plan, &opts.replay).await?;
         blocked += first.blocked_requests;
+        canvas = match first.canvas {
+            replay::Canvas::None => canvas,
+            // One window left blank is worth saying, whatever the others did.
+            replay::Canvas::Off => Some(replay::Canvas::Off),
+            replay::Canvas::Replayed => canvas.or(Some(replay::Canvas::Replayed)),
+        };
         for c in first.console.iter().filter(|c| c.level == "error") {
             console_errors.push(ConsoleError {
                 window: window.id.clone(),
@@ -520,6 +570,7 @@ async fn run_recording(
         checkpoints,
         console,
         blocked_requests: blocked,
+        canvas,
         posthog: None,
         extras: Extras::new(),
     })

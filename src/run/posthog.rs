@@ -59,6 +59,7 @@ mod tests {
             message: None,
             varying_pixels: None,
             varying_regions: None,
+            duration_ms: None,
             thumbnail: None,
             posthog_url: None,
             extras: Extras::new(),

@@ -315,6 +315,7 @@ impl Context {
             message: None,
             varying_pixels: None,
             varying_regions: None,
+            duration_ms: Some(shot.elapsed.as_millis() as u64),
             thumbnail: None,
             posthog_url: None,
             extras: Extras::new(),

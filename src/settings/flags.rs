@@ -36,9 +36,11 @@ pub(super) fn arg(spec: &Spec, parser: ValueParser, layered: bool) -> Arg {
             .action(ArgAction::Set)
             .num_args(0)
             .default_missing_value("true"),
+        // `--flag=VALUE` only: `--flag rec.jsonl` must not take the recording as the value.
         FlagKind::OptionalValue(missing) => arg
             .action(ArgAction::Set)
             .num_args(0..=1)
+            .require_equals(true)
             .default_missing_value(missing),
         FlagKind::Repeated => arg.action(ArgAction::Append),
         FlagKind::Delimited(sep) => arg.action(ArgAction::Append).value_delimiter(sep),

@@ -18,7 +18,7 @@ mod value;
 
 pub use file::{Config, DEFAULT_FILE};
 pub use flags::{PlanFlags, SettingFlags};
-pub use value::{Offset, SettingValue, TomlError, TomlValue, Viewport};
+pub use value::{Millis, Offset, SettingValue, TomlError, TomlValue, Viewport};
 
 use crate::compare::{DiffOptions, MaskColor, Rect, Tolerance, UpdateMode};
 use crate::plan::{Mode, PlanOptions};
@@ -52,7 +52,8 @@ pub enum FlagKind {
     Value,
     /// `--flag` alone means true.
     Switch,
-    /// `--flag` alone means the given value; `--flag=VALUE` names one.
+    /// `--flag` alone means the given value; `--flag=VALUE` names one (`--flag VALUE` does not: the
+    /// next word stays an argument of its own).
     OptionalValue(&'static str),
     /// `--flag A --flag B`: one item per occurrence.
     Repeated,
@@ -180,11 +181,6 @@ fn at_least_one(name: &'static str, v: usize) -> Result<usize, String> {
     } else {
         Err(format!("{name} must be at least 1"))
     }
-}
-
-/// Negative waits mean no wait.
-fn not_negative(_: &'static str, v: i64) -> Result<i64, String> {
-    Ok(v.max(0))
 }
 
 /// Builds everything from the table. Each row:
@@ -511,7 +507,8 @@ settings! {
         check: at_least_one,
         report: no,
     }
-    /// Extra checkpoints at these offsets from the window start, e.g. 1.5s,12s,500ms.
+    /// Extra checkpoints at these offsets from the window start, e.g. 1.5s,12s,500ms,1m30s (a
+    /// bare number is seconds).
     at: [Offset; ','] = Vec::new(), "none" {
         key: "plan.at",
         env: "REEL_AT",
@@ -538,13 +535,14 @@ settings! {
         check: any,
         report: no,
     }
-    /// How long after a click, resize or page load to look, in ms (cut short by the next action).
-    settle_ms: i64 = 500, "500" {
+    /// How long after a click, resize or page load to look (cut short by the next action): a
+    /// duration such as 500ms or 1.5s; a bare number is ms.
+    settle_ms: Millis = Millis(500), "500ms" {
         key: "plan.settle_ms",
         env: "REEL_SETTLE_MS",
-        flag: Flag::new("settle-ms", "MS", Value),
+        flag: Flag::new("settle-ms", "DURATION", Value),
         group: Checkpoints,
-        check: not_negative,
+        check: any,
         report: no,
     }
     /// Capture at this viewport instead of the recorded one (the checkpoints and their names stay
@@ -574,7 +572,7 @@ impl Settings {
             mode: self.checkpoints,
             at: self.at.iter().map(|o| o.0).collect(),
             max_checkpoints: self.max_checkpoints,
-            settle_ms: self.settle_ms,
+            settle_ms: self.settle_ms.0,
             viewport_override: self.viewport.map(|v| (v.width, v.height)),
         }
     }

@@ -26,6 +26,26 @@ fn flags<T: Args + FromArgMatches>(args: &[&str]) -> Result<T, clap::Error> {
     T::from_arg_matches(&matches)
 }
 
+/// The settings given among `args`, and the positional arguments left.
+fn flags_and_rest(args: &[&str]) -> (Layer, Vec<String>) {
+    let cmd = SettingFlags::augment_args(
+        clap::Command::new("reel").arg(clap::Arg::new("rest").num_args(0..)),
+    );
+    let matches = cmd
+        .try_get_matches_from(std::iter::once("reel").chain(args.iter().copied()))
+        .unwrap();
+    let rest = matches
+        .get_many::<String>("rest")
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    (
+        SettingFlags::from_arg_matches(&matches).unwrap().layer,
+        rest,
+    )
+}
+
 #[test]
 fn defaults_when_nothing_says_otherwise() {
     let r = Settings::resolve(Layer::default(), &HOST).unwrap();
@@ -33,7 +53,7 @@ fn defaults_when_nothing_says_otherwise() {
     assert_eq!(r.out, PathBuf::from("reel-report"));
     assert_eq!(r.cache, PathBuf::from(".reel/cache"));
     assert_eq!(r.threshold, 0.1);
-    assert_eq!(r.settle_ms, 500);
+    assert_eq!(r.settle_ms, Millis(500));
     assert_eq!(r.jobs, 6, "one job per core");
     assert_eq!(r.update, UpdateMode::Missing);
     assert_eq!(r.viewport, None);
@@ -142,7 +162,7 @@ fn bad_values_are_errors_that_name_where() {
     let e = parse("[viewport]\nwidth = 0\nheight = 10\n").unwrap_err();
     assert!(e.contains("viewport: width and height"), "{e}");
     let e = parse("[plan]\nat = [\"soon\"]\n").unwrap_err();
-    assert!(e.contains("plan.at: invalid time offset"), "{e}");
+    assert!(e.contains("plan.at: \"soon\" is not a duration"), "{e}");
     let e = parse("[[sources]]\nfiles = [\"a.json\"]\nobject_store = \"s3://b/\"\n").unwrap_err();
     assert!(e.contains("exactly one"), "{e}");
     let e = parse("[[sources]]\nfiles = [\"a.json\"]\nfile = 1\n").unwrap_err();
@@ -231,6 +251,13 @@ fn flags_say_only_what_was_given() {
         Some(UpdateMode::All)
     );
     assert!(flags::<SettingFlags>(&["--update=sometimes"]).is_err());
+    let (layer, rest) = flags_and_rest(&["--update", "rec.jsonl"]);
+    assert_eq!(layer.update, Some(UpdateMode::Changed));
+    assert_eq!(
+        rest,
+        ["rec.jsonl"],
+        "--update does not take the recording as its value"
+    );
     assert!(flags::<SettingFlags>(&["--viewport", "800"]).is_err());
     assert!(flags::<SettingFlags>(&["--at", "soon"]).is_err());
     // `reel replay` takes the checkpoint settings only.
@@ -239,7 +266,7 @@ fn flags_say_only_what_was_given() {
         .layer;
     assert_eq!(plan.at, Some(vec![Offset(1000)]));
     let r = Settings::resolve(plan, &HOST).unwrap();
-    assert_eq!(r.settle_ms, 0, "negative waits mean none");
+    assert_eq!(r.settle_ms, Millis(0), "negative waits mean none");
     assert!(flags::<PlanFlags>(&["--threshold", "0.2"]).is_err());
 }
 

@@ -2,7 +2,8 @@
 //! flag) and from a `reel.toml` value.
 
 use crate::compare::{MaskColor, Rect, UpdateMode};
-use crate::plan::{self, Mode};
+use crate::duration::{self, Bare};
+use crate::plan::Mode;
 use clap::builder::{EnumValueParser, ValueParser};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
@@ -198,17 +199,39 @@ impl SettingValue for MaskColor {
     }
 }
 
-/// A time offset from a window's start, in ms: `1.5s`, `500ms`, `2m`, `1m30s`, or seconds.
+/// A time offset from a window's start, in ms: a [`duration`] (`1.5s`, `500ms`, `2m`, `1m30s`);
+/// a bare number is seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Offset(pub i64);
 
 impl SettingValue for Offset {
     fn from_text(text: &str) -> Result<Self, String> {
-        plan::parse_offset(text).map(Offset)
+        duration::parse_ms(text, Bare::Seconds).map(Offset)
     }
 
     fn from_toml(value: &TomlValue<'_>, _: &Path) -> Result<Self, TomlError> {
         from_string(value, Self::from_text)
+    }
+}
+
+/// A wait in ms: a [`duration`] (`500ms`, `1.5s`) or a bare number of ms; in `reel.toml` also an
+/// integer (ms). A negative bare number means no wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Millis(pub i64);
+
+impl SettingValue for Millis {
+    fn from_text(text: &str) -> Result<Self, String> {
+        if let Ok(n) = text.trim().parse::<i64>() {
+            return Ok(Millis(n.max(0)));
+        }
+        duration::parse_ms(text, Bare::Millis).map(Millis)
+    }
+
+    fn from_toml(value: &TomlValue<'_>, _: &Path) -> Result<Self, TomlError> {
+        match value.get_ref() {
+            DeValue::Integer(_) => deserialize::<i64>(value).map(|n| Millis(n.max(0))),
+            _ => from_string(value, Self::from_text),
+        }
     }
 }
 
@@ -264,6 +287,11 @@ mod tests {
         assert!(UpdateMode::from_text("sometimes").is_err());
         assert_eq!(bool::from_text("yes"), Ok(true));
         assert_eq!(Offset::from_text("1m30s"), Ok(Offset(90_000)));
+        assert_eq!(Offset::from_text("1.5"), Ok(Offset(1500)));
+        assert_eq!(Millis::from_text("250"), Ok(Millis(250)));
+        assert_eq!(Millis::from_text("-5"), Ok(Millis(0)));
+        assert_eq!(Millis::from_text("1.5s"), Ok(Millis(1500)));
+        assert!(Millis::from_text("soon").is_err());
         assert_eq!(
             Viewport::from_text("1280x800"),
             Ok(Viewport {

@@ -1,4 +1,4 @@
-//! Where recordings come from: local files and globs ([`expand`]), the PostHog API ([`posthog`])
+//! Where recordings come from: local files, globs and folders ([`expand`], [`recording_files`]), the PostHog API ([`posthog`])
 //! and object storage ([`object_store`]). Fetches save recordings losslessly into a directory
 //! through `files::write_atomic` and skip what is already there (`cache`); [`sources`] fetches
 //! the `[[sources]]` of `reel.toml` for `reel run`.
@@ -11,7 +11,8 @@ pub mod progress;
 mod secret;
 pub mod sources;
 
-pub use glob::expand;
+pub use cache::linked_checkpoints;
+pub use glob::{expand, is_side_file, recording_files};
 pub use progress::{FetchEvent, Observer};
 pub use secret::ApiKey;
 pub use sources::{PosthogSource, Source};

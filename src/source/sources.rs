@@ -5,10 +5,10 @@
 use super::object_store::{self as store, StoreFetch};
 use super::posthog::api::ListFilter;
 use super::posthog::client::RetryPolicy;
-use super::posthog::when::{parse_seconds, parse_when};
 use super::posthog::{self, PosthogFetch, Selection};
 use super::progress::{self, Terminal};
 use super::{ApiKey, FetchSummary, SourceError};
+use crate::duration::{self, Bare};
 use crate::exit::{Classified, ErrorClass, Interrupted};
 use crate::interrupt::until_interrupted;
 use serde::Deserialize;
@@ -19,7 +19,8 @@ use std::time::Duration;
 /// Where recordings come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// Paths and glob patterns (`*`, `?`, `**`), relative to the config file's folder.
+    /// Paths and glob patterns (`*`, `?`, `**`; `!pattern` excludes), relative to the config
+    /// file's folder.
     Files(Vec<String>),
     Posthog(Box<PosthogSource>),
     /// `s3://bucket/prefix/`, `gs://…`, `az://…`, `file:///…`.
@@ -97,11 +98,9 @@ pub async fn fetch_sources(
     for source in sources {
         match source {
             Source::Files(patterns) => {
-                for p in patterns {
-                    let found = super::expand(dir, p)
-                        .map_err(|e| SourcesError::Input(format!("{name}: files: {e}")))?;
-                    fetched.files.extend(found);
-                }
+                let found = super::expand(dir, patterns)
+                    .map_err(|e| SourcesError::Input(format!("{name}: files: {e}")))?;
+                fetched.files.extend(found);
             }
             Source::Posthog(spec) => {
                 let got = fetch_posthog(spec, cache, refresh, max_recording_bytes).await?;
@@ -122,11 +121,10 @@ pub async fn fetch_sources(
 
 /// The first backoff delay (`REEL_RETRY_BASE_MS` shortens it in tests).
 fn retry_base() -> Duration {
-    let ms = std::env::var("REEL_RETRY_BASE_MS")
+    std::env::var("REEL_RETRY_BASE_MS")
         .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(1000);
-    Duration::from_millis(ms)
+        .and_then(|v| duration::millis(&v).ok())
+        .unwrap_or(Duration::from_secs(1))
 }
 
 /// Turns a fetch result into the files to replay; a failure that stops everything (bad key,
@@ -245,21 +243,25 @@ fn selection(spec: &PosthogSource) -> Result<Selection, SourcesError> {
     if let Some(ids) = spec.recordings.as_ref().filter(|ids| !ids.is_empty()) {
         return Ok(Selection::Ids(ids.clone()));
     }
+    let now = chrono::Utc::now();
     Ok(Selection::List(ListFilter {
         date_from: Some(
-            parse_when(spec.since.as_deref().unwrap_or("7d")).map_err(|e| bad("since", e))?,
+            duration::parse_when(spec.since.as_deref().unwrap_or("7d"))
+                .map_err(|e| bad("since", e))?
+                .for_posthog(now),
         ),
         date_to: spec
             .until
             .as_deref()
-            .map(parse_when)
+            .map(duration::parse_when)
             .transpose()
-            .map_err(|e| bad("until", e))?,
+            .map_err(|e| bad("until", e))?
+            .map(|w| w.for_posthog(now)),
         limit: spec.limit.unwrap_or(100).max(1) as usize,
         min_duration_s: spec
             .min_duration
             .as_deref()
-            .map(parse_seconds)
+            .map(|t| duration::parse(t, Bare::Seconds).map(|d| d.as_secs_f64()))
             .transpose()
             .map_err(|e| bad("min_duration", e))?,
         url_contains: spec.url.clone(),
@@ -298,27 +300,11 @@ async fn fetch_store(
     let progress = Arc::new(Terminal::stderr(None));
     let result = until_interrupted(store::fetch(&cfg, progress.clone()), Interrupted::FETCH).await;
     progress.finish();
-    into_fetched(result?, None, |_| recording_files(&out), "objects", &out)
-}
-
-/// Recording files under `dir`, recursively, sorted (not PostHog's `.meta.json` side files).
-fn recording_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
-            if p.is_dir() {
-                stack.push(p);
-            } else if store::is_recording_name(&name)
-                && !name.ends_with(".meta.json")
-                && !name.starts_with(".reel-tmp-")
-            {
-                found.push(p);
-            }
-        }
-    }
-    found.sort();
-    found
+    into_fetched(
+        result?,
+        None,
+        |_| super::recording_files(&out),
+        "objects",
+        &out,
+    )
 }

@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 pub fn reel() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reel"));
     c.env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("REEL_BROWSER_WS")
         .env("NO_COLOR", "1");
     c

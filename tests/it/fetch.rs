@@ -769,3 +769,79 @@ fn copies_from_file_urls_and_rejects_posthog_flags() {
     let out = run(&mut store_cmd("ftp://host/x", dir.path()));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// What `reel fetch` writes is what `reel run` reads: the folder itself, or its files as a shell
+/// glob gives them (side files included); a replay link's `t` becomes a checkpoint of its
+/// recording. A `--since` of minutes means minutes.
+#[test]
+fn a_fetched_folder_runs_and_a_links_moment_is_a_checkpoint() {
+    let (srv, all) = server(false, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let fetched = dir.path().join("recordings");
+    let link = format!("{}/project/{PROJECT}/replay/{}?t=12", srv.url, all[1].id);
+    let out =
+        run(fetch_cmd(&srv, &fetched).args(["--recording", &link, "--recording", &all[3].id]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_saved(&fetched, &all[1]);
+    assert_saved(&fetched, &all[3]);
+    let side: Value = serde_json::from_slice(
+        &std::fs::read(fetched.join(format!("{}.reel.json", all[1].id))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(side["checkpoints"][0]["at_ms"], 12_000);
+    assert_eq!(side["checkpoints"][0]["link"], link.as_str());
+
+    let run_reel = |inputs: &[PathBuf]| {
+        run(reel()
+            .current_dir(dir.path())
+            .args(["run", "--browser-ws", &crate::common::browser_ws(), "-q"])
+            .args(inputs))
+    };
+    let report = || -> Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join("reel-report/report.json")).unwrap())
+            .unwrap()
+    };
+    // The folder: its two recordings, not the side files; baselines are written.
+    let o = run_reel(&[PathBuf::from("recordings/")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let r = report();
+    assert_eq!(r["summary"]["recordings"], 2, "{r}");
+    let linked = r["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == all[1].id.as_str())
+        .unwrap();
+    assert!(
+        linked["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "0012000-at" && c["reason"] == "at"),
+        "{linked}"
+    );
+    // The files as `recordings/*` expands: .meta.json and .reel.json are passed over.
+    let mut listed: Vec<PathBuf> = std::fs::read_dir(&fetched)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    listed.sort();
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    let o = run_reel(&listed);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert_eq!(report()["summary"]["passed"], 2);
+
+    // --since 30m: thirty minutes ago, not thirty months.
+    let before = chrono::Utc::now();
+    let out = run(fetch_cmd(&srv, &dir.path().join("recent")).args(["--since", "30m"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = srv.log();
+    let list = log
+        .iter()
+        .rev()
+        .find(|l| l.path.ends_with("session_recordings/"))
+        .unwrap();
+    let from = chrono::DateTime::parse_from_rfc3339(&list.query["date_from"]).unwrap();
+    let ago = before.signed_duration_since(from).num_seconds();
+    assert!((1795..=1805).contains(&ago), "{ago} s ago");
+}

@@ -7,6 +7,9 @@
 mod common;
 mod fetch_support;
 
+mod canvas;
+mod ci;
+mod cli;
 mod config;
 mod diff;
 mod drive_steps;

@@ -111,8 +111,10 @@ fn testbed_errors_checkpoints_viewports_console_and_determinism() {
     assert_eq!(recorded_errors.len(), 6);
     // The recorded page's assets (logo, stylesheet on 127.0.0.1:8700) were blocked, not fetched.
     assert!(cap["blocked_requests"].as_u64().unwrap() > 0);
-    // Recorded scripts can never run: the replay iframe is sandboxed without allow-scripts.
-    assert_eq!(cap["replay_sandbox"], "allow-same-origin");
+    // Canvas replay: rrweb allows scripts in the replay iframe's sandbox; the player page's
+    // Content-Security-Policy still refuses recorded ones (recorded_scripts_never_run).
+    assert_eq!(cap["replay_sandbox"], "allow-same-origin allow-scripts");
+    assert_eq!(cap["canvas"], "replayed");
 }
 
 #[test]
@@ -327,9 +329,16 @@ fn forward_seeks_paint_what_rebuilds_paint() {
 }
 
 /// Recorded markup that would run script (inline handlers, script elements, javascript: URLs)
-/// stays inert in the replay.
+/// stays inert in the replay, also with canvas replay on (rrweb then lets the replay iframe's
+/// sandbox allow scripts, and the player page's Content-Security-Policy is what keeps them off).
 #[test]
 fn recorded_scripts_never_run() {
+    for with_canvas in [false, true] {
+        recorded_scripts_stay_inert(with_canvas);
+    }
+}
+
+fn recorded_scripts_stay_inert(with_canvas: bool) {
     let node = serde_json::json!({
         "type": 0, "id": 1, "childNodes": [
             {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": 2},
@@ -342,7 +351,8 @@ fn recorded_scripts_never_run() {
                 {"type": 2, "tagName": "body", "attributes": {"onload": "console.error('pwned by onload')"}, "id": 7, "childNodes": [
                     {"type": 2, "tagName": "img", "attributes": {"src": "data:,x", "onerror": "console.error('pwned by onerror')"}, "id": 8, "childNodes": []},
                     {"type": 2, "tagName": "iframe", "attributes": {"srcdoc": "<script>console.error('pwned by srcdoc')</script>"}, "id": 9, "childNodes": []},
-                    {"type": 3, "textContent": "hello", "id": 10}
+                    {"type": 3, "textContent": "hello", "id": 10},
+                    {"type": 2, "tagName": "canvas", "attributes": {"width": "20", "height": "20"}, "id": 11, "childNodes": []}
                 ]}
             ]}
         ]
@@ -353,6 +363,12 @@ fn recorded_scripts_never_run() {
         {"type": 3, "data": {"source": 0, "texts": [], "attributes": [{"id": 8, "attributes": {"src": "data:,y"}}], "removes": [], "adds": []}, "timestamp": 1500},
         {"type": 3, "data": {"source": 1, "positions": [{"x": 1, "y": 1, "id": 10, "timeOffset": 0}]}, "timestamp": 2000}
     ]);
+    let mut events = events;
+    if with_canvas {
+        events.as_array_mut().unwrap().insert(3, serde_json::json!(
+            {"type": 3, "data": {"source": 9, "id": 11, "type": 0, "commands": [{"property": "fillRect", "args": [0, 0, 10, 10]}]}, "timestamp": 1600}
+        ));
+    }
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("hostile.json");
     std::fs::write(&rec, events.to_string()).unwrap();
@@ -361,7 +377,11 @@ fn recorded_scripts_never_run() {
     let cap = capture(&out);
     let text = cap["console"].to_string();
     assert!(!text.contains("pwned"), "recorded script ran: {text}");
-    assert_eq!(cap["replay_sandbox"], "allow-same-origin");
+    if with_canvas {
+        assert_eq!(cap["replay_sandbox"], "allow-same-origin allow-scripts");
+    } else {
+        assert_eq!(cap["replay_sandbox"], "allow-same-origin");
+    }
 }
 
 /// rrweb records an inline SVG's `clip-path: url(#id)` as `url("<page URL>#id")`; replayed as is,

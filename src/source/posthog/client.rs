@@ -1,13 +1,15 @@
 //! HTTP for the PostHog API: the `Authorization` header, a bound on requests in flight, and
 //! retries — `429` waits for `Retry-After` (or the "Expected available in N seconds" body, else
 //! exponential backoff with jitter) and pauses every other request too; `502`/`503`/`504`, timeouts
-//! and dropped connections are retried a bounded number of times; `401`/`403` stop at once.
+//! and dropped connections are retried a bounded number of times; `401`/`403` stop at once. The
+//! backoff delays come from `backon`.
 //!
 //! Bodies are bounded: an API answer kept in memory (a list page, metadata, the snapshot sources)
 //! at [`MAX_ANSWER_BYTES`]; snapshot data is streamed to a file, all blocks of one recording
 //! together at a [`ByteBudget`] (`--max-recording-bytes`).
 
 use crate::source::{ApiKey, FetchEvent, Observer, SourceError};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use std::io::{Seek, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,6 +83,20 @@ pub struct RetryPolicy {
     pub timeout: Duration,
 }
 
+impl RetryPolicy {
+    /// The delays of retries 1, 2, …: a random delay between half and all of `base * 2^(n-1)`,
+    /// capped at `max_backoff` (backon's jitter adds up to the delay itself, hence the halves).
+    pub fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base / 2)
+            .with_max_delay(self.max_backoff / 2)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_times()
+            .build()
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -122,7 +138,6 @@ pub struct Client {
     in_flight: Semaphore,
     /// Set by a 429: no request starts before this instant.
     paused_until: Mutex<Option<Instant>>,
-    rng: Mutex<u64>,
     observer: Arc<dyn Observer>,
 }
 
@@ -151,11 +166,6 @@ impl Client {
             .connect_timeout(retry.timeout.min(Duration::from_secs(30)))
             .build()
             .map_err(|e| SourceError::Usage(format!("cannot set up the HTTP client: {e}")))?;
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9e37_79b9_7f4a_7c15)
-            | 1;
         Ok(Client {
             http,
             key,
@@ -163,7 +173,6 @@ impl Client {
             retry,
             in_flight: Semaphore::new(concurrency.max(1)),
             paused_until: Mutex::new(None),
-            rng: Mutex::new(seed),
             observer,
         })
     }
@@ -189,6 +198,7 @@ impl Client {
     async fn get_into(&self, url: &Url, sink: &mut Sink<'_>) -> Result<Reply, SourceError> {
         let mut attempt: u32 = 0;
         let mut waited = Duration::ZERO;
+        let mut backoff = self.retry.backoff();
         loop {
             attempt += 1;
             let outcome = {
@@ -255,7 +265,7 @@ impl Client {
                             self.pause_all(w);
                             w
                         }
-                        None => self.backoff(attempt).min(left),
+                        None => backoff.next().unwrap_or(self.retry.max_backoff).min(left),
                     };
                     waited += delay;
                     self.observer.event(FetchEvent::Note(format!(
@@ -433,25 +443,6 @@ impl Client {
             *p = Some(until);
         }
     }
-
-    /// Exponential backoff for retry `n` (1-based) with jitter: a random delay between half and
-    /// all of `base * 2^(n-1)`, capped at `max_backoff`.
-    fn backoff(&self, n: u32) -> Duration {
-        let full = self
-            .retry
-            .base
-            .saturating_mul(1u32 << (n - 1).min(20))
-            .min(self.retry.max_backoff);
-        let r = {
-            let mut s = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-            *s ^= *s << 13;
-            *s ^= *s >> 7;
-            *s ^= *s << 17;
-            *s
-        };
-        let frac = 0.5 + (r >> 11) as f64 / (1u64 << 53) as f64 * 0.5;
-        full.mul_f64(frac)
-    }
 }
 
 /// A transport error as a short message (reqwest errors name the URL, which is key-free).
@@ -539,20 +530,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_cap() {
-        let c = Client::new(
-            ApiKey::new("k").unwrap(),
-            "1",
-            1,
-            RetryPolicy {
-                base: Duration::from_millis(100),
-                max_backoff: Duration::from_millis(1000),
-                ..RetryPolicy::default()
-            },
-            Arc::new(crate::source::progress::Quiet),
-        )
-        .unwrap();
-        for n in 1..=8 {
-            let d = c.backoff(n);
+        let policy = RetryPolicy {
+            base: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            ..RetryPolicy::default()
+        };
+        for (n, d) in (1..=8).zip(policy.backoff()) {
             let full = Duration::from_millis((100u64 << (n - 1)).min(1000));
             assert!(d >= full / 2 && d <= full, "retry {n}: {d:?} vs {full:?}");
         }

@@ -7,8 +7,8 @@
 
 pub(crate) mod api;
 pub mod client;
+pub mod link;
 pub mod origin;
-pub mod when;
 
 pub use api::ListFilter;
 pub use client::RetryPolicy;
