@@ -27,6 +27,7 @@ pub mod exit;
 mod files;
 mod interrupt;
 pub mod plan;
+mod printable;
 pub mod recording;
 pub mod replay;
 pub mod report;

@@ -21,8 +21,9 @@ pub struct BrowserArgs {
         value_delimiter = ','
     )]
     pub browser_ws: Vec<String>,
-    /// Browsers to launch (pages are spread over them).
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    /// Browsers to launch, 1 to 64 (pages are spread over them).
+    #[arg(long, value_name = "K", default_value_t = 1,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub browsers: usize,
     /// Extra flag for the launched browser (repeatable), e.g. --chrome-arg=--lang=de.
     #[arg(long = "chrome-arg", value_name = "FLAG", allow_hyphen_values = true)]
@@ -67,7 +68,7 @@ impl BrowserArgs {
         Ok(BrowserOptions {
             chrome: self.chrome.clone(),
             browser_ws: self.browser_ws.clone(),
-            browsers: self.browsers.clamp(1, 64),
+            browsers: self.browsers,
             extra_args: self.chrome_args.clone(),
             allow_network: self.allow_network,
             timeout: self.timeout,

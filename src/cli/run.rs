@@ -59,6 +59,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         .over(env)
         .over(config.layer.clone());
     let settings = Settings::resolve(layers, &Host::current()).map_err(Classed::input)?;
+    crate::files::sweep_stale(&[&settings.baselines, &settings.out, &settings.cache]);
     let browser = args.browser.browser_options()?;
 
     let gathered = inputs::gather(&Request {
@@ -73,7 +74,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     .inspect_err(|e| {
         if let InputsError::NothingReadable(all) = e {
             for message in &all[..all.len().saturating_sub(1)] {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", crate::printable::printable(message));
             }
         }
     })?;
@@ -118,6 +119,9 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     }
     if !finished.complete {
         return Err(crate::exit::Interrupted::BROWSERS.into());
+    }
+    if let Some(e) = finished.browser_failure {
+        return Err(e.into());
     }
     Ok(finished.report.outcome()?)
 }

@@ -6,6 +6,7 @@ pub(crate) mod assets;
 pub(crate) mod chrome;
 mod fragments;
 pub(crate) mod isolation;
+pub(crate) mod liveness;
 pub mod player;
 mod pool;
 
@@ -30,6 +31,10 @@ pub enum ReplayError {
         "browser step '{step}' timed out after {after:?} (raise --timeout, or check that the browser is healthy)"
     )]
     Timeout { step: String, after: Duration },
+    /// The page's renderer crashed, or the browser process exited or its connection dropped:
+    /// noticed at once, not at the step's timeout.
+    #[error("{reason} while {step}")]
+    Crashed { step: String, reason: String },
     #[error("player failed while {step}: {message}")]
     Player { step: String, message: String },
     #[error("{recording}: window {window} has no FullSnapshot, so nothing can be replayed")]
@@ -40,6 +45,14 @@ impl ReplayError {
     /// Input problems (exit 2) as opposed to infrastructure problems (exit 3).
     pub fn is_input_error(&self) -> bool {
         matches!(self, ReplayError::NoFullSnapshot { .. })
+    }
+
+    /// A browser (or page) that crashed or hangs: worth replacing and trying again.
+    pub fn is_browser_fault(&self) -> bool {
+        matches!(
+            self,
+            ReplayError::Timeout { .. } | ReplayError::Crashed { .. }
+        )
     }
 }
 

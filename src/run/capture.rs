@@ -149,7 +149,10 @@ pub async fn replay_into(
         let session = pool.lease(0).await.session;
         let mut captures = Vec::new();
         for w in &windows {
-            let plan = plan::plan(w, plan_opts);
+            let (plan, thinned) = plan::plan_noting(w, plan_opts);
+            if let Some(t) = thinned {
+                tracing::warn!("{}: {}", recording.id, t.warning(&w.id));
+            }
             captures.push(
                 replay::capture_window(&session, &recording.id, w, &plan, replay_opts).await?,
             );
@@ -232,7 +235,7 @@ pub fn summary(recording: &Recording, out: &Path, written: &[WrittenWindow]) -> 
     for w in written {
         text.push_str(&format!(
             "  window {}: {} checkpoints, {} console errors, {} blocked requests → {}\n",
-            w.window,
+            crate::printable::printable(&w.window),
             w.capture.shots.len(),
             w.console_errors().count(),
             w.capture.blocked_requests,

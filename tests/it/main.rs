@@ -16,6 +16,7 @@ mod diff;
 mod drive;
 mod drive_steps;
 mod fetch;
+mod hardening;
 mod inspect;
 mod process;
 mod replay;
