@@ -61,6 +61,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let settings = Settings::resolve(layers, &Host::current()).map_err(Classed::input)?;
     let browser = args.browser.browser_options()?;
 
+    let t_inputs = Instant::now();
     let gathered = inputs::gather(&Request {
         recordings: &args.recordings,
         config: &config,
@@ -77,6 +78,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
             }
         }
     })?;
+    crate::timings::since("read recordings", t_inputs);
     if gathered.sources_gave_none {
         eprintln!(
             "note: the sources of {} gave no recordings (see their filters)",
@@ -99,6 +101,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     progress.finish();
     let finished = finished?;
 
+    let t_report = Instant::now();
     opts.judging
         .report
         .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
@@ -108,6 +111,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
                 settings.out.display()
             ))
         })?;
+    crate::timings::since("write report", t_report);
     let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
     if ci.actions {

@@ -71,6 +71,14 @@ pub struct LoadInfo {
     /// The replay iframe's `sandbox` attribute.
     #[serde(default)]
     pub sandbox: String,
+    /// Time spent fetching and parsing the events, building the replayer, and getting it ready
+    /// (timers, canvas images, a frame), in ms.
+    #[serde(default)]
+    pub fetch_ms: f64,
+    #[serde(default)]
+    pub build_ms: f64,
+    #[serde(default)]
+    pub ready_ms: f64,
 }
 
 /// One open player page.
@@ -111,10 +119,13 @@ impl PlayerPage {
     ) -> Result<PlayerPage, ReplayError> {
         let timeout = session.timeout;
         let t0 = std::time::Instant::now();
-        let page = step(
-            "opening a page",
-            timeout,
-            session.browser.new_page("about:blank"),
+        let page = crate::timings::span(
+            "page open",
+            step(
+                "opening a page",
+                timeout,
+                session.browser.new_page("about:blank"),
+            ),
         )
         .await?;
         tracing::debug!("page opened in {:?}", t0.elapsed());
@@ -122,6 +133,7 @@ impl PlayerPage {
             .map(|i| format!("{EVENTS_PATH}{i}.json"))
             .collect();
         let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let t_isolate = std::time::Instant::now();
         let (traffic, interceptor) = step(
             "isolating the page",
             timeout,
@@ -138,9 +150,14 @@ impl PlayerPage {
         let mut tasks = vec![interceptor];
         tasks.push(listen_console(&page, console.clone(), now_ms.clone(), timeout).await?);
         tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), timeout).await?);
+        crate::timings::since("page isolate", t_isolate);
         tracing::debug!("page isolated in {:?}", t0.elapsed());
         let url = format!("{ORIGIN}/player.html");
-        step("loading the player page", timeout, page.goto(url)).await?;
+        crate::timings::span(
+            "player page",
+            step("loading the player page", timeout, page.goto(url)),
+        )
+        .await?;
         tracing::debug!("player page loaded in {:?}", t0.elapsed());
         Ok(PlayerPage {
             page,

@@ -455,7 +455,11 @@ async fn run_recording(
                 variations.entry(name).or_default().merge(v);
             }
         }
-        let verdicts = judge_all(ctx.clone(), first.shots.clone()).await?;
+        let verdicts = crate::timings::span(
+            "judge: compare",
+            judge_all(ctx.clone(), first.shots.clone()),
+        )
+        .await?;
 
         // Differences are captured a second time: if the two captures disagree, it is flaky.
         let retry: Vec<Checkpoint> = verdicts
@@ -472,6 +476,7 @@ async fn run_recording(
                 second.insert(s.checkpoint.name.clone(), s);
             }
         }
+        let t_settle = std::time::Instant::now();
         for (verdict, shot) in verdicts.into_iter().zip(first.shots) {
             let again = second.remove(&shot.checkpoint.name);
             let variation = variations.remove(&shot.checkpoint.name);
@@ -482,6 +487,7 @@ async fn run_recording(
                     .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
             checkpoints.push(report);
         }
+        crate::timings::since("judge: settle and write", t_settle);
     }
 
     let console = opts.judging.console(&recording.id, console_errors)?;
