@@ -476,16 +476,29 @@ async fn run_recording(
                 second.insert(s.checkpoint.name.clone(), s);
             }
         }
+        // Settled side by side, as many at once as there are cores: writing a new baseline
+        // (decode, encode for size, write) is the slowest part of judging, and one checkpoint at a
+        // time kept this job's slot, and with it a page, waiting for each in turn.
         let t_settle = std::time::Instant::now();
-        for (verdict, shot) in verdicts.into_iter().zip(first.shots) {
-            let again = second.remove(&shot.checkpoint.name);
-            let variation = variations.remove(&shot.checkpoint.name);
-            let ctx = ctx.clone();
-            let report =
+        let settling = verdicts
+            .into_iter()
+            .zip(first.shots)
+            .map(|(verdict, shot)| {
+                let again = second.remove(&shot.checkpoint.name);
+                let variation = variations.remove(&shot.checkpoint.name);
+                let ctx = ctx.clone();
                 tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again, variation))
-                    .await
-                    .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
-            checkpoints.push(report);
+            });
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Every task finishes before an error is returned: none writes after the recording ended.
+        let settled: Vec<_> = futures::stream::iter(settling)
+            .buffered(cores)
+            .collect()
+            .await;
+        for result in settled {
+            checkpoints.push(
+                result.map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??,
+            );
         }
         crate::timings::since("judge: settle and write", t_settle);
     }
