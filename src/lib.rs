@@ -34,5 +34,6 @@ pub mod report;
 pub mod run;
 pub mod settings;
 pub mod source;
+pub mod timings;
 
 pub use cli::main;

@@ -50,6 +50,11 @@ pub struct BrowserArgs {
     /// bare number is ms.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration::millis)]
     pub settle_budget_ms: Duration,
+    /// Print where the time went on stderr at the end: reading, planning, the browser's launch,
+    /// pages, loading the player and the events, and per checkpoint each step of a seek and the
+    /// screenshot (count, sum, first start and last end in ms).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// A browser step's timeout: more than 0, at most an hour.
@@ -64,7 +69,11 @@ fn step_timeout(text: &str) -> Result<Duration, String> {
 }
 
 impl BrowserArgs {
+    /// The browser options; also turns on `--timings` (printed by `cli::main` at the end).
     pub fn browser_options(&self) -> Result<BrowserOptions, Failure> {
+        if self.timings {
+            crate::timings::enable();
+        }
         Ok(BrowserOptions {
             chrome: self.chrome.clone(),
             browser_ws: self.browser_ws.clone(),

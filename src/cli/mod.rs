@@ -117,7 +117,11 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
-    match run(cli) {
+    let result = run(cli);
+    if crate::timings::enabled() {
+        eprint!("{}", crate::timings::summary());
+    }
+    match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(failure) => {
             let message = format!("{:#}", failure.error);

@@ -62,6 +62,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     crate::files::sweep_stale(&[&settings.baselines, &settings.out, &settings.cache]);
     let browser = args.browser.browser_options()?;
 
+    let t_inputs = Instant::now();
     let gathered = inputs::gather(&Request {
         recordings: &args.recordings,
         config: &config,
@@ -78,6 +79,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
             }
         }
     })?;
+    crate::timings::since("read recordings", t_inputs);
     if gathered.sources_gave_none {
         eprintln!(
             "note: the sources of {} gave no recordings (see their filters)",
@@ -100,6 +102,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     progress.finish();
     let finished = finished?;
 
+    let t_report = Instant::now();
     opts.judging
         .report
         .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
@@ -109,6 +112,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
                 settings.out.display()
             ))
         })?;
+    crate::timings::since("write report", t_report);
     let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
     if ci.actions {

@@ -278,9 +278,14 @@ impl BrowserSession {
             })?;
         let mut flags = launch_flags(profile.path(), opts.allow_network);
         flags.extend(opts.extra_args.iter().cloned());
+        let launch = std::time::Instant::now();
         let (mut child, ws) = spawn_chrome(&exe, &flags, opts.timeout)?;
-        let connected =
-            tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)).await;
+        crate::timings::since("browser launch", launch);
+        let connected = crate::timings::span(
+            "browser connect",
+            tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)),
+        )
+        .await;
         let failure = match connected {
             Ok(Ok((browser, handler))) => {
                 let lost = Arc::new(Alarm::default());

@@ -398,7 +398,7 @@ async fn capture_segment(
         .lock()
         .map(|u| u.clone())
         .unwrap_or_default();
-    page.close().await;
+    crate::timings::span("page close", page.close()).await;
     let driven = result?;
     let mut console: Vec<ConsoleEntry> =
         page_console.into_iter().skip(driven.skip.console).collect();
@@ -454,7 +454,10 @@ async fn drive(
     opts: &ReplayOptions,
     started: Instant,
 ) -> Result<Driven, ReplayError> {
-    let info = page.load(opts, chunks).await?;
+    let info = crate::timings::span("events load", page.load(opts, chunks)).await?;
+    crate::timings::measured("events load: fetch+parse", info.fetch_ms);
+    crate::timings::measured("events load: replayer", info.build_ms);
+    crate::timings::measured("events load: ready", info.ready_ms);
     let load_time = started.elapsed();
     tracing::debug!(
         "window {}: {} events loaded in {:?} ({} ms of session)",
@@ -466,7 +469,11 @@ async fn drive(
     let mut skip = CatchUp::default();
     if let Some(t) = catch_up {
         let t0 = Instant::now();
-        let (state, _) = page.seek_settled(t, opts.settle_budget, &[]).await?;
+        let (state, _) = crate::timings::span(
+            "catch-up seek",
+            page.seek_settled(t, opts.settle_budget, &[]),
+        )
+        .await?;
         skip = CatchUp {
             console: page.console().len(),
             warnings: state.warnings.len(),
@@ -484,10 +491,13 @@ async fn drive(
     for cp in ordered {
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
+        crate::timings::since("viewport", t0);
         let t_viewport = t0.elapsed();
-        let (state, request_rounds) = page
-            .seek_settled(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
-            .await?;
+        let (state, request_rounds) = crate::timings::span(
+            "seek",
+            page.seek_settled(cp.t_ms, opts.settle_budget, &opts.mask_selectors),
+        )
+        .await?;
         if let Some(v) = state.viewport
             && v != cp.viewport
         {
@@ -501,7 +511,12 @@ async fn drive(
             );
         }
         let t_seek = t0.elapsed();
+        crate::timings::measured("seek: apply events", state.apply_ms);
+        crate::timings::measured("seek: assets", state.settle_ms);
+        crate::timings::measured("seek: two frames", state.frames_ms);
+        let t_shot = Instant::now();
         let png = page.screenshot(cp.viewport).await?;
+        crate::timings::since("screenshot", t_shot);
         tracing::debug!(
             "{}: {} events applied ({} rebuilds so far), settled {}, request rounds {}, {:?} (viewport {:?}, seek {:?} = apply {:.1} ms + assets {:.1} ms + frames {:.1} ms, screenshot {:?})",
             cp.name,

@@ -75,6 +75,14 @@ pub struct LoadInfo {
     /// The replay iframe's `sandbox` attribute.
     #[serde(default)]
     pub sandbox: String,
+    /// Time spent fetching and parsing the events, building the replayer, and getting it ready
+    /// (timers, canvas images, a frame), in ms.
+    #[serde(default)]
+    pub fetch_ms: f64,
+    #[serde(default)]
+    pub build_ms: f64,
+    #[serde(default)]
+    pub ready_ms: f64,
 }
 
 /// One open player page.
@@ -100,7 +108,7 @@ impl PlayerPage {
     ) -> Result<PlayerPage, ReplayError> {
         let browser_watch = session.watch();
         let t0 = std::time::Instant::now();
-        let page = open_page(session, &browser_watch).await?;
+        let page = crate::timings::span("page open", open_page(session, &browser_watch)).await?;
         tracing::debug!("page opened in {:?}", t0.elapsed());
         let lost = Arc::new(Alarm::default());
         let watch = browser_watch.and(&lost);
@@ -109,6 +117,7 @@ impl PlayerPage {
             .map(|i| format!("{EVENTS_PATH}{i}.json"))
             .collect();
         let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let t_isolate = std::time::Instant::now();
         let (traffic, interceptor) = watch
             .step(
                 "isolating the page",
@@ -125,11 +134,14 @@ impl PlayerPage {
         let mut tasks = vec![watcher, interceptor];
         tasks.push(listen_console(&page, console.clone(), now_ms.clone(), &watch).await?);
         tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), &watch).await?);
+        crate::timings::since("page isolate", t_isolate);
         tracing::debug!("page isolated in {:?}", t0.elapsed());
         let url = format!("{ORIGIN}/player.html");
-        watch
-            .step("loading the player page", page.goto(url))
-            .await?;
+        crate::timings::span(
+            "player page",
+            watch.step("loading the player page", page.goto(url)),
+        )
+        .await?;
         tracing::debug!("player page loaded in {:?}", t0.elapsed());
         Ok(PlayerPage {
             page,

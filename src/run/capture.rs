@@ -149,7 +149,9 @@ pub async fn replay_into(
         let session = pool.lease(0).await.session;
         let mut captures = Vec::new();
         for w in &windows {
+            let t_plan = std::time::Instant::now();
             let (plan, thinned) = plan::plan_noting(w, plan_opts);
+            crate::timings::since("plan", t_plan);
             if let Some(t) = thinned {
                 tracing::warn!("{}: {}", recording.id, t.warning(&w.id));
             }
@@ -168,7 +170,9 @@ pub async fn replay_into(
         } else {
             out.to_path_buf()
         };
+        let t_write = std::time::Instant::now();
         write_capture(recording, &dir, &capture)?;
+        crate::timings::since("write", t_write);
         written.push(WrittenWindow {
             window: capture.window.clone(),
             dir,

@@ -575,7 +575,11 @@ async fn run_recording(
                 variations.entry(name).or_default().merge(v);
             }
         }
-        let verdicts = judge_all(ctx.clone(), first.shots.clone()).await?;
+        let verdicts = crate::timings::span(
+            "judge: compare",
+            judge_all(ctx.clone(), first.shots.clone()),
+        )
+        .await?;
 
         // Differences are captured a second time: if the two captures disagree, it is flaky.
         let retry: Vec<Checkpoint> = verdicts
@@ -592,16 +596,31 @@ async fn run_recording(
                 second.insert(s.checkpoint.name.clone(), s);
             }
         }
-        for (verdict, shot) in verdicts.into_iter().zip(first.shots) {
-            let again = second.remove(&shot.checkpoint.name);
-            let variation = variations.remove(&shot.checkpoint.name);
-            let ctx = ctx.clone();
-            let report =
+        // Settled side by side, as many at once as there are cores: writing a new baseline
+        // (decode, encode for size, write) is the slowest part of judging, and one checkpoint at a
+        // time kept this job's slot, and with it a page, waiting for each in turn.
+        let t_settle = std::time::Instant::now();
+        let settling = verdicts
+            .into_iter()
+            .zip(first.shots)
+            .map(|(verdict, shot)| {
+                let again = second.remove(&shot.checkpoint.name);
+                let variation = variations.remove(&shot.checkpoint.name);
+                let ctx = ctx.clone();
                 tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again, variation))
-                    .await
-                    .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
-            checkpoints.push(report);
+            });
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Every task finishes before an error is returned: none writes after the recording ended.
+        let settled: Vec<_> = futures::stream::iter(settling)
+            .buffered(cores)
+            .collect()
+            .await;
+        for result in settled {
+            checkpoints.push(
+                result.map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??,
+            );
         }
+        crate::timings::since("judge: settle and write", t_settle);
     }
 
     let (console, console_unwritable) = opts.judging.console(&recording.id, console_errors)?;
