@@ -152,6 +152,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--reel", default=str(ROOT / "target" / "release" / "reel"))
+    ap.add_argument("--baselines-written", action="store_true",
+                    help="only the throughput of --jobs 1 and --jobs 2, every baseline new and "
+                         "written (--update=missing in an empty folder)")
     args = ap.parse_args()
     reel = args.reel
     with tempfile.TemporaryDirectory() as tmp:
@@ -165,13 +168,16 @@ def main():
         # Throughput.
         configs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"]),
                    ("--jobs 2 --browsers 2", ["--jobs", "2", "--browsers", "2"])]
+        update = "--update=none"
+        if args.baselines_written:
+            configs, update = configs[:2], "--update=missing"
         results = {}
         checkpoints = None
         for r in range(args.runs):
             for name, flags in (configs if r % 2 == 0 else list(reversed(configs))):
                 work = tmp / f"w{r}{len(results.get(name, []))}{name.replace(' ', '')}"
                 work.mkdir()
-                secs, _, _, _ = run_measured([reel, "run", *files, "--update=none", *flags], work)
+                secs, _, _, _ = run_measured([reel, "run", *files, update, *flags], work)
                 results.setdefault(name, []).append(secs)
                 report = json.loads((work / "reel-report" / "report.json").read_text())
                 checkpoints = report["summary"]["checkpoints"]
@@ -182,6 +188,8 @@ def main():
             m = statistics.median(results[name])
             print(f"{name:<24}{m:>9.2f}{checkpoints / m:>15.1f}{len(files) * 60 / m:>14.1f}{m / base:>13.2f}")
         print("target: --jobs 2 at most 0.65x the time of --jobs 1\n")
+        if args.baselines_written:
+            return
 
         # Long session.
         long_path = tmp / "long-session.json"

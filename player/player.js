@@ -247,6 +247,7 @@
     // `urls`: the events as JSON arrays in chunks (so no single transfer is huge), in order.
     async load(urls, options) {
       options = options || {};
+      const t0 = performance.now();
       events = [];
       for (const url of urls) {
         const response = await fetch(url);
@@ -258,6 +259,7 @@
       if (events.length < 2) {
         throw new Error("a replay needs at least 2 events, got " + (Array.isArray(events) ? events.length : typeof events));
       }
+      const t1 = performance.now();
       if (options.replayCanvas) events = canvasSnapshotsAsDrawing(events);
       document.body.classList.toggle("reel-hide-cursor", !options.showCursor);
       freshSeeks = !!options.freshSeeks;
@@ -285,6 +287,7 @@
       // asynchronously where seeks build synchronously: mark it done, so every rebuild happens
       // inside a seek, and let the resize timer run now rather than in the middle of a seek.
       replayer.firstFullSnapshot = true;
+      const t2 = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 10));
       if (options.replayCanvas) {
         // Decode every canvas frame now: a seek then draws each from memory, in event order,
@@ -299,6 +302,9 @@
         total_time: meta.totalTime,
         events: events.length,
         sandbox: replayer.iframe.getAttribute("sandbox") || "",
+        fetch_ms: t1 - t0,
+        build_ms: t2 - t1,
+        ready_ms: performance.now() - t2,
       };
     },
 

@@ -40,13 +40,13 @@ where
     E: From<ReplayError> + From<Interrupted>,
 {
     let pool = tokio::select! {
-        p = BrowserPool::start(opts) => p?,
+        p = crate::timings::span("browser start", BrowserPool::start(opts)) => p?,
         _ = interrupted() => return Err(Interrupted::BROWSERS.into()),
     };
     let result = tokio::select! {
         r = work(&pool) => r,
         _ = interrupted() => Err(Interrupted::BROWSERS.into()),
     };
-    pool.close().await;
+    crate::timings::span("browser close", pool.close()).await;
     result
 }

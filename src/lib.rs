@@ -27,11 +27,13 @@ pub mod exit;
 mod files;
 mod interrupt;
 pub mod plan;
+mod printable;
 pub mod recording;
 pub mod replay;
 pub mod report;
 pub mod run;
 pub mod settings;
 pub mod source;
+pub mod timings;
 
 pub use cli::main;

@@ -143,6 +143,26 @@ ReplayWidget.prototype.setPlaying = function (on) {
   this.play.textContent = on ? "Pause" : "Play";
 };
 
+// What a replayed document may load: what its capture could show — inline styles and data:
+// (or blob:) URLs — and nothing else. This policy adds to the page's own, which has to let the
+// report's images (files next to it) load: a recorded image or background from a file: URL, or
+// one of the host serving the report, stays unloaded, as it was in capture.
+const REPLAY_CSP =
+  "default-src 'none'; img-src data: blob:; media-src data: blob:; font-src data:; " +
+  "style-src 'unsafe-inline'; frame-src about:; base-uri 'none'; form-action 'none'";
+
+// Puts REPLAY_CSP on the replay frame's document before anything is built in it (rrweb builds
+// the first snapshot on a timer after the constructor). A policy stays with its document once
+// applied, also when rrweb reopens the document for the next full snapshot.
+function lockDown(replayer) {
+  const doc = replayer.iframe && replayer.iframe.contentDocument;
+  if (!doc || !doc.head) throw new Error("the replay frame has no document to protect");
+  const meta = doc.createElement("meta");
+  meta.httpEquiv = "Content-Security-Policy";
+  meta.content = REPLAY_CSP;
+  doc.head.appendChild(meta);
+}
+
 ReplayWidget.prototype.mount = function (index, at, fromFirstSnapshot) {
   if (this.replayer) {
     try { this.replayer.destroy(); } catch (_) { /* already gone */ }
@@ -169,6 +189,7 @@ ReplayWidget.prototype.mount = function (index, at, fromFirstSnapshot) {
     UNSAFE_replayCanvas: false,
     logger: { log: function () {}, warn: function () {} },
   });
+  lockDown(this.replayer);
   this.replayer.on("resize", () => this.fit());
   this.replayer.on("finish", () => this.setPlaying(false));
   this.total = Math.max(0, Math.round(this.replayer.getMetaData().totalTime));

@@ -3,6 +3,7 @@
 
 use super::Failure;
 use crate::exit::Outcome;
+use crate::printable::printable;
 use crate::report::ReportDir;
 use crate::report::approve::{Approved, approve};
 use std::path::PathBuf;
@@ -29,12 +30,13 @@ pub fn run(args: ApproveArgs) -> Result<Outcome, Failure> {
             status,
             baseline,
         } => println!(
-            "approved {recording}/{name} ({}) → {}",
+            "approved {recording}/{} ({}) → {}",
+            printable(name),
             status.as_str(),
             baseline.display()
         ),
         Approved::ConsoleError { recording, message } => {
-            println!("approved {recording} console error: {message}")
+            println!("approved {recording} console error: {}", printable(message))
         }
     })?;
     if count == 0 {

@@ -21,8 +21,9 @@ pub struct BrowserArgs {
         value_delimiter = ','
     )]
     pub browser_ws: Vec<String>,
-    /// Browsers to launch (pages are spread over them).
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    /// Browsers to launch, 1 to 64 (pages are spread over them).
+    #[arg(long, value_name = "K", default_value_t = 1,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub browsers: usize,
     /// Extra flag for the launched browser (repeatable), e.g. --chrome-arg=--lang=de.
     #[arg(long = "chrome-arg", value_name = "FLAG", allow_hyphen_values = true)]
@@ -49,6 +50,11 @@ pub struct BrowserArgs {
     /// bare number is ms.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration::millis)]
     pub settle_budget_ms: Duration,
+    /// Print where the time went on stderr at the end: reading, planning, the browser's launch,
+    /// pages, loading the player and the events, and per checkpoint each step of a seek and the
+    /// screenshot (count, sum, first start and last end in ms).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// A browser step's timeout: more than 0, at most an hour.
@@ -63,11 +69,15 @@ fn step_timeout(text: &str) -> Result<Duration, String> {
 }
 
 impl BrowserArgs {
+    /// The browser options; also turns on `--timings` (printed by `cli::main` at the end).
     pub fn browser_options(&self) -> Result<BrowserOptions, Failure> {
+        if self.timings {
+            crate::timings::enable();
+        }
         Ok(BrowserOptions {
             chrome: self.chrome.clone(),
             browser_ws: self.browser_ws.clone(),
-            browsers: self.browsers.clamp(1, 64),
+            browsers: self.browsers,
             extra_args: self.chrome_args.clone(),
             allow_network: self.allow_network,
             timeout: self.timeout,

@@ -52,7 +52,11 @@ pub async fn run(args: DemoArgs) -> Result<Outcome, Failure> {
         if !errors.is_empty() {
             println!("  console errors recorded in the session:");
             for e in errors.iter().take(8) {
-                println!("    {:>7} ms  {}", e.t_ms, e.message);
+                println!(
+                    "    {:>7} ms  {}",
+                    e.t_ms,
+                    crate::printable::printable(&e.message)
+                );
             }
         }
         if let Some(shot) = w

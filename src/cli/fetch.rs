@@ -44,6 +44,10 @@ pub struct FetchArgs {
     /// Timeout of one request: a duration (2m, 90s); a bare number is seconds.
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = duration::seconds)]
     pub timeout: Duration,
+    /// Largest recording (all its snapshot data, or one object) fetched, in bytes; larger ones
+    /// are refused and nothing of them kept [default: 4 GiB, as for `reel run`].
+    #[arg(long, value_name = "BYTES")]
+    pub max_recording_bytes: Option<u64>,
     /// No progress and no line per recording: only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -98,6 +102,7 @@ pub struct FetchArgs {
 
 pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
     let tty = std::io::stderr().is_terminal();
+    crate::files::sweep_stale(&[&args.out]);
     if store::is_store_url(&args.source) {
         return run_store(args, tty).await;
     }
@@ -137,6 +142,7 @@ pub async fn run(args: FetchArgs) -> Result<Outcome, Failure> {
             timeout: args.timeout.max(Duration::from_secs(1)),
             ..RetryPolicy::default()
         },
+        max_recording_bytes: max_recording_bytes(&args),
     };
     let progress = Progress::new(args.quiet, tty, Some(key.clone()));
     let result = until_interrupted(
@@ -176,6 +182,7 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
         retries: args.retries,
         retry_base: args.retry_base_ms,
         timeout: args.timeout.max(Duration::from_secs(1)),
+        max_recording_bytes: max_recording_bytes(&args),
     };
     let progress = Progress::new(args.quiet, tty, None);
     let result =
@@ -183,6 +190,11 @@ async fn run_store(args: FetchArgs, tty: bool) -> Result<Outcome, Failure> {
     progress.finish();
     let result = result?;
     finish(result, &args, None, "objects")
+}
+
+fn max_recording_bytes(args: &FetchArgs) -> u64 {
+    args.max_recording_bytes
+        .unwrap_or(crate::recording::Limits::default().max_recording_bytes as u64)
 }
 
 /// Saves the `t` of each replay link beside its recording, for `reel run`.
@@ -268,7 +280,7 @@ fn finish(
         tracing::debug!("skipped {id}: {why}");
     }
     let line = summary_line(&summary, what, &args.out);
-    println!("{}", scrub(line));
+    println!("{}", crate::printable::printable(&scrub(line)));
     if summary.fetched.is_empty()
         && summary.cached.is_empty()
         && summary.failed.is_empty()

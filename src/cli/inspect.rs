@@ -3,7 +3,8 @@
 
 use super::Failure;
 use crate::exit::Outcome;
-use crate::plan::{Checkpoint, PlanOptions, plan};
+use crate::plan::{Checkpoint, PlanOptions, plan_noting};
+use crate::printable::printable;
 use crate::recording::{self, Recording, Stats, WindowSummary};
 use serde::Serialize;
 use std::io::Write;
@@ -50,11 +51,15 @@ pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
     for (i, path) in args.recordings.iter().enumerate() {
         match recording::load_with_stats(path, &limits) {
             Ok((rec, stats)) => {
-                let plans: Vec<Vec<Checkpoint>> = rec
-                    .windows
-                    .iter()
-                    .map(|w| plan(w, &PlanOptions::default()))
-                    .collect();
+                let mut rec = rec;
+                let mut plans: Vec<Vec<Checkpoint>> = Vec::with_capacity(rec.windows.len());
+                for w in &rec.windows {
+                    let (p, thinned) = plan_noting(w, &PlanOptions::default());
+                    if let Some(t) = thinned {
+                        rec.warnings.push(t.warning(&w.id));
+                    }
+                    plans.push(p);
+                }
                 let text = if args.json {
                     json(&rec, &stats, &plans)?
                 } else {
@@ -76,7 +81,8 @@ pub fn run(args: InspectArgs) -> Result<Outcome, Failure> {
             }
             Err(e) => {
                 if let Some(previous) = failure.replace(Failure::from(e)) {
-                    eprintln!("error: {:#}", previous.error);
+                    let message = format!("{:#}", previous.error);
+                    eprintln!("error: {}", printable(&message));
                 }
             }
         }
@@ -132,20 +138,6 @@ fn tally(counts: &std::collections::BTreeMap<String, usize>) -> String {
     } else {
         parts.join(", ")
     }
-}
-
-/// Text from a recording made safe for a terminal: control characters (newlines, escape sequences)
-/// and bidi overrides are shown escaped, never interpreted.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn human(rec: &Recording, stats: &Stats, plans: &[Vec<Checkpoint>]) -> String {

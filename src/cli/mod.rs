@@ -121,10 +121,15 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
-    match run(cli) {
+    let result = run(cli);
+    if crate::timings::enabled() {
+        eprint!("{}", crate::timings::summary());
+    }
+    match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            let message = format!("{:#}", failure.error);
+            eprintln!("error: {}", crate::printable::printable(&message));
             failure.code()
         }
     }
@@ -183,9 +188,12 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("REEL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Log lines quote data (ids, messages): they go out through `printable`, hence without
+    // colours of their own.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| crate::printable::PrintableWriter(std::io::stderr()))
         .with_target(false)
         .try_init();
 }

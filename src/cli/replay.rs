@@ -34,14 +34,16 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(args: ReplayArgs) -> Result<Outcome, Failure> {
+    let browser = args.browser.browser_options()?;
+    let t_read = std::time::Instant::now();
     let recording = recording::load(&args.recording, &args.limits.limits())?;
+    crate::timings::since("read recording", t_read);
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("reel-replay").join(&recording.id));
     let settings =
         Settings::resolve(args.plan.layer.clone(), &Host::current()).map_err(Classed::input)?;
-    let browser = args.browser.browser_options()?;
     let mut replay_opts = args.browser.replay_options();
     if let Some(jobs) = args.jobs {
         replay_opts.lanes = crate::run::pages_in_flight(jobs as usize);

@@ -59,8 +59,10 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         .over(env)
         .over(config.layer.clone());
     let settings = Settings::resolve(layers, &Host::current()).map_err(Classed::input)?;
+    crate::files::sweep_stale(&[&settings.baselines, &settings.out, &settings.cache]);
     let browser = args.browser.browser_options()?;
 
+    let t_inputs = Instant::now();
     let gathered = inputs::gather(&Request {
         recordings: &args.recordings,
         config: &config,
@@ -73,10 +75,11 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     .inspect_err(|e| {
         if let InputsError::NothingReadable(all) = e {
             for message in &all[..all.len().saturating_sub(1)] {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", crate::printable::printable(message));
             }
         }
     })?;
+    crate::timings::since("read recordings", t_inputs);
     if gathered.sources_gave_none {
         eprintln!(
             "note: the sources of {} gave no recordings (see their filters)",
@@ -99,6 +102,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     progress.finish();
     let finished = finished?;
 
+    let t_report = Instant::now();
     opts.judging
         .report
         .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
@@ -108,6 +112,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
                 settings.out.display()
             ))
         })?;
+    crate::timings::since("write report", t_report);
     let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
     print!("{}", String::from_utf8_lossy(&summary));
     if ci.actions {
@@ -118,6 +123,9 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     }
     if !finished.complete {
         return Err(crate::exit::Interrupted::BROWSERS.into());
+    }
+    if let Some(e) = finished.browser_failure {
+        return Err(e.into());
     }
     Ok(finished.report.outcome()?)
 }

@@ -97,6 +97,15 @@ impl AttemptError for DriveRunError {
                 | DriveRunError::Run(RunError::Replay(ReplayError::Timeout { .. }))
         )
     }
+
+    fn is_crash(&self) -> bool {
+        matches!(
+            self,
+            DriveRunError::Replay(ReplayError::Crashed { .. })
+                | DriveRunError::Prepare(DriveError::Replay(ReplayError::Crashed { .. }))
+                | DriveRunError::Run(RunError::Replay(ReplayError::Crashed { .. }))
+        )
+    }
 }
 
 /// The build under test does not answer.
@@ -442,21 +451,26 @@ async fn judge(
         }
         checkpoints.extend(by_name.into_values());
     }
-    let console = judging.console(&recording.id, console_errors)?;
+    let (console, console_unwritable) = judging.console(&recording.id, console_errors)?;
     let step_failed = driven.steps.iter().any(|s| s.status.is_broken());
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
         || (!console.new_errors.is_empty() && !console.accepted)
         || step_failed;
+    // An approved-errors file that could not be written is the user's to fix (as in run).
     Ok(RecordingReport {
         id: recording.id.clone(),
         source: recording.source.clone(),
-        status: if failed {
+        status: if console_unwritable.is_some() {
+            RecordingStatus::Error
+        } else if failed {
             RecordingStatus::Fail
         } else {
             RecordingStatus::Pass
         },
-        error: None,
-        error_kind: None,
+        error_kind: console_unwritable
+            .as_ref()
+            .map(|_| crate::report::ErrorKind::Input),
+        error: console_unwritable,
         format: Some(recording.format),
         duration_ms: 0,
         session_duration_ms: recording

@@ -97,8 +97,38 @@ fn is_user_action(kind: EventType, source: Option<i64>) -> bool {
     }
 }
 
+/// Automatic checkpoints kept per window when `--max-checkpoints` is not given: a recording with
+/// 100,000 clicks would otherwise plan 100,001 screenshots. Past it they are thinned evenly, as
+/// `--max-checkpoints` does, and [`plan_noting`] says so.
+pub const DEFAULT_MAX_CHECKPOINTS: usize = 500;
+
+/// The default cap thinned a window's automatic checkpoints: from `planned` to `kept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thinned {
+    pub planned: usize,
+    pub kept: usize,
+}
+
+impl Thinned {
+    pub fn warning(&self, window: &str) -> String {
+        format!(
+            "window {window}: {} automatic checkpoints, thinned evenly to {} (the default cap; \
+             --max-checkpoints N keeps up to N)",
+            self.planned, self.kept
+        )
+    }
+}
+
 /// Builds the plan for one window.
 pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
+    plan_noting(window, opts).0
+}
+
+/// [`plan`], and whether the default cap ([`DEFAULT_MAX_CHECKPOINTS`]) thinned it.
+pub fn plan_noting(
+    window: &WindowStream,
+    opts: &PlanOptions,
+) -> (Vec<Checkpoint>, Option<Thinned>) {
     let events = &window.events;
     let start = window.start_ms();
     let end_offset = window.duration_ms().saturating_add(1);
@@ -108,6 +138,7 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
         .map(|e| e.timestamp.saturating_sub(start));
 
     let mut wanted: Vec<(i64, Reason)> = opts.at.iter().map(|t| (*t, Reason::At)).collect();
+    let mut thinned = None;
     if opts.mode == Mode::Auto {
         let mut auto = Vec::new();
         let settle_until = |i: usize, t: i64| -> i64 {
@@ -140,9 +171,15 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
         if !events.is_empty() {
             auto.push((end_offset, Reason::End));
         }
-        if let Some(max) = opts.max_checkpoints {
-            auto = thin_out(dedupe(auto), max);
+        let max = opts.max_checkpoints.unwrap_or(DEFAULT_MAX_CHECKPOINTS);
+        auto = dedupe(auto);
+        if auto.len() > max && opts.max_checkpoints.is_none() {
+            thinned = Some(Thinned {
+                planned: auto.len(),
+                kept: max,
+            });
         }
+        auto = thin_out(auto, max);
         wanted.extend(auto);
     }
 
@@ -153,7 +190,7 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
         .collect();
     let moved = dedupe(moved);
     let times: Vec<i64> = moved.iter().map(|(t, _)| *t).collect();
-    moved
+    let checkpoints = moved
         .into_iter()
         .zip(viewports_at(window, &times))
         .map(|((t_ms, reason), viewport)| Checkpoint {
@@ -162,7 +199,8 @@ pub fn plan(window: &WindowStream, opts: &PlanOptions) -> Vec<Checkpoint> {
             reason,
             viewport: opts.viewport_override.unwrap_or(viewport),
         })
-        .collect()
+        .collect();
+    (checkpoints, thinned)
 }
 
 /// Sorted by time; one checkpoint per millisecond, the highest-priority reason winning.
@@ -282,6 +320,37 @@ mod tests {
                 ev(9000, r#"{"type":3,"data":{"source":1}}"#),
             ],
         }
+    }
+
+    #[test]
+    fn many_clicks_are_capped_by_default_and_the_flag_decides_otherwise() {
+        let mut w = window();
+        for i in 0..2000 {
+            w.events.push(ev(
+                10_000 + i * 10,
+                r#"{"type":3,"data":{"source":2,"type":2,"id":1}}"#,
+            ));
+        }
+        let (p, thinned) = plan_noting(&w, &PlanOptions::default());
+        assert_eq!(p.len(), DEFAULT_MAX_CHECKPOINTS);
+        let t = thinned.unwrap();
+        assert_eq!(t.kept, DEFAULT_MAX_CHECKPOINTS);
+        assert!(t.planned > 2000);
+        assert!(t.warning("w").contains("--max-checkpoints"));
+        let all = PlanOptions {
+            max_checkpoints: Some(100_000),
+            ..PlanOptions::default()
+        };
+        assert_eq!(plan_noting(&w, &all), (plan(&w, &all), None));
+        assert_eq!(plan(&w, &all).len(), t.planned);
+        let few = PlanOptions {
+            max_checkpoints: Some(10),
+            ..PlanOptions::default()
+        };
+        assert_eq!(plan_noting(&w, &few).0.len(), 10);
+        assert_eq!(plan_noting(&w, &few).1, None, "asked for: no warning");
+        // Under the cap: nothing thinned.
+        assert_eq!(plan_noting(&window(), &PlanOptions::default()).1, None);
     }
 
     #[test]

@@ -356,6 +356,13 @@ fn convert_object(
         }
     }
 
+    // What the replay needs of the data, as it will get it (decompressed).
+    let replayed_data = match &new_data {
+        Some(Out::Owned(d)) => Some(&**d),
+        _ => data,
+    };
+    super::shape::check(code, source, replayed_data)?;
+
     let drops = |k: &str| k == "windowId" || k == "cv" || (packed && k == "v");
     let must_rewrite = !reusable || new_data.is_some() || event.0.iter().any(|(k, _)| drops(k));
     let json = if must_rewrite {

@@ -22,6 +22,7 @@ mod packer;
 mod parse;
 #[cfg(test)]
 mod real_files;
+mod shape;
 mod summary;
 
 pub use error::RecordingError;
@@ -30,7 +31,8 @@ pub use formats::DEFAULT_WINDOW;
 pub(crate) use id::stem_of;
 pub use id::{fnv1a, sanitize_id, stem_of_path};
 pub use normalize::FALLBACK_VIEWPORT;
-pub use parse::{load, load_with_stats, parse_bytes, parse_bytes_with_stats};
+pub use parse::{load, load_with_stats, parse_bytes, parse_bytes_with_stats, parse_reader};
+pub use shape::MAX_VIEWPORT;
 pub use summary::{ConsoleLine, Counts, WindowSummary};
 
 /// Limits that keep hostile or broken input from exhausting memory.

@@ -32,6 +32,20 @@ pub fn load_with_stats(path: &Path, limits: &Limits) -> Result<(Recording, Stats
     read(opened, path, limits)
 }
 
+/// Reads a recording from `reader` (a file being fetched, say); `path` is used for the id and for
+/// messages.
+pub fn parse_reader(
+    reader: impl Read,
+    path: &Path,
+    limits: &Limits,
+) -> Result<Recording, RecordingError> {
+    let opened = open(reader, limits.max_recording_bytes).map_err(|error| RecordingError::Io {
+        path: path.display().to_string(),
+        error,
+    })?;
+    read(opened, path, limits).map(|(r, _)| r)
+}
+
 /// Parses recording bytes; `path` is used for the id and for messages.
 pub fn parse_bytes(
     bytes: &[u8],
@@ -168,6 +182,9 @@ fn read(
         );
     }
     let windows = normalize(windows, &mut warnings, &mut stats);
+    if let Some(problem) = colliding_windows(&windows) {
+        return Err(problem.unplaced(&shown));
+    }
     let id = match session.filter(|s| !s.trim().is_empty()) {
         Some(s) => sanitize_id(&s),
         None => sanitize_id(&stem_of(path)),
@@ -183,6 +200,26 @@ fn read(
         },
         stats,
     ))
+}
+
+/// Two windows whose ids become the same folder name ([`sanitize_id`]): their baselines and
+/// screenshots would mix, so the recording is refused, as two recordings with one id are.
+fn colliding_windows(windows: &[super::WindowStream]) -> Option<Problem> {
+    if windows.len() < 2 {
+        return None;
+    }
+    let mut seen: std::collections::HashMap<String, &str> = Default::default();
+    for w in windows {
+        let folder = sanitize_id(&w.id);
+        if let Some(other) = seen.insert(folder.clone(), &w.id) {
+            return Some(Problem::invalid(format!(
+                "windows {other:?} and {:?} would share the folder {folder} (a window id \
+                 crafted to look like another's sanitized one?); each window needs its own",
+                w.id
+            )));
+        }
+    }
+    None
 }
 
 /// A whole JSON document in `bytes` (the first line of which did not hold a complete value).

@@ -1,15 +1,17 @@
 //! Finding, launching, attaching to and closing Chromium. A launched browser gets a fresh temporary
 //! profile and the flags for stable screenshots, and dies with reel (parent-death signal), so no
-//! run ever leaves an orphaned browser behind.
+//! run ever leaves an orphaned browser behind. A browser whose process exits or whose connection
+//! drops raises its session's [`Alarm`] at once, failing whatever step waits on it.
 
 use super::ReplayError;
+use super::liveness::{Alarm, Watch};
 use chromiumoxide::Browser;
 use chromiumoxide::handler::HandlerConfig;
 use futures::StreamExt;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -269,6 +271,31 @@ pub fn launch_flags(profile: &Path, allow_network: bool) -> Vec<String> {
     flags
 }
 
+/// The start of the name of every browser profile reel creates in the temp dir; the owner
+/// ([`crate::files::owner_tag`]) follows.
+pub const PROFILE_PREFIX: &str = "reel-chrome-";
+
+/// Removes the browser profiles that runs killed with `kill -9` left in the temp dir (their
+/// browser died with them; see [`crate::files::is_stale`]). Once per process.
+fn sweep_stale_profiles() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let tmp = std::env::temp_dir();
+        for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let path = entry.path();
+            if name.starts_with(PROFILE_PREFIX)
+                && entry.file_type().is_ok_and(|t| t.is_dir())
+                && crate::files::is_stale(&path, &name, PROFILE_PREFIX)
+                && std::fs::remove_dir_all(&path).is_ok()
+            {
+                tracing::debug!("removed {}, left by a run that was killed", path.display());
+            }
+        }
+    });
+}
+
 /// A connected browser: the CDP client, its event-loop task, and (when launched) the process and
 /// its temporary profile.
 pub struct BrowserSession {
@@ -276,6 +303,9 @@ pub struct BrowserSession {
     handler: Mutex<Option<JoinHandle<()>>>,
     child: Mutex<Option<Child>>,
     profile: Mutex<Option<tempfile::TempDir>>,
+    /// Raised when the browser process exits or the connection to it drops.
+    lost: Arc<Alarm>,
+    watcher: Mutex<Option<JoinHandle<()>>>,
     /// Where it runs: the executable path or the websocket it was attached through.
     pub label: String,
     /// What the browser says it is.
@@ -303,7 +333,8 @@ impl BrowserSession {
             .await
             .map_err(|_| ReplayError::Browser(format!("attaching to {url} timed out")))?
             .map_err(|e| ReplayError::Browser(format!("cannot attach to {url}: {e}")))?;
-            let handler = spawn_handler(handler);
+            let lost = Arc::new(Alarm::default());
+            let handler = spawn_handler(handler, lost.clone());
             let info = match identify(&browser, opts.timeout).await {
                 Ok(info) => info,
                 Err(e) => {
@@ -316,6 +347,8 @@ impl BrowserSession {
                 handler: Mutex::new(Some(handler)),
                 child: Mutex::new(None),
                 profile: Mutex::new(None),
+                lost,
+                watcher: Mutex::new(None),
                 label: url.to_string(),
                 info,
                 timeout: opts.timeout,
@@ -323,27 +356,37 @@ impl BrowserSession {
             });
         }
         let exe = find_chrome(opts.chrome.as_deref())?;
+        sweep_stale_profiles();
         let profile = tempfile::Builder::new()
-            .prefix("reel-chrome-")
+            .prefix(&format!("{PROFILE_PREFIX}{}-", crate::files::owner_tag()))
             .tempdir()
             .map_err(|e| {
                 ReplayError::Browser(format!("cannot create a browser profile dir: {e}"))
             })?;
         let mut flags = launch_flags(profile.path(), opts.allow_network);
         flags.extend(opts.extra_args.iter().cloned());
+        let launch = std::time::Instant::now();
         let (mut child, ws) = spawn_chrome(&exe, &flags, opts.timeout)?;
-        let connected =
-            tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)).await;
+        crate::timings::since("browser launch", launch);
+        let connected = crate::timings::span(
+            "browser connect",
+            tokio::time::timeout(opts.timeout, Browser::connect_with_config(ws, config)),
+        )
+        .await;
         let failure = match connected {
             Ok(Ok((browser, handler))) => {
-                let handler = spawn_handler(handler);
+                let lost = Arc::new(Alarm::default());
+                let handler = spawn_handler(handler, lost.clone());
                 match identify(&browser, opts.timeout).await {
                     Ok(info) => {
+                        let watcher = watch_process(child.id(), lost.clone());
                         return Ok(BrowserSession {
                             browser,
                             handler: Mutex::new(Some(handler)),
                             child: Mutex::new(Some(child)),
                             profile: Mutex::new(Some(profile)),
+                            lost,
+                            watcher: Mutex::new(Some(watcher)),
                             label: exe.display().to_string(),
                             info,
                             timeout: opts.timeout,
@@ -368,8 +411,21 @@ impl BrowserSession {
         self.child.lock().ok()?.as_ref().map(|c| c.id())
     }
 
+    /// Why the browser is gone (its process exited, the connection dropped), once it is.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.reason()
+    }
+
+    /// The step timeout and this browser's alarm, for the steps of a page of it.
+    pub fn watch(&self) -> Watch {
+        Watch::new(self.timeout, &[&self.lost])
+    }
+
     /// Whether the browser still answers (and, when launched, its process still runs).
     pub async fn is_healthy(&self) -> bool {
+        if self.lost.reason().is_some() {
+            return false;
+        }
         if let Ok(mut child) = self.child.lock()
             && let Some(c) = child.as_mut()
             && !matches!(c.try_wait(), Ok(None))
@@ -387,11 +443,14 @@ impl BrowserSession {
     /// is thrown away), and no helper process outlives it. Attached browsers are left running;
     /// only the connection is dropped.
     pub async fn close(&self) {
+        self.lost.raise("the browser was closed");
         self.kill();
-        if let Ok(mut h) = self.handler.lock()
-            && let Some(h) = h.take()
-        {
-            h.abort();
+        for task in [&self.handler, &self.watcher] {
+            if let Ok(mut t) = task.lock()
+                && let Some(t) = t.take()
+            {
+                t.abort();
+            }
         }
         if let Ok(mut p) = self.profile.lock()
             && let Some(p) = p.take()
@@ -429,10 +488,12 @@ impl Drop for BrowserSession {
         {
             kill_group(child);
         }
-        if let Ok(mut h) = self.handler.lock()
-            && let Some(h) = h.take()
-        {
-            h.abort();
+        for task in [&self.handler, &self.watcher] {
+            if let Ok(mut t) = task.lock()
+                && let Some(t) = t.take()
+            {
+                t.abort();
+            }
         }
     }
 }
@@ -446,13 +507,59 @@ async fn identify(browser: &Browser, timeout: Duration) -> Result<BrowserInfo, S
     }
 }
 
-fn spawn_handler(mut handler: chromiumoxide::Handler) -> JoinHandle<()> {
+/// Polls the browser's event loop; a broken DevTools connection raises `lost`.
+fn spawn_handler(mut handler: chromiumoxide::Handler, lost: Arc<Alarm>) -> JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(event) = handler.next().await {
-            if let Err(e) = event {
-                tracing::trace!("browser event loop: {e}");
+            match event {
+                Err(chromiumoxide::error::CdpError::Ws(e)) => {
+                    tracing::trace!("browser connection: {e}");
+                    lost.raise(format!("the connection to the browser was lost ({e})"));
+                }
+                Err(e) => tracing::trace!("browser event loop: {e}"),
+                Ok(()) => {}
             }
         }
+    })
+}
+
+/// How often a launched browser's process is checked for having exited.
+const PROCESS_POLL: Duration = Duration::from_millis(50);
+
+/// Raises `lost` as soon as the process `pid` (a child of reel, not yet reaped) exits, saying how.
+fn watch_process(pid: u32, lost: Arc<Alarm>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(PROCESS_POLL).await;
+            if let Some(how) = exited(pid) {
+                lost.raise(format!("the browser process {how}"));
+                return;
+            }
+        }
+    })
+}
+
+/// Whether child process `pid` has exited, and how; it stays unreaped (`WNOWAIT`), so the
+/// `Child` that owns it still reaps it.
+fn exited(pid: u32) -> Option<String> {
+    let pid = libc::id_t::try_from(pid).ok()?;
+    // SAFETY: `info` is a plain C struct that waitid fills in; zeroed is a valid value for it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: waitid only writes into `info`, which lives for the call.
+    let r = unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) };
+    if r != 0 {
+        // ECHILD: already reaped (reel closed it).
+        return Some("is gone".into());
+    }
+    // SAFETY: si_pid and si_status are valid to read after waitid returned 0.
+    let (who, status) = unsafe { (info.si_pid(), info.si_status()) };
+    if who == 0 {
+        return None;
+    }
+    Some(match info.si_code {
+        libc::CLD_EXITED => format!("exited with status {status}"),
+        _ => format!("was killed by signal {status}"),
     })
 }
 
@@ -545,6 +652,24 @@ mod tests {
         std::fs::write(&p, text).unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         p
+    }
+
+    #[test]
+    fn an_exited_child_is_seen_without_being_reaped() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        assert_eq!(exited(child.id()), None);
+        child.kill().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let how = loop {
+            if let Some(how) = exited(child.id()) {
+                break how;
+            }
+            assert!(std::time::Instant::now() < deadline, "never seen exiting");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!(how, "was killed by signal 9");
+        // Still there to reap.
+        assert!(child.wait().is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub(crate) mod assets;
 pub(crate) mod chrome;
 mod fragments;
 pub(crate) mod isolation;
+pub(crate) mod liveness;
 pub mod player;
 mod pool;
 
@@ -33,6 +34,10 @@ pub enum ReplayError {
         "browser step '{step}' timed out after {after:?} (raise --timeout, or check that the browser is healthy)"
     )]
     Timeout { step: String, after: Duration },
+    /// The page's renderer crashed, or the browser process exited or its connection dropped:
+    /// noticed at once, not at the step's timeout.
+    #[error("{reason} while {step}")]
+    Crashed { step: String, reason: String },
     #[error("player failed while {step}: {message}")]
     Player { step: String, message: String },
     #[error("{recording}: window {window} has no FullSnapshot, so nothing can be replayed")]
@@ -43,6 +48,14 @@ impl ReplayError {
     /// Input problems (exit 2) as opposed to infrastructure problems (exit 3).
     pub fn is_input_error(&self) -> bool {
         matches!(self, ReplayError::NoFullSnapshot { .. })
+    }
+
+    /// A browser (or page) that crashed or hangs: worth replacing and trying again.
+    pub fn is_browser_fault(&self) -> bool {
+        matches!(
+            self,
+            ReplayError::Timeout { .. } | ReplayError::Crashed { .. }
+        )
     }
 }
 
@@ -388,7 +401,7 @@ async fn capture_segment(
         .lock()
         .map(|u| u.clone())
         .unwrap_or_default();
-    page.close().await;
+    crate::timings::span("page close", page.close()).await;
     let driven = result?;
     let mut console: Vec<ConsoleEntry> =
         page_console.into_iter().skip(driven.skip.console).collect();
@@ -444,7 +457,10 @@ async fn drive(
     opts: &ReplayOptions,
     started: Instant,
 ) -> Result<Driven, ReplayError> {
-    let info = page.load(opts, chunks).await?;
+    let info = crate::timings::span("events load", page.load(opts, chunks)).await?;
+    crate::timings::measured("events load: fetch+parse", info.fetch_ms);
+    crate::timings::measured("events load: replayer", info.build_ms);
+    crate::timings::measured("events load: ready", info.ready_ms);
     let load_time = started.elapsed();
     tracing::debug!(
         "window {}: {} events loaded in {:?} ({} ms of session)",
@@ -456,7 +472,11 @@ async fn drive(
     let mut skip = CatchUp::default();
     if let Some(t) = catch_up {
         let t0 = Instant::now();
-        let (state, _) = page.seek_settled(t, opts.settle_budget, &[]).await?;
+        let (state, _) = crate::timings::span(
+            "catch-up seek",
+            page.seek_settled(t, opts.settle_budget, &[]),
+        )
+        .await?;
         skip = CatchUp {
             console: page.console().len(),
             warnings: state.warnings.len(),
@@ -474,10 +494,13 @@ async fn drive(
     for cp in ordered {
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
+        crate::timings::since("viewport", t0);
         let t_viewport = t0.elapsed();
-        let (state, request_rounds) = page
-            .seek_settled(cp.t_ms, opts.settle_budget, &opts.mask_selectors)
-            .await?;
+        let (state, request_rounds) = crate::timings::span(
+            "seek",
+            page.seek_settled(cp.t_ms, opts.settle_budget, &opts.mask_selectors),
+        )
+        .await?;
         if let Some(v) = state.viewport
             && v != cp.viewport
         {
@@ -491,7 +514,12 @@ async fn drive(
             );
         }
         let t_seek = t0.elapsed();
+        crate::timings::measured("seek: apply events", state.apply_ms);
+        crate::timings::measured("seek: assets", state.settle_ms);
+        crate::timings::measured("seek: two frames", state.frames_ms);
+        let t_shot = Instant::now();
         let png = page.screenshot(cp.viewport).await?;
+        crate::timings::since("screenshot", t_shot);
         tracing::debug!(
             "{}: {} events applied ({} rebuilds so far), settled {}, request rounds {}, {:?} (viewport {:?}, seek {:?} = apply {:.1} ms + assets {:.1} ms + frames {:.1} ms, screenshot {:?})",
             cp.name,

@@ -1,7 +1,10 @@
 //! The bridge to the player page: open an isolated page, load a window's events into rrweb, seek,
-//! size the viewport, screenshot, and collect what the page itself logged.
+//! size the viewport, screenshot, and collect what the page itself logged. Every browser step
+//! races the step timeout and the alarms of the page (its renderer crashed, the browser detached
+//! it) and of the browser (see [`super::liveness`]).
 
 use super::isolation::{Assets, EVENTS_PATH, EventRequest, Traffic, fulfill, isolate};
+use super::liveness::{Alarm, Watch};
 use super::{ConsoleEntry, ConsoleSource, ReplayError};
 use crate::replay::assets::ORIGIN;
 use crate::replay::chrome::BrowserSession;
@@ -9,16 +12,17 @@ use base64::Engine;
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::fetch::FailRequestParams;
+use chromiumoxide::cdp::browser_protocol::inspector;
 use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
 use chromiumoxide::cdp::browser_protocol::page::{
     CaptureScreenshotFormat, CaptureScreenshotParams, Viewport,
 };
+use chromiumoxide::cdp::browser_protocol::target;
 use chromiumoxide::cdp::js_protocol::runtime::{
     ConsoleApiCalledType, EvaluateParams, EventConsoleApiCalled, EventExceptionThrown, RemoteObject,
 };
 use futures::StreamExt;
 use serde::Deserialize;
-use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -71,12 +75,21 @@ pub struct LoadInfo {
     /// The replay iframe's `sandbox` attribute.
     #[serde(default)]
     pub sandbox: String,
+    /// Time spent fetching and parsing the events, building the replayer, and getting it ready
+    /// (timers, canvas images, a frame), in ms.
+    #[serde(default)]
+    pub fetch_ms: f64,
+    #[serde(default)]
+    pub build_ms: f64,
+    #[serde(default)]
+    pub ready_ms: f64,
 }
 
 /// One open player page.
 pub struct PlayerPage {
     page: Page,
-    timeout: Duration,
+    /// The step timeout and the alarms of this page and of its browser.
+    watch: Watch,
     pub traffic: Arc<Traffic>,
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
     now_ms: Arc<AtomicI64>,
@@ -86,22 +99,6 @@ pub struct PlayerPage {
     event_requests: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventRequest>>>,
 }
 
-/// Runs `fut` with the step timeout, naming the step when it runs out.
-async fn step<T, E: std::fmt::Display>(
-    what: &str,
-    timeout: Duration,
-    fut: impl Future<Output = Result<T, E>>,
-) -> Result<T, ReplayError> {
-    match tokio::time::timeout(timeout, fut).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(ReplayError::Browser(format!("{what}: {e}"))),
-        Err(_) => Err(ReplayError::Timeout {
-            step: what.to_string(),
-            after: timeout,
-        }),
-    }
-}
-
 impl PlayerPage {
     /// Opens a page that serves the player from memory, and `chunk_count` chunks of events when
     /// [`PlayerPage::load`] runs.
@@ -109,42 +106,46 @@ impl PlayerPage {
         session: &BrowserSession,
         chunk_count: usize,
     ) -> Result<PlayerPage, ReplayError> {
-        let timeout = session.timeout;
+        let browser_watch = session.watch();
         let t0 = std::time::Instant::now();
-        let page = step(
-            "opening a page",
-            timeout,
-            session.browser.new_page("about:blank"),
-        )
-        .await?;
+        let page = crate::timings::span("page open", open_page(session, &browser_watch)).await?;
         tracing::debug!("page opened in {:?}", t0.elapsed());
+        let lost = Arc::new(Alarm::default());
+        let watch = browser_watch.and(&lost);
+        let watcher = watch_page(session, &page, lost, &watch).await?;
         let chunk_urls: Vec<String> = (0..chunk_count)
             .map(|i| format!("{EVENTS_PATH}{i}.json"))
             .collect();
         let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (traffic, interceptor) = step(
-            "isolating the page",
-            timeout,
-            isolate(
-                &page,
-                Assets::with_player(),
-                events_tx,
-                session.allow_network,
-            ),
-        )
-        .await?;
+        let t_isolate = std::time::Instant::now();
+        let (traffic, interceptor) = watch
+            .step(
+                "isolating the page",
+                isolate(
+                    &page,
+                    Assets::with_player(),
+                    events_tx,
+                    session.allow_network,
+                ),
+            )
+            .await?;
         let console = Arc::new(Mutex::new(Vec::new()));
         let now_ms = Arc::new(AtomicI64::new(0));
-        let mut tasks = vec![interceptor];
-        tasks.push(listen_console(&page, console.clone(), now_ms.clone(), timeout).await?);
-        tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), timeout).await?);
+        let mut tasks = vec![watcher, interceptor];
+        tasks.push(listen_console(&page, console.clone(), now_ms.clone(), &watch).await?);
+        tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), &watch).await?);
+        crate::timings::since("page isolate", t_isolate);
         tracing::debug!("page isolated in {:?}", t0.elapsed());
         let url = format!("{ORIGIN}/player.html");
-        step("loading the player page", timeout, page.goto(url)).await?;
+        crate::timings::span(
+            "player page",
+            watch.step("loading the player page", page.goto(url)),
+        )
+        .await?;
         tracing::debug!("player page loaded in {:?}", t0.elapsed());
         Ok(PlayerPage {
             page,
-            timeout,
+            watch,
             traffic,
             console,
             now_ms,
@@ -163,7 +164,7 @@ impl PlayerPage {
             .return_by_value(true)
             .build()
             .map_err(|e| ReplayError::Browser(format!("{what}: {e}")))?;
-        let resp = step(what, self.timeout, self.page.execute(params)).await?;
+        let resp = self.watch.step(what, self.page.execute(params)).await?;
         if let Some(ex) = &resp.result.exception_details {
             let detail = ex
                 .exception
@@ -213,15 +214,24 @@ impl PlayerPage {
                         .and_then(|n| n.parse::<usize>().ok())
                         .and_then(|n| chunks.chunk(n));
                     let answer = match chunk {
-                        Some(body) => fulfill(&self.page, id, "application/json", &body).await,
+                        Some(body) => {
+                            self.watch
+                                .step("serving the events", fulfill(&self.page, id, "application/json", &body))
+                                .await
+                        }
                         None => self
-                            .page
-                            .execute(FailRequestParams::new(id, ErrorReason::Failed))
+                            .watch
+                            .step(
+                                "serving the events",
+                                self.page.execute(FailRequestParams::new(id, ErrorReason::Failed)),
+                            )
                             .await
                             .map(|_| ()),
                     };
-                    if let Err(e) = answer {
-                        tracing::debug!("serving {path}: {e}");
+                    match answer {
+                        Err(e) if e.is_browser_fault() => return Err(e),
+                        Err(e) => tracing::debug!("serving {path}: {e}"),
+                        Ok(()) => {}
                     }
                 }
             }
@@ -234,12 +244,9 @@ impl PlayerPage {
 
     pub async fn set_viewport(&self, (w, h): (u32, u32)) -> Result<(), ReplayError> {
         let params = SetDeviceMetricsOverrideParams::new(w as i64, h as i64, 1.0, false);
-        step(
-            "sizing the viewport",
-            self.timeout,
-            self.page.execute(params),
-        )
-        .await?;
+        self.watch
+            .step("sizing the viewport", self.page.execute(params))
+            .await?;
         Ok(())
     }
 
@@ -343,12 +350,10 @@ impl PlayerPage {
             capture_beyond_viewport: Some(false),
             optimize_for_speed: Some(true),
         };
-        let resp = step(
-            "taking a screenshot",
-            self.timeout,
-            self.page.execute(params),
-        )
-        .await?;
+        let resp = self
+            .watch
+            .step("taking a screenshot", self.page.execute(params))
+            .await?;
         let b64: &str = resp.result.data.as_ref();
         base64::engine::general_purpose::STANDARD
             .decode(b64)
@@ -360,8 +365,13 @@ impl PlayerPage {
         self.console.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
+    /// Closes the page (at once when it or its browser is gone).
     pub async fn close(self) {
-        let _ = tokio::time::timeout(Duration::from_secs(3), self.page.close()).await;
+        let _ = self
+            .watch
+            .with_timeout(Duration::from_secs(3))
+            .step("closing the page", self.page.close())
+            .await;
         for t in self.tasks {
             t.abort();
         }
@@ -400,18 +410,106 @@ fn record(sink: &Mutex<Vec<ConsoleEntry>>, now_ms: &AtomicI64, level: &str, mess
     }
 }
 
+/// A new blank page of `session`'s browser. Its target is not known until it is open, so any
+/// renderer of the browser crashing meanwhile fails the step at once (a page whose renderer dies
+/// while it opens never finishes opening); the caller's retry then opens another.
+async fn open_page(session: &BrowserSession, watch: &Watch) -> Result<Page, ReplayError> {
+    let what = "opening a page";
+    let mut crashes = watch
+        .step(
+            what,
+            session
+                .browser
+                .event_listener::<target::EventTargetCrashed>(),
+        )
+        .await?;
+    let crashed = Arc::new(Alarm::default());
+    let raiser = {
+        let crashed = crashed.clone();
+        tokio::spawn(async move {
+            if let Some(ev) = crashes.next().await {
+                crashed.raise(format!(
+                    "a renderer crashed ({}, code {})",
+                    ev.status, ev.error_code
+                ));
+            }
+        })
+    };
+    let page = watch
+        .and(&crashed)
+        .step(what, session.browser.new_page("about:blank"))
+        .await;
+    raiser.abort();
+    page
+}
+
+/// Raises `lost` when the page's renderer crashes (`Inspector.targetCrashed` on the page,
+/// `Target.targetCrashed` on the browser) or the browser detaches the page
+/// (`Target.detachedFromTarget`).
+async fn watch_page(
+    session: &BrowserSession,
+    page: &Page,
+    lost: Arc<Alarm>,
+    watch: &Watch,
+) -> Result<JoinHandle<()>, ReplayError> {
+    let what = "watching the page";
+    let browser = &session.browser;
+    let mut crashed = watch
+        .step(what, page.event_listener::<inspector::EventTargetCrashed>())
+        .await?;
+    let mut target_crashed = watch
+        .step(what, browser.event_listener::<target::EventTargetCrashed>())
+        .await?;
+    let mut detached = watch
+        .step(
+            what,
+            browser.event_listener::<target::EventDetachedFromTarget>(),
+        )
+        .await?;
+    watch
+        .step(what, page.execute(inspector::EnableParams::default()))
+        .await?;
+    let target_id = page.target_id().clone();
+    let session_id = page.session_id().clone();
+    Ok(tokio::spawn(async move {
+        loop {
+            let why = tokio::select! {
+                Some(_) = crashed.next() => "the page's renderer crashed".to_string(),
+                Some(ev) = target_crashed.next() => {
+                    if ev.target_id != target_id {
+                        continue;
+                    }
+                    format!(
+                        "the page's renderer crashed ({}, code {})",
+                        ev.status, ev.error_code
+                    )
+                }
+                Some(ev) = detached.next() => {
+                    if ev.session_id != session_id {
+                        continue;
+                    }
+                    "the browser detached the page".to_string()
+                }
+                else => return,
+            };
+            tracing::debug!("{why}");
+            lost.raise(why);
+        }
+    }))
+}
+
 async fn listen_console(
     page: &Page,
     sink: Arc<Mutex<Vec<ConsoleEntry>>>,
     now_ms: Arc<AtomicI64>,
-    timeout: Duration,
+    watch: &Watch,
 ) -> Result<JoinHandle<()>, ReplayError> {
-    let mut events = step(
-        "listening to the console",
-        timeout,
-        page.event_listener::<EventConsoleApiCalled>(),
-    )
-    .await?;
+    let mut events = watch
+        .step(
+            "listening to the console",
+            page.event_listener::<EventConsoleApiCalled>(),
+        )
+        .await?;
     Ok(tokio::spawn(async move {
         while let Some(ev) = events.next().await {
             let level = match ev.r#type {
@@ -429,14 +527,14 @@ async fn listen_exceptions(
     page: &Page,
     sink: Arc<Mutex<Vec<ConsoleEntry>>>,
     now_ms: Arc<AtomicI64>,
-    timeout: Duration,
+    watch: &Watch,
 ) -> Result<JoinHandle<()>, ReplayError> {
-    let mut events = step(
-        "listening for exceptions",
-        timeout,
-        page.event_listener::<EventExceptionThrown>(),
-    )
-    .await?;
+    let mut events = watch
+        .step(
+            "listening for exceptions",
+            page.event_listener::<EventExceptionThrown>(),
+        )
+        .await?;
     Ok(tokio::spawn(async move {
         while let Some(ev) = events.next().await {
             let d = &ev.exception_details;

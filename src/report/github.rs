@@ -215,9 +215,12 @@ fn cell(text: &str) -> String {
 
 /// A workflow command's message: `%`, CR and LF escaped as GitHub's runner reads them.
 fn data(text: &str) -> String {
-    text.replace('%', "%25")
+    let encoded = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    // Workflow commands go to the job's log, a terminal of sorts: no escape sequence from data.
+    crate::printable::printable(&encoded).into_owned()
 }
 
 /// A workflow command's property value: also `:` and `,` escaped.
@@ -232,6 +235,7 @@ mod tests {
     #[test]
     fn escaping_follows_the_runner() {
         assert_eq!(data("50% a\r\nb"), "50%25 a%0D%0Ab");
+        assert_eq!(data("\u{1b}[31mred"), "\\u{1b}[31mred");
         assert_eq!(property("reel: a,b"), "reel%3A a%2Cb");
         assert_eq!(cell("a|b\n<script>`x`"), "a\\|b &lt;script&gt;'x'");
         assert!(is_repo_path("recordings/a.jsonl"));

@@ -7,8 +7,11 @@
 //! `textContent`, never markup. A Content-Security-Policy allows only the page's own scripts (by
 //! hash), inline styles, and images from the report folder (`'self'`, and `file:` because
 //! browsers other than Chromium give a `file://` page an opaque origin that `'self'` does not
-//! match) or `data:`/`blob:` URLs: nothing is fetched from the network, and the replayed document (rrweb's sandboxed iframe, which inherits the
-//! policy) stays offline as in capture.
+//! match) or `data:`/`blob:` URLs: nothing is fetched from the network. The replayed document
+//! (rrweb's sandboxed iframe) inherits that policy and gets a stricter one of its own from the
+//! viewer before anything is built in it (`REPLAY_CSP` in `replay.js`: inline styles and
+//! `data:`/`blob:` only), so recorded content loads nothing — no local file, nothing of the
+//! report's host — exactly as in capture.
 
 use super::RunReport;
 use crate::recording::Recording;

@@ -1,6 +1,8 @@
-//! The terminal: one line per finished recording and a summary at the end.
+//! The terminal: one line per finished recording and a summary at the end. What comes from data
+//! (window ids, checkpoint names, error messages) is shown through [`printable`].
 
 use super::{Canvas, CheckpointStatus, RecordingReport, RecordingStatus, RunReport};
+use crate::printable::printable;
 
 /// One line for a finished recording.
 pub fn recording_line(r: &RecordingReport) -> String {
@@ -8,17 +10,17 @@ pub fn recording_line(r: &RecordingReport) -> String {
         .checkpoints
         .iter()
         .filter(|c| c.status.is_failure())
-        .map(|c| format!("{} {}", c.name, c.status.as_str()))
+        .map(|c| format!("{} {}", printable(&c.name), c.status.as_str()))
         .collect();
     let mut line = format!(
         "{:<5} {}  ({} checkpoints, {} ms)",
         r.status.as_str().to_uppercase(),
-        r.id,
+        printable(&r.id),
         r.checkpoints.len(),
         r.duration_ms
     );
     if let Some(e) = &r.error {
-        line.push_str(&format!(": {e}"));
+        line.push_str(&format!(": {}", printable(e)));
     }
     if !failing.is_empty() {
         const SHOWN: usize = 5;
@@ -121,7 +123,7 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
             };
             [
                 r.status.as_str().to_string(),
-                r.id.clone(),
+                printable(&r.id).into_owned(),
                 format!("{failing}/{}", r.checkpoints.len()),
                 new_errors.to_string(),
                 format!("{} ms", r.duration_ms),
@@ -173,8 +175,8 @@ pub fn render(report: &RunReport, report_dir: &str) -> Vec<u8> {
         {
             out.push_str(&format!(
                 "  {}: {}\n",
-                r.id,
-                r.error.as_deref().unwrap_or("error")
+                printable(&r.id),
+                printable(r.error.as_deref().unwrap_or("error"))
             ));
         }
     }
@@ -212,7 +214,10 @@ impl crate::run::Observer for Progress {
             Some(bar) => {
                 bar.suspend(|| println!("{line}"));
                 bar.inc(checkpoints as u64);
-                bar.set_message(format!("· {done}/{total} recordings · {}", r.id));
+                bar.set_message(format!(
+                    "· {done}/{total} recordings · {}",
+                    printable(&r.id)
+                ));
             }
             None => println!("{line}"),
         }

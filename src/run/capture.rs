@@ -149,7 +149,12 @@ pub async fn replay_into(
         let session = pool.lease(0).await.session;
         let mut captures = Vec::new();
         for w in &windows {
-            let plan = plan::plan(w, plan_opts);
+            let t_plan = std::time::Instant::now();
+            let (plan, thinned) = plan::plan_noting(w, plan_opts);
+            crate::timings::since("plan", t_plan);
+            if let Some(t) = thinned {
+                tracing::warn!("{}: {}", recording.id, t.warning(&w.id));
+            }
             captures.push(
                 replay::capture_window(&session, &recording.id, w, &plan, replay_opts).await?,
             );
@@ -165,7 +170,9 @@ pub async fn replay_into(
         } else {
             out.to_path_buf()
         };
+        let t_write = std::time::Instant::now();
         write_capture(recording, &dir, &capture)?;
+        crate::timings::since("write", t_write);
         written.push(WrittenWindow {
             window: capture.window.clone(),
             dir,
@@ -232,7 +239,7 @@ pub fn summary(recording: &Recording, out: &Path, written: &[WrittenWindow]) -> 
     for w in written {
         text.push_str(&format!(
             "  window {}: {} checkpoints, {} console errors, {} blocked requests → {}\n",
-            w.window,
+            crate::printable::printable(&w.window),
             w.capture.shots.len(),
             w.console_errors().count(),
             w.capture.blocked_requests,

@@ -118,6 +118,7 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, InputsError> {
             &config.name(),
             request.cache,
             request.refresh,
+            request.limits.max_recording_bytes as u64,
         )
         .await?;
         let mut inputs = load(&fetched.files, request.limits)?;
@@ -154,25 +155,25 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, InputsError> {
     Ok(gathered)
 }
 
-/// Reads every recording; unreadable ones become error entries, duplicate ids stop the run. A
-/// folder stands for its recording files (recursively, see [`source::recording_files`]); PostHog's
-/// `.meta.json` side files are metadata, not recordings, and are passed over.
+/// Reads every recording; unreadable ones become error entries (under the id of their file name),
+/// duplicate ids — also one of an unreadable input — stop the run. A folder stands for its
+/// recording files (recursively, see [`source::recording_files`]); PostHog's `.meta.json` side
+/// files are metadata, not recordings, and are passed over.
 pub fn load(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, InputsError> {
-    let mut inputs = Vec::with_capacity(paths.len());
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut inputs = Inputs::default();
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         if path.is_dir() {
             let found = source::recording_files(path);
             if found.is_empty() {
-                inputs.push(Input::Unreadable {
+                inputs.admit(Input::Unreadable {
                     source: path.display().to_string(),
                     error: format!(
                         "{}: the folder holds no recording files (*.json, *.jsonl, maybe .gz)",
                         path.display()
                     ),
                     input_error: true,
-                });
+                })?;
             }
             files.extend(found);
         } else if source::is_side_file(path) {
@@ -184,37 +185,49 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, InputsErro
     let mut named = std::collections::HashSet::new();
     files.retain(|p| named.insert(p.clone()));
     for path in &files {
-        let linked_at = match source::linked_checkpoints(path) {
-            Ok(at) => at,
-            Err(error) => {
-                inputs.push(Input::Unreadable {
-                    source: path.display().to_string(),
-                    error,
-                    input_error: true,
-                });
-                continue;
-            }
+        let unreadable = |error: String| Input::Unreadable {
+            source: path.display().to_string(),
+            error,
+            input_error: true,
         };
-        match recording::load(path, limits) {
-            Ok(rec) => {
-                if let Some(first) = seen.insert(rec.id.clone(), rec.source.clone()) {
-                    return Err(InputsError::DuplicateId {
-                        id: rec.id,
-                        first,
-                        second: rec.source,
-                    });
-                }
-                inputs.push(Input::Ready {
+        let input = match source::linked_checkpoints(path) {
+            Err(error) => unreadable(error),
+            Ok(linked_at) => match recording::load(path, limits) {
+                Ok(rec) => Input::Ready {
                     recording: Box::new(rec),
                     linked_at,
-                });
-            }
-            Err(e) => inputs.push(Input::Unreadable {
-                source: path.display().to_string(),
-                error: e.to_string(),
-                input_error: true,
-            }),
-        }
+                },
+                Err(e) => unreadable(e.to_string()),
+            },
+        };
+        inputs.admit(input)?;
     }
-    Ok(inputs)
+    Ok(inputs.list)
+}
+
+/// Inputs read so far, and the source of each id taken.
+#[derive(Default)]
+struct Inputs {
+    list: Vec<Input>,
+    seen: HashMap<String, String>,
+}
+
+impl Inputs {
+    /// Adds `input`, unless its id is taken.
+    fn admit(&mut self, input: Input) -> Result<(), InputsError> {
+        let id = input.id();
+        let source = match &input {
+            Input::Unreadable { source, .. } => format!("{source} (unreadable)"),
+            Input::Ready { .. } => input.source().to_string(),
+        };
+        if let Some(first) = self.seen.insert(id.clone(), source.clone()) {
+            return Err(InputsError::DuplicateId {
+                id,
+                first,
+                second: source,
+            });
+        }
+        self.list.push(input);
+        Ok(())
+    }
 }

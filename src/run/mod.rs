@@ -25,8 +25,8 @@ use crate::replay::{
     Shot,
 };
 use crate::report::{
-    ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir, ReportError,
-    ReportSettings, RunReport,
+    CheckpointStatus, ConsoleError, ErrorKind, Extras, RecordingReport, RecordingStatus, ReportDir,
+    ReportError, ReportSettings, RunReport,
 };
 use crate::settings::Settings;
 use futures::StreamExt;
@@ -71,6 +71,9 @@ pub struct Finished {
     pub replays: BTreeMap<String, Vec<u8>>,
     /// False when Ctrl-C / SIGTERM stopped it: unfinished recordings are `error` entries.
     pub complete: bool,
+    /// The browser could not be started (or attached to): every recording is an `error` entry
+    /// saying so (an unreadable one keeps its own error), and this is the command's error.
+    pub browser_failure: Option<ReplayError>,
 }
 
 /// Why a run could not start or go on (a recording that fails is in the report instead).
@@ -115,7 +118,8 @@ pub(crate) type DoneSoFar = Arc<Mutex<BTreeMap<usize, Done>>>;
 /// Runs `inputs` in browsers started (or attached to) as `browser` says, `observer` seeing the
 /// plan and each recording as it finishes, and returns the report; `started` is when the command started (the
 /// report's duration). The report folder is cleared of a previous run's images first. Ctrl-C /
-/// SIGTERM end the run early with a partial report.
+/// SIGTERM end the run early with a partial report; a browser that cannot be started gives a
+/// report too (see [`Finished::browser_failure`]).
 pub async fn run(
     inputs: Vec<Input>,
     opts: &RunOptions,
@@ -149,7 +153,7 @@ pub(crate) async fn in_browsers(
     started: Instant,
     work: impl AsyncFnOnce(&BrowserPool, Vec<Input>, DoneSoFar),
 ) -> Result<Finished, StartError> {
-    let sources: Vec<String> = inputs.iter().map(|i| i.source().to_string()).collect();
+    let unfinished: Vec<Unfinished> = inputs.iter().map(Unfinished::new).collect();
     judging.report.clear()?;
     let baselines_browser = judging.baselines_browser();
     let finished: DoneSoFar = Arc::new(Mutex::new(BTreeMap::new()));
@@ -161,15 +165,23 @@ pub(crate) async fn in_browsers(
         Ok::<(), StartError>(())
     })
     .await;
-    let complete = match result {
-        Ok(()) => true,
-        Err(StartError::Interrupted(_)) => false,
+    let (complete, browser_failure) = match result {
+        Ok(()) => (true, None),
+        Err(StartError::Interrupted(_)) => (false, None),
+        Err(StartError::Browser(e)) => (true, Some(e)),
         Err(e) => return Err(e),
+    };
+    let why_unfinished = match &browser_failure {
+        Some(e) => (e.to_string(), error_kind(e.is_input_error())),
+        None => (
+            "interrupted before it finished".to_string(),
+            ErrorKind::Infrastructure,
+        ),
     };
     let mut done = std::mem::take(&mut *finished.lock().unwrap_or_else(|p| p.into_inner()));
     let mut replays = BTreeMap::new();
-    let mut recordings = Vec::with_capacity(sources.len());
-    for (i, source) in sources.into_iter().enumerate() {
+    let mut recordings = Vec::with_capacity(unfinished.len());
+    for (i, u) in unfinished.into_iter().enumerate() {
         match done.remove(&i) {
             Some(Done { report, replay }) => {
                 if let Some(events) = replay {
@@ -177,14 +189,10 @@ pub(crate) async fn in_browsers(
                 }
                 recordings.push(report);
             }
-            None => recordings.push(RecordingReport::error(
-                crate::recording::sanitize_id(&crate::recording::stem_of_path(&source)),
-                source,
-                None,
-                "interrupted before it finished".into(),
-                ErrorKind::Infrastructure,
-                0,
-            )),
+            None => {
+                let (error, kind) = u.own_error.unwrap_or_else(|| why_unfinished.clone());
+                recordings.push(RecordingReport::error(u.id, u.source, None, error, kind, 0))
+            }
         }
     }
     let mut report = RunReport::new(
@@ -214,7 +222,39 @@ pub(crate) async fn in_browsers(
         report,
         replays,
         complete,
+        browser_failure,
     })
+}
+
+/// What the report says of an input that did not finish: its id, source, and its own error when
+/// it could not be read.
+struct Unfinished {
+    id: String,
+    source: String,
+    own_error: Option<(String, ErrorKind)>,
+}
+
+impl Unfinished {
+    fn new(input: &Input) -> Unfinished {
+        Unfinished {
+            id: input.id(),
+            source: input.source().to_string(),
+            own_error: match input {
+                Input::Ready { .. } => None,
+                Input::Unreadable {
+                    error, input_error, ..
+                } => Some((error.clone(), error_kind(*input_error))),
+            },
+        }
+    }
+}
+
+fn error_kind(input_error: bool) -> ErrorKind {
+    if input_error {
+        ErrorKind::Input
+    } else {
+        ErrorKind::Infrastructure
+    }
 }
 
 /// Pages one parallel job keeps busy. A replay is a pipeline that waits on itself (the page's
@@ -267,13 +307,17 @@ impl Planned {
                     .iter()
                     .map(|w| {
                         let linked = linked_in_window(w, start.unwrap_or(0), linked_at);
-                        if linked.is_empty() {
-                            plan::plan(w, opts)
+                        let (plan, thinned) = if linked.is_empty() {
+                            plan::plan_noting(w, opts)
                         } else {
                             let mut opts = opts.clone();
                             opts.at.extend(linked);
-                            plan::plan(w, &opts)
+                            plan::plan_noting(w, &opts)
+                        };
+                        if let Some(t) = thinned {
+                            tracing::warn!("{}: {}", recording.id, t.warning(&w.id));
                         }
+                        plan
                     })
                     .collect()
             }
@@ -353,6 +397,9 @@ pub(crate) trait AttemptError: std::fmt::Display {
     fn is_input_error(&self) -> bool;
     /// A browser step ran out of time: the browser is replaced whatever its health.
     fn is_hang(&self) -> bool;
+    /// The page's renderer crashed: the attempt is made again (in a new page when the browser
+    /// is still healthy).
+    fn is_crash(&self) -> bool;
 }
 
 impl AttemptError for RunError {
@@ -362,6 +409,9 @@ impl AttemptError for RunError {
 
     fn is_hang(&self) -> bool {
         matches!(self, RunError::Replay(replay::ReplayError::Timeout { .. }))
+    }
+    fn is_crash(&self) -> bool {
+        matches!(self, RunError::Replay(replay::ReplayError::Crashed { .. }))
     }
 }
 
@@ -393,31 +443,43 @@ pub(crate) async fn on_a_browser<E: AttemptError>(
         }
     };
     let mut lease = pool.lease(n).await;
-    // The error's message, and whether it is the input's fault.
+    // The error's message, and whether it is the input's fault. A page or browser that crashed
+    // or hangs is replaced and the attempt made once more: in a new page when only the page's
+    // renderer died (the browser is healthy), else in a new browser.
     let outcome: Result<RecordingReport, (String, bool)> =
         match attempt(&lease.session, &recording).await {
             Ok(report) => Ok(report),
             Err(e) if e.is_input_error() => Err((e.to_string(), true)),
-            Err(e) if e.is_hang() || !pool.healthy(&lease).await => {
-                let first = e.to_string();
-                tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
-                match pool.replace(&lease).await {
-                    Ok(()) => {
-                        lease = pool.lease(n).await;
-                        attempt(&lease.session, &recording).await.map_err(|e| {
-                            (
-                                format!("{e} (after a retry; first attempt: {first})"),
-                                false,
-                            )
-                        })
+            Err(e) => {
+                let healthy = pool.healthy(&lease).await;
+                if e.is_crash() || e.is_hang() || !healthy {
+                    let first = e.to_string();
+                    let replaced = if healthy && !e.is_hang() {
+                        tracing::warn!("{}: {first}; retrying in a new page", recording.id);
+                        Ok(())
+                    } else {
+                        tracing::warn!("{}: {first}; retrying with a new browser", recording.id);
+                        pool.replace(&lease).await
+                    };
+                    match replaced {
+                        Ok(()) => {
+                            lease = pool.lease(n).await;
+                            attempt(&lease.session, &recording).await.map_err(|e| {
+                                (
+                                    format!("{e} (after a retry; first attempt: {first})"),
+                                    false,
+                                )
+                            })
+                        }
+                        Err(e) => Err((
+                            format!("{first}; the browser could not be restarted: {e}"),
+                            false,
+                        )),
                     }
-                    Err(e) => Err((
-                        format!("{first}; the browser could not be restarted: {e}"),
-                        false,
-                    )),
+                } else {
+                    Err((e.to_string(), false))
                 }
             }
-            Err(e) => Err((e.to_string(), false)),
         };
     let mut replay = None;
     if !matches!(&outcome, Ok(r) if r.status == RecordingStatus::Pass) {
@@ -456,17 +518,12 @@ fn error_report(
     input_error: bool,
     started: Instant,
 ) -> RecordingReport {
-    let kind = if input_error {
-        ErrorKind::Input
-    } else {
-        ErrorKind::Infrastructure
-    };
     RecordingReport::error(
         id,
         source,
         format,
         error,
-        kind,
+        error_kind(input_error),
         started.elapsed().as_millis() as u64,
     )
 }
@@ -539,7 +596,11 @@ async fn run_recording(
                 variations.entry(name).or_default().merge(v);
             }
         }
-        let verdicts = judge_all(ctx.clone(), first.shots.clone()).await?;
+        let verdicts = crate::timings::span(
+            "judge: compare",
+            judge_all(ctx.clone(), first.shots.clone()),
+        )
+        .await?;
 
         // Differences are captured a second time: if the two captures disagree, it is flaky.
         let retry: Vec<Checkpoint> = verdicts
@@ -556,31 +617,60 @@ async fn run_recording(
                 second.insert(s.checkpoint.name.clone(), s);
             }
         }
-        for (verdict, shot) in verdicts.into_iter().zip(first.shots) {
-            let again = second.remove(&shot.checkpoint.name);
-            let variation = variations.remove(&shot.checkpoint.name);
-            let ctx = ctx.clone();
-            let report =
+        // Settled side by side, as many at once as there are cores: writing a new baseline
+        // (decode, encode for size, write) is the slowest part of judging, and one checkpoint at a
+        // time kept this job's slot, and with it a page, waiting for each in turn.
+        let t_settle = std::time::Instant::now();
+        let settling = verdicts
+            .into_iter()
+            .zip(first.shots)
+            .map(|(verdict, shot)| {
+                let again = second.remove(&shot.checkpoint.name);
+                let variation = variations.remove(&shot.checkpoint.name);
+                let ctx = ctx.clone();
                 tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again, variation))
-                    .await
-                    .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
-            checkpoints.push(report);
+            });
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Every task finishes before an error is returned: none writes after the recording ended.
+        let settled: Vec<_> = futures::stream::iter(settling)
+            .buffered(cores)
+            .collect()
+            .await;
+        for result in settled {
+            checkpoints.push(
+                result.map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??,
+            );
         }
+        crate::timings::since("judge: settle and write", t_settle);
     }
 
-    let console = opts.judging.console(&recording.id, console_errors)?;
+    let (console, console_unwritable) = opts.judging.console(&recording.id, console_errors)?;
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
         || (!console.new_errors.is_empty() && !console.accepted);
+    // Baselines that could not be written make the recording an input error (the folder is the
+    // user's to fix), its checkpoints still reported.
+    let unwritable: Vec<String> = checkpoints
+        .iter()
+        .filter(|c| c.status == CheckpointStatus::Error)
+        .filter_map(|c| c.message.clone())
+        .chain(console_unwritable)
+        .collect();
+    let error = unwritable.first().map(|first| match unwritable.len() {
+        1 => first.clone(),
+        n => format!("{first} (and {} more)", n - 1),
+    });
     Ok(RecordingReport {
         id: recording.id.clone(),
         source: recording.source.clone(),
-        status: if failed {
+        status: if error.is_some() {
+            RecordingStatus::Error
+        } else if failed {
             RecordingStatus::Fail
         } else {
             RecordingStatus::Pass
         },
-        error: None,
-        error_kind: None,
+        error_kind: error.as_ref().map(|_| ErrorKind::Input),
+        error,
         format: Some(recording.format),
         duration_ms: 0,
         session_duration_ms: recording

@@ -79,12 +79,14 @@ impl Judging {
 
     /// Judges a recording's console errors against its approved `console.json`, writing it as
     /// the update policy says: without one, the errors become the approved ones (when missing
-    /// baselines are written); new errors are accepted with `--update`.
+    /// baselines are written); new errors are accepted with `--update`. The second value says
+    /// why the approved errors could not be written, when they could not: the console is then
+    /// judged as if nothing had been written.
     pub fn console(
         &self,
         recording_id: &str,
         errors: Vec<ConsoleError>,
-    ) -> Result<ConsoleReport, RunError> {
+    ) -> Result<(ConsoleReport, Option<String>), RunError> {
         let keys: Vec<ApprovedError> = errors
             .iter()
             .map(|e| ApprovedError {
@@ -93,18 +95,33 @@ impl Judging {
                 message: e.message.clone(),
             })
             .collect();
-        let (fresh, accepted) = match self.baselines.load_console(recording_id)? {
+        let approved = self.baselines.load_console(recording_id)?;
+        let mut unwritable = None;
+        let mut save =
+            |keys: &[ApprovedError]| match self.baselines.save_console(recording_id, keys) {
+                Ok(_) => Ok(true),
+                Err(BaselineError::Write { source, .. }) => {
+                    unwritable = Some(format!(
+                        "cannot write the approved console errors {}: {source}",
+                        self.report
+                            .relative(&self.baselines.console_path(recording_id))
+                    ));
+                    Ok(false)
+                }
+                Err(e) => Err(RunError::from(e)),
+            };
+        let (fresh, accepted) = match approved {
             None if self.update.writes_missing() => {
-                self.baselines.save_console(recording_id, &keys)?;
-                (Vec::new(), false)
+                if save(&keys)? {
+                    (Vec::new(), false)
+                } else {
+                    (keys.clone(), false)
+                }
             }
             None => (keys.clone(), false),
             Some(approved) => {
                 let fresh = new_errors(&keys, &approved);
-                let accept = !fresh.is_empty() && self.update.writes_changed();
-                if accept {
-                    self.baselines.save_console(recording_id, &keys)?;
-                }
+                let accept = !fresh.is_empty() && self.update.writes_changed() && save(&keys)?;
                 (fresh, accept)
             }
         };
@@ -117,11 +134,14 @@ impl Judging {
             })
             .cloned()
             .collect();
-        Ok(ConsoleReport {
-            errors,
-            new_errors,
-            accepted,
-        })
+        Ok((
+            ConsoleReport {
+                errors,
+                new_errors,
+                accepted,
+            },
+            unwritable,
+        ))
     }
 }
 
@@ -271,9 +291,29 @@ impl Context {
         Ok(rel)
     }
 
-    fn save_baseline(&self, path: &Path, img: &Rgba) -> Result<(), RunError> {
-        self.judging.baselines.save_png(path, img)?;
-        Ok(())
+    /// Writes a baseline; false when the baseline folder cannot be written: the checkpoint is
+    /// then an `error` saying so in `report` (with the actual image, and the path relative to
+    /// the report folder), and the other checkpoints keep their results.
+    fn save_baseline(
+        &self,
+        path: &Path,
+        img: &Rgba,
+        report: &mut CheckpointReport,
+        shot: &Shot,
+    ) -> Result<bool, RunError> {
+        match self.judging.baselines.save_png(path, img) {
+            Ok(_) => Ok(true),
+            Err(BaselineError::Write { source, .. }) => {
+                report.status = CheckpointStatus::Error;
+                report.message = Some(format!(
+                    "cannot write the baseline {}: {source}",
+                    self.judging.report.relative(path)
+                ));
+                report.actual = Some(self.write_image(Image::Actual, &report.name, &shot.png)?);
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Decides the final status (given a second capture for differing shots), writes baselines as
@@ -333,7 +373,10 @@ impl Context {
         match verdict.first {
             First::Missing => {
                 if update.writes_missing() {
-                    self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
+                    let img = self.decode(&shot)?;
+                    if !self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)? {
+                        return Ok(report);
+                    }
                     report.status = CheckpointStatus::New;
                     report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
@@ -353,7 +396,9 @@ impl Context {
                     actual.height()
                 ));
                 if update.writes_changed() {
-                    self.save_baseline(&verdict.baseline_path, &actual)?;
+                    if !self.save_baseline(&verdict.baseline_path, &actual, &mut report, &shot)? {
+                        return Ok(report);
+                    }
                     report.status = CheckpointStatus::Updated;
                     report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
@@ -367,7 +412,10 @@ impl Context {
                 report.diff_pixels = Some(r.diff_pixels);
                 report.diff_ratio = Some(r.diff_ratio);
                 if update == UpdateMode::All && !r.identical {
-                    self.save_baseline(&verdict.baseline_path, &self.decode(&shot)?)?;
+                    let img = self.decode(&shot)?;
+                    if !self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)? {
+                        return Ok(report);
+                    }
                     report.status = CheckpointStatus::Updated;
                     report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
                 } else {
@@ -393,9 +441,11 @@ impl Context {
                     report.message =
                         Some("two captures of this checkpoint differ from each other".into());
                 } else if update.writes_changed() {
-                    self.save_baseline(&verdict.baseline_path, &actual)?;
-                    report.status = CheckpointStatus::Updated;
-                    report.actual = Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                    if self.save_baseline(&verdict.baseline_path, &actual, &mut report, &shot)? {
+                        report.status = CheckpointStatus::Updated;
+                        report.actual =
+                            Some(self.write_image(Image::Actual, &cp.name, &shot.png)?);
+                    }
                     return Ok(report);
                 } else {
                     report.status = CheckpointStatus::Changed;

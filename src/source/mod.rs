@@ -78,6 +78,16 @@ pub enum SourceError {
         attempts: u32,
         message: String,
     },
+    #[error(
+        "{what} is larger than --max-recording-bytes ({limit} bytes); nothing of it is kept \
+         (raise the limit with --max-recording-bytes)"
+    )]
+    TooLarge { what: String, limit: u64 },
+    #[error(
+        "{url}: the host answered with an HTML page (HTTP {status}), not the PostHog API: check \
+         --host (e.g. https://us.posthog.com, https://eu.posthog.com or your instance's URL)"
+    )]
+    NotTheApi { url: String, status: u16 },
     #[error("{url}: the server's answer is not what the PostHog API documents: {message}")]
     BadResponse { url: String, message: String },
     #[error("recording {id}: {message}")]
@@ -108,6 +118,8 @@ impl SourceError {
             SourceError::Unauthorized { .. }
             | SourceError::RecordingMissing { .. }
             | SourceError::Recording { .. }
+            | SourceError::TooLarge { .. }
+            | SourceError::NotTheApi { .. }
             | SourceError::Usage(_) => true,
             SourceError::Storage {
                 auth, not_found, ..
@@ -125,7 +137,9 @@ impl SourceError {
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            SourceError::Unauthorized { .. } | SourceError::Unreachable { .. }
+            SourceError::Unauthorized { .. }
+                | SourceError::Unreachable { .. }
+                | SourceError::NotTheApi { .. }
         )
     }
 }

@@ -2,8 +2,12 @@
 //! either also `.gz`) from object storage into a directory, byte for byte, through the
 //! [`::object_store`] crate. Credentials and endpoints come from the usual environment variables
 //! (`AWS_*`, `GOOGLE_*`, `AZURE_*`). A URL that names one object copies that object; otherwise it
-//! is a prefix and everything below it is copied, keeping the relative paths.
+//! is a prefix and everything below it is copied, keeping the relative paths. Objects are
+//! streamed to a temp file next to their destination, each at most
+//! [`StoreFetch::max_recording_bytes`].
 
+#[cfg(feature = "object-store")]
+use crate::files::Staged;
 #[cfg(feature = "object-store")]
 use crate::source::{FetchEvent, cache};
 use crate::source::{FetchSummary, Observer, SourceError};
@@ -12,7 +16,7 @@ use ::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, path::Path as Stor
 #[cfg(feature = "object-store")]
 use futures::{StreamExt, TryStreamExt};
 #[cfg(feature = "object-store")]
-use std::io::Read;
+use std::io::{Seek, Write};
 #[cfg(feature = "object-store")]
 use std::path::Path;
 use std::path::PathBuf;
@@ -36,6 +40,8 @@ pub struct StoreFetch {
     pub retry_base: Duration,
     /// Timeout of one request.
     pub timeout: Duration,
+    /// The largest object copied (`--max-recording-bytes`).
+    pub max_recording_bytes: u64,
 }
 
 /// Whether `url` names object storage (rather than `posthog`).
@@ -181,46 +187,61 @@ async fn copy_one(
     if !cfg.refresh && cache::is_copied(local, meta.size) {
         return Ok(None);
     }
-    let bytes = store
+    let too_large = || SourceError::TooLarge {
+        what: shown.clone(),
+        limit: cfg.max_recording_bytes,
+    };
+    if meta.size > cfg.max_recording_bytes {
+        return Err(too_large());
+    }
+    let dir = match local.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let write_error = |source| SourceError::Write {
+        path: local.display().to_string(),
+        source,
+    };
+    let mut staged = Staged::new_in(dir).map_err(write_error)?;
+    let mut stream = store
         .get(&meta.location)
         .await
         .map_err(|e| storage_error(&shown, e))?
-        .bytes()
-        .await
-        .map_err(|e| storage_error(&shown, e))?;
+        .into_stream();
+    let mut size = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| storage_error(&shown, e))?;
+        size += chunk.len() as u64;
+        if size > cfg.max_recording_bytes {
+            return Err(too_large());
+        }
+        staged.file().write_all(&chunk).map_err(write_error)?;
+    }
     if cfg.validate {
-        validate(&bytes, local).map_err(|message| SourceError::Recording {
-            id: shown.clone(),
-            message: format!("not copied: {message} (--no-validate copies it anyway)"),
+        validate(staged.file(), local, cfg.max_recording_bytes).map_err(|message| {
+            SourceError::Recording {
+                id: shown.clone(),
+                message: format!("not copied: {message} (--no-validate copies it anyway)"),
+            }
         })?;
     }
-    crate::files::write_durable(local, &bytes).map_err(|source| SourceError::Write {
-        path: local.display().to_string(),
-        source,
-    })?;
-    Ok(Some(bytes.len() as u64))
+    staged.commit(local, true).map_err(write_error)?;
+    Ok(Some(size))
 }
 
-/// Checks that `bytes` (gzip-compressed or not) parse as a recording.
 #[cfg(feature = "object-store")]
-fn validate(bytes: &[u8], local: &Path) -> Result<(), String> {
-    let limits = crate::recording::Limits::default();
-    let plain: std::borrow::Cow<[u8]> = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes)
-            .take(limits.max_recording_bytes as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| format!("broken gzip data: {e}"))?;
-        if out.len() > limits.max_recording_bytes {
-            return Err("decompresses to more than the recording size limit".into());
-        }
-        out.into()
-    } else {
-        bytes.into()
+/// Checks that the copied object (gzip-compressed or not) parses as a recording, reading it from
+/// the start; `local` (without `.gz`) names it.
+fn validate(file: &mut std::fs::File, local: &Path, max_bytes: u64) -> Result<(), String> {
+    let limits = crate::recording::Limits {
+        max_recording_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+        ..crate::recording::Limits::default()
     };
+    file.rewind()
+        .map_err(|e| format!("cannot read it back: {e}"))?;
     let name = local.to_string_lossy();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
-    crate::recording::parse_bytes(&plain, Path::new(name), &limits)
+    crate::recording::parse_reader(std::io::BufReader::new(file), Path::new(name), &limits)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
@@ -371,13 +392,18 @@ mod tests {
     #[cfg(feature = "object-store")]
     #[test]
     fn validates_plain_and_gzip() {
-        let rec = br#"[{"type":4,"data":{"href":"x","width":1,"height":1},"timestamp":1},{"type":2,"data":{},"timestamp":2}]"#;
-        assert!(validate(rec, Path::new("a.json")).is_ok());
+        let check = |bytes: &[u8], name: &str| {
+            let mut f = tempfile::tempfile().unwrap();
+            f.write_all(bytes).unwrap();
+            validate(&mut f, Path::new(name), 1 << 30)
+        };
+        let rec = br#"[{"type":4,"data":{"href":"x","width":1,"height":1},"timestamp":1},{"type":2,"data":{"node":{"type":0,"childNodes":[],"id":1}},"timestamp":2}]"#;
+        assert!(check(rec, "a.json").is_ok());
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, rec).unwrap();
         let gz = gz.finish().unwrap();
-        assert!(validate(&gz, Path::new("a.json.gz")).is_ok());
-        assert!(validate(b"{\"hello\": 1}", Path::new("a.json")).is_err());
-        assert!(validate(&[0x1f, 0x8b, 1, 2], Path::new("a.json.gz")).is_err());
+        assert!(check(&gz, "a.json.gz").is_ok());
+        assert!(check(b"{\"hello\": 1}", "a.json").is_err());
+        assert!(check(&[0x1f, 0x8b, 1, 2], "a.json.gz").is_err());
     }
 }

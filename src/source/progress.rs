@@ -65,7 +65,7 @@ fn human_bytes(n: u64) -> String {
 }
 
 /// Progress on stderr: a bar on a terminal, one plain line per recording otherwise. Every line is
-/// scrubbed of the API key.
+/// scrubbed of the API key and of control characters.
 pub struct Terminal {
     bar: Option<indicatif::ProgressBar>,
     key: Option<ApiKey>,
@@ -99,11 +99,13 @@ impl Terminal {
         }
     }
 
+    /// Without the key, and safe for a terminal (ids and messages come from the server).
     fn scrub(&self, s: String) -> String {
-        match &self.key {
+        let s = match &self.key {
             Some(k) => k.redact(&s),
             None => s,
-        }
+        };
+        crate::printable::printable(&s).into_owned()
     }
 
     fn line(&self, text: String) {

@@ -83,13 +83,15 @@ impl Classified for SourcesError {
 }
 
 /// Expands the files and fetches the rest of `sources` into `cache`. `dir` is the config file's
-/// folder, `name` its name for messages. The same file named twice is listed once.
+/// folder, `name` its name for messages. The same file named twice is listed once. A fetched
+/// recording larger than `max_recording_bytes` is refused (one failed recording).
 pub async fn fetch_sources(
     sources: &[Source],
     dir: &Path,
     name: &str,
     cache: &Path,
     refresh: bool,
+    max_recording_bytes: u64,
 ) -> Result<Fetched, SourcesError> {
     let mut fetched = Fetched::default();
     for source in sources {
@@ -100,12 +102,12 @@ pub async fn fetch_sources(
                 fetched.files.extend(found);
             }
             Source::Posthog(spec) => {
-                let got = fetch_posthog(spec, cache, refresh).await?;
+                let got = fetch_posthog(spec, cache, refresh, max_recording_bytes).await?;
                 fetched.files.extend(got.files);
                 fetched.failed.extend(got.failed);
             }
             Source::ObjectStore(url) => {
-                let got = fetch_store(url, cache, refresh).await?;
+                let got = fetch_store(url, cache, refresh, max_recording_bytes).await?;
                 fetched.files.extend(got.files);
                 fetched.failed.extend(got.failed);
             }
@@ -144,7 +146,10 @@ fn into_fetched(
     {
         return Err(fatal(worst));
     }
-    eprintln!("{}", scrub(progress::summary_line(&summary, what, out)));
+    eprintln!(
+        "{}",
+        crate::printable::printable(&scrub(progress::summary_line(&summary, what, out)))
+    );
     Ok(Fetched {
         files: files(&summary),
         failed: summary.failed,
@@ -156,6 +161,7 @@ async fn fetch_posthog(
     spec: &PosthogSource,
     cache: &Path,
     refresh: bool,
+    max_recording_bytes: u64,
 ) -> Result<Fetched, SourcesError> {
     let host = spec
         .host
@@ -208,6 +214,7 @@ async fn fetch_posthog(
             base: retry_base(),
             ..RetryPolicy::default()
         },
+        max_recording_bytes,
     };
     let progress = Arc::new(Terminal::stderr(Some(key.clone())));
     let result =
@@ -264,7 +271,12 @@ fn selection(spec: &PosthogSource) -> Result<Selection, SourcesError> {
 
 /// Copies an object-store source into `cache` (a folder per URL); every recording file under that
 /// folder is replayed.
-async fn fetch_store(url: &str, cache: &Path, refresh: bool) -> Result<Fetched, SourcesError> {
+async fn fetch_store(
+    url: &str,
+    cache: &Path,
+    refresh: bool,
+    max_recording_bytes: u64,
+) -> Result<Fetched, SourcesError> {
     if !store::is_store_url(url) {
         return Err(SourcesError::Input(format!(
             "reel.toml object_store {url:?}: use an s3://, gs://, az:// or file:// URL"
@@ -282,6 +294,7 @@ async fn fetch_store(url: &str, cache: &Path, refresh: bool) -> Result<Fetched, 
         retries: 5,
         retry_base: retry_base(),
         timeout: Duration::from_secs(120),
+        max_recording_bytes,
     };
     let progress = Arc::new(Terminal::stderr(None));
     let result = until_interrupted(store::fetch(&cfg, progress.clone()), Interrupted::FETCH).await;

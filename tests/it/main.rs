@@ -19,6 +19,7 @@ mod drive;
 mod drive_steps;
 #[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch;
+mod hardening;
 mod inspect;
 mod process;
 mod replay;

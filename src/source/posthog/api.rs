@@ -2,10 +2,11 @@
 //! filters), metadata, the snapshot `sources` listing and the snapshot blocks themselves.
 
 use super::ListFilter;
-use super::client::{Client, Reply};
+use super::client::{ByteBudget, Client, MAX_ANSWER_BYTES, Reply};
 use crate::source::SourceError;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::io::{BufRead, Read, Seek, Write};
 use std::sync::Arc;
 use url::Url;
 
@@ -215,11 +216,7 @@ impl Api {
             if !reply.is_success() {
                 return Err(unexpected(&url, &reply));
             }
-            let page: ListPage =
-                serde_json::from_slice(&reply.body).map_err(|e| SourceError::BadResponse {
-                    url: url.to_string(),
-                    message: format!("list response: {e}"),
-                })?;
+            let page: ListPage = parse(&url, &reply, "list response")?;
             let n = page.results.len();
             for item in &page.results {
                 let Some(id) = item.get("id").and_then(id_string) else {
@@ -255,11 +252,7 @@ impl Api {
         let url = self.url(&[id], &[]);
         let reply = self.client.get(&url).await?;
         check_recording(id, &url, &reply)?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&reply.body).map_err(|e| SourceError::BadResponse {
-                url: url.to_string(),
-                message: format!("metadata is not JSON: {e}"),
-            })?;
+        let value: serde_json::Value = parse(&url, &reply, "metadata is not JSON")?;
         if !value.is_object() {
             return Err(SourceError::BadResponse {
                 url: url.to_string(),
@@ -274,55 +267,136 @@ impl Api {
         let url = self.url(&[id, "snapshots"], &[]);
         let reply = self.client.get(&url).await?;
         check_recording(id, &url, &reply)?;
-        let parsed: SourcesResponse =
-            serde_json::from_slice(&reply.body).map_err(|e| SourceError::BadResponse {
-                url: url.to_string(),
-                message: format!("snapshot sources listing: {e}"),
-            })?;
+        let parsed: SourcesResponse = parse(&url, &reply, "snapshot sources listing")?;
         Ok(parsed.sources)
     }
 
-    /// The lines of one block, exactly as served (without their `\n`), each checked to be JSON.
-    /// A block served as one JSON document with a `snapshots` array (old realtime source) gives
-    /// one line per array element.
-    pub async fn block(&self, id: &str, block: &Block) -> Result<Vec<String>, SourceError> {
+    /// Downloads one block into `part` as served, counting it against `budget` (the
+    /// recording's); [`copy_lines`] then checks and copies its lines. Returns the block's URL.
+    pub async fn block_to(
+        &self,
+        id: &str,
+        block: &Block,
+        part: &mut crate::files::Staged,
+        budget: &ByteBudget,
+    ) -> Result<Url, SourceError> {
         let url = self.url(&[id, "snapshots"], &block.query());
-        let reply = self.client.get(&url).await?;
+        let path = part.path().to_path_buf();
+        let reply = self
+            .client
+            .get_to(&url, part.file(), &path, budget)
+            .await
+            .map_err(|e| match e {
+                SourceError::TooLarge { limit, .. } => SourceError::TooLarge {
+                    what: format!("recording {id}"),
+                    limit,
+                },
+                e => e,
+            })?;
         check_recording(id, &url, &reply)?;
-        split_lines(&reply.body).map_err(|message| SourceError::BadResponse {
-            url: url.to_string(),
-            message,
-        })
+        Ok(url)
     }
 }
 
-/// Splits a JSONL body on `\n` only (recordings carry raw U+0085 and U+2028 inside strings),
-/// dropping empty lines, and checks each line is JSON.
-pub fn split_lines(body: &[u8]) -> Result<Vec<String>, String> {
-    let text = std::str::from_utf8(body).map_err(|e| format!("snapshot data is not UTF-8: {e}"))?;
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{')
-        && let Ok(doc) = serde_json::from_str::<SnapshotsDoc>(text)
-    {
-        return Ok(doc.snapshots.iter().map(|r| r.get().to_string()).collect());
+/// Copies the lines of a downloaded block (`part`, read from its start) to `out`, exactly as
+/// served, each followed by `\n`: split on `\n` only (recordings carry raw U+0085 and U+2028
+/// inside strings), a trailing `\r` and empty lines dropped, each line checked to be JSON. A
+/// block served as one JSON document with a `snapshots` array (the old realtime source) gives one
+/// line per element. Memory: one line at a time (the document form only up to
+/// [`MAX_ANSWER_BYTES`]). Returns the bytes written.
+pub fn copy_lines(part: &mut std::fs::File, out: &mut impl Write) -> Result<u64, String> {
+    let failed = |e: std::io::Error| format!("cannot read the downloaded data back: {e}");
+    let size = part.metadata().map_err(failed)?.len();
+    part.rewind().map_err(failed)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, part);
+    let starts_with_brace = {
+        let head = reader.fill_buf().map_err(failed)?;
+        head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    };
+    let mut written = 0u64;
+    let write = |out: &mut dyn Write, line: &[u8], written: &mut u64| {
+        out.write_all(line)
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(|e| format!("cannot write the snapshot data: {e}"))?;
+        *written += line.len() as u64 + 1;
+        Ok::<(), String>(())
+    };
+    if starts_with_brace && size <= MAX_ANSWER_BYTES as u64 {
+        let mut text = Vec::new();
+        reader.read_to_end(&mut text).map_err(failed)?;
+        if let Ok(doc) = serde_json::from_slice::<SnapshotsDoc>(&text) {
+            for r in &doc.snapshots {
+                write(out, r.get().as_bytes(), &mut written)?;
+            }
+            return Ok(written);
+        }
+        return copy_lines_of(std::io::Cursor::new(text), out, write);
     }
-    let mut lines = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
+    copy_lines_of(reader, out, write)
+}
+
+fn copy_lines_of(
+    mut reader: impl BufRead,
+    out: &mut impl Write,
+    write: impl Fn(&mut dyn Write, &[u8], &mut u64) -> Result<(), String>,
+) -> Result<u64, String> {
+    let mut written = 0u64;
+    let mut line = Vec::new();
+    for n in 1.. {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("cannot read the downloaded data back: {e}"))?;
+        if read == 0 {
+            break;
+        }
+        let mut text: &[u8] = &line;
+        text = text.strip_suffix(b"\n").unwrap_or(text);
+        text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(line) {
-            return Err(format!("snapshot line {} is not JSON: {e}", i + 1));
+        let text = std::str::from_utf8(text)
+            .map_err(|e| format!("snapshot data is not UTF-8 (line {n}): {e}"))?;
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            return Err(format!("snapshot line {n} is not JSON: {e}"));
         }
-        lines.push(line.to_string());
+        write(out, text.as_bytes(), &mut written)?;
     }
-    Ok(lines)
+    Ok(written)
 }
 
 #[derive(Deserialize)]
 struct SnapshotsDoc {
     snapshots: Vec<Box<RawValue>>,
+}
+
+/// A JSON answer; `what` names it in the message when it is not what the API documents. An HTML
+/// page instead (a login page, a proxy's or web server's default page) means `--host` is not a
+/// PostHog API.
+fn parse<T: serde::de::DeserializeOwned>(
+    url: &Url,
+    reply: &Reply,
+    what: &str,
+) -> Result<T, SourceError> {
+    serde_json::from_slice(&reply.body).map_err(|e| {
+        let html = reply
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+            || reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        if html {
+            SourceError::NotTheApi {
+                url: url.to_string(),
+                status: reply.status,
+            }
+        } else {
+            SourceError::BadResponse {
+                url: url.to_string(),
+                message: format!("{what}: {e}"),
+            }
+        }
+    })
 }
 
 fn check_recording(id: &str, url: &Url, reply: &Reply) -> Result<(), SourceError> {
@@ -434,14 +508,28 @@ mod tests {
         assert!(plan_blocks("r", &[src("blob_v2", "x")]).is_err());
     }
 
+    fn copied(body: &[u8]) -> Result<String, String> {
+        let mut part = tempfile::tempfile().unwrap();
+        part.write_all(body).unwrap();
+        let mut out = Vec::new();
+        let n = copy_lines(&mut part, &mut out)?;
+        assert_eq!(n, out.len() as u64);
+        Ok(String::from_utf8(out).unwrap())
+    }
+
     #[test]
     fn lines_split_on_newline_only_and_must_be_json() {
         let body = "[\"w\",{\"a\":\"x\u{85}y\u{2028}\"}]\n\n[1]\r\n";
-        let lines = split_lines(body.as_bytes()).unwrap();
-        assert_eq!(lines, vec!["[\"w\",{\"a\":\"x\u{85}y\u{2028}\"}]", "[1]"]);
-        assert!(split_lines(b"<html>busy</html>").is_err());
+        assert_eq!(
+            copied(body.as_bytes()).unwrap(),
+            "[\"w\",{\"a\":\"x\u{85}y\u{2028}\"}]\n[1]\n"
+        );
+        assert!(copied(b"<html>busy</html>").is_err());
+        assert!(copied(b"[1]\n\xff\n").unwrap_err().contains("UTF-8"));
         let doc = br#"{"snapshots": [{"type": 4}, [1, 2]]}"#;
-        assert_eq!(split_lines(doc).unwrap(), vec![r#"{"type": 4}"#, "[1, 2]"]);
+        assert_eq!(copied(doc).unwrap(), "{\"type\": 4}\n[1, 2]\n");
+        let lines = b"{\"window_id\": \"w\", \"data\": []}\n{\"window_id\": \"v\", \"data\": []}\n";
+        assert_eq!(copied(lines).unwrap(), String::from_utf8_lossy(lines));
     }
 
     #[test]

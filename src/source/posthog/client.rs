@@ -3,17 +3,70 @@
 //! exponential backoff with jitter) and pauses every other request too; `502`/`503`/`504`, timeouts
 //! and dropped connections are retried a bounded number of times; `401`/`403` stop at once. The
 //! backoff delays come from `backon`.
+//!
+//! Bodies are bounded: an API answer kept in memory (a list page, metadata, the snapshot sources)
+//! at [`MAX_ANSWER_BYTES`]; snapshot data is streamed to a file, all blocks of one recording
+//! together at a [`ByteBudget`] (`--max-recording-bytes`).
 
 use super::RetryPolicy;
 use crate::source::{ApiKey, FetchEvent, Observer, SourceError};
 use backon::{BackoffBuilder, ExponentialBuilder};
+use std::io::{Seek, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use url::Url;
 
-/// The largest answer reel accepts (a blob_v2 range of 20 blocks is far smaller).
-pub const MAX_BODY_BYTES: usize = 2 << 30;
+/// The largest API answer kept in memory: a list page, a recording's metadata, its snapshot
+/// sources (real ones are kilobytes). Snapshot data goes to disk instead ([`Client::get_to`]).
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
+/// The most of an error answer's body (429, 5xx, 404, …) read for messages.
+const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
+
+/// Bytes written to disk for one recording, by all its blocks together, against a limit.
+#[derive(Debug)]
+pub struct ByteBudget {
+    used: AtomicU64,
+    pub limit: u64,
+}
+
+impl ByteBudget {
+    pub fn new(limit: u64) -> Self {
+        ByteBudget {
+            used: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    /// Takes `n` bytes; false (and nothing taken) when that would pass the limit.
+    fn take(&self, n: u64) -> bool {
+        let after = self.used.fetch_add(n, Ordering::SeqCst).saturating_add(n);
+        if after > self.limit {
+            self.used.fetch_sub(n, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    fn give_back(&self, n: u64) {
+        self.used.fetch_sub(n, Ordering::SeqCst);
+    }
+}
+
+/// Where the body of a successful answer goes.
+pub enum Sink<'a> {
+    /// Into [`Reply::body`], at most [`MAX_ANSWER_BYTES`].
+    Memory,
+    /// Into `file` (from its start; a retry starts over), counted against `budget`.
+    File {
+        file: &'a mut std::fs::File,
+        path: &'a Path,
+        budget: &'a ByteBudget,
+    },
+}
 
 impl RetryPolicy {
     /// The delays of retries 1, 2, …: a random delay between half and all of `base * 2^(n-1)`,
@@ -34,6 +87,7 @@ impl RetryPolicy {
 pub struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
+    /// The body, unless a successful answer went to a [`Sink::File`] (then empty).
     pub body: Vec<u8>,
 }
 
@@ -97,10 +151,27 @@ impl Client {
         })
     }
 
-    /// GETs `url` with retries. `Ok` for any status that is not retried and not an auth failure
-    /// (callers decide what a 404 means).
+    /// GETs `url` with retries, the body in memory. `Ok` for any status that is not retried and
+    /// not an auth failure (callers decide what a 404 means).
     pub async fn get(&self, url: &Url) -> Result<Reply, SourceError> {
+        self.get_into(url, &mut Sink::Memory).await
+    }
+
+    /// [`Client::get`], a successful answer's body streamed into `file` against `budget`.
+    pub async fn get_to(
+        &self,
+        url: &Url,
+        file: &mut std::fs::File,
+        path: &Path,
+        budget: &ByteBudget,
+    ) -> Result<Reply, SourceError> {
+        self.get_into(url, &mut Sink::File { file, path, budget })
+            .await
+    }
+
+    async fn get_into(&self, url: &Url, sink: &mut Sink<'_>) -> Result<Reply, SourceError> {
         let mut attempt: u32 = 0;
+        let mut waited = Duration::ZERO;
         let mut backoff = self.retry.backoff();
         loop {
             attempt += 1;
@@ -113,7 +184,7 @@ impl Client {
                 // After the permit: a 429 seen while this request queued pauses it too.
                 self.wait_for_pause().await;
                 tracing::debug!("GET {url} (attempt {attempt})");
-                self.attempt(url).await
+                self.attempt(url, sink).await
             };
             match outcome {
                 Attempt::Fail(e) => return Err(e),
@@ -149,14 +220,28 @@ impl Client {
                             },
                         });
                     }
+                    let left = self.retry.max_total_wait.saturating_sub(waited);
                     let delay = match wait {
+                        Some(w) if w > left => {
+                            let asked = w.as_secs_f64().ceil();
+                            let most = self.retry.max_total_wait.as_secs();
+                            return Err(SourceError::Http {
+                                url: url.to_string(),
+                                status: status.unwrap_or(429),
+                                attempts: attempt,
+                                detail: format!(
+                                    "{detail}; the server asks to wait {asked} s (Retry-After), \
+                                     more than the {most} s reel waits for one request in total"
+                                ),
+                            });
+                        }
                         Some(w) => {
-                            let w = w.min(self.retry.max_retry_after);
                             self.pause_all(w);
                             w
                         }
-                        None => backoff.next().unwrap_or(self.retry.max_backoff),
+                        None => backoff.next().unwrap_or(self.retry.max_backoff).min(left),
                     };
+                    waited += delay;
                     self.observer.event(FetchEvent::Note(format!(
                         "{why}; retrying in {:.1} s ({attempt}/{})",
                         delay.as_secs_f64(),
@@ -169,7 +254,7 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, url: &Url) -> Attempt {
+    async fn attempt(&self, url: &Url, sink: &mut Sink<'_>) -> Attempt {
         let mut auth = match reqwest::header::HeaderValue::from_str(&format!(
             "Bearer {}",
             self.key.expose()
@@ -218,31 +303,76 @@ impl Client {
             .map(str::to_string);
         let mut resp = resp;
         let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > MAX_BODY_BYTES {
-                        return Attempt::Fail(SourceError::BadResponse {
-                            url: url.to_string(),
-                            message: format!(
-                                "the answer is larger than {} MiB",
-                                MAX_BODY_BYTES >> 20
-                            ),
-                        });
+        let success = (200..300).contains(&status);
+        let lost = |e: &reqwest::Error| Attempt::Retry {
+            wait: None,
+            why: format!(
+                "connection lost while reading the body: {}",
+                transport_message(e)
+            ),
+            status: None,
+            detail: String::new(),
+        };
+        if let (true, Sink::File { file, path, budget }) = (success, &mut *sink) {
+            let write_error = |source| {
+                Attempt::Fail(SourceError::Write {
+                    path: path.display().to_string(),
+                    source,
+                })
+            };
+            if let Err(e) = file.set_len(0).and_then(|()| file.rewind()) {
+                return write_error(e);
+            }
+            let mut written = 0u64;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if !budget.take(chunk.len() as u64) {
+                            budget.give_back(written);
+                            return Attempt::Fail(SourceError::TooLarge {
+                                what: url.to_string(),
+                                limit: budget.limit,
+                            });
+                        }
+                        written += chunk.len() as u64;
+                        if let Err(e) = file.write_all(&chunk) {
+                            budget.give_back(written);
+                            return write_error(e);
+                        }
                     }
-                    body.extend_from_slice(&chunk);
+                    Ok(None) => break,
+                    Err(e) => {
+                        budget.give_back(written);
+                        return lost(&e);
+                    }
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    return Attempt::Retry {
-                        wait: None,
-                        why: format!(
-                            "connection lost while reading the body: {}",
-                            transport_message(&e)
-                        ),
-                        status: None,
-                        detail: String::new(),
-                    };
+            }
+        } else {
+            let limit = if success {
+                MAX_ANSWER_BYTES
+            } else {
+                MAX_ERROR_BODY_BYTES
+            };
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
+                        if success {
+                            return Attempt::Fail(SourceError::BadResponse {
+                                url: url.to_string(),
+                                message: format!(
+                                    "the answer is larger than {} MiB, far more than any answer \
+                                     of this kind",
+                                    MAX_ANSWER_BYTES >> 20
+                                ),
+                            });
+                        }
+                        // An error answer: its beginning is enough for the message.
+                        body.extend_from_slice(&chunk[..limit - body.len()]);
+                        break;
+                    }
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(e) => return lost(&e),
                 }
             }
         }

@@ -1,7 +1,9 @@
 //! `reel fetch posthog`: selects recordings (by id, or by listing with filters), then for each one
 //! reads its metadata and snapshot sources, fetches the snapshot blocks and saves
 //! `<id>.jsonl` (the served lines, in order) and `<id>.meta.json` (the metadata as served, plus
-//! where it came from: see [`origin`]).
+//! where it came from: see [`origin`]). Snapshot blocks are streamed to temp files next to the
+//! output and never held in memory; all of one recording's together are bounded by
+//! [`PosthogFetch::max_recording_bytes`].
 
 #[cfg(feature = "posthog")]
 pub(crate) mod api;
@@ -10,6 +12,8 @@ pub mod client;
 pub mod link;
 pub mod origin;
 
+#[cfg(feature = "posthog")]
+use crate::files::Staged;
 use crate::source::{ApiKey, FetchSummary, Observer, SourceError};
 #[cfg(feature = "posthog")]
 use crate::source::{FetchEvent, cache};
@@ -55,8 +59,9 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// Largest backoff delay.
     pub max_backoff: Duration,
-    /// Largest wait honoured from a `Retry-After`.
-    pub max_retry_after: Duration,
+    /// The most one request waits in total between its attempts (backoffs and `Retry-After`s);
+    /// a server asking for a longer wait ends the request at once, saying so.
+    pub max_total_wait: Duration,
     /// Timeout of one request (connect + full body).
     pub timeout: Duration,
 }
@@ -67,7 +72,7 @@ impl Default for RetryPolicy {
             max_retries: 5,
             base: Duration::from_millis(1000),
             max_backoff: Duration::from_secs(60),
-            max_retry_after: Duration::from_secs(300),
+            max_total_wait: Duration::from_secs(300),
             timeout: Duration::from_secs(120),
         }
     }
@@ -93,6 +98,8 @@ pub struct PosthogFetch {
     /// Requests in flight at most (also recordings worked on at once).
     pub concurrency: usize,
     pub retry: RetryPolicy,
+    /// The most snapshot data one recording may have (`--max-recording-bytes`).
+    pub max_recording_bytes: u64,
 }
 
 /// Runs the fetch. `Err` only when nothing could be selected (bad key, unreachable host, a broken
@@ -186,6 +193,13 @@ pub async fn fetch(
 /// Fetches and saves one recording. `Ok(None)` when it was already there (cache).
 #[cfg(feature = "posthog")]
 async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64>, SourceError> {
+    if matches!(id, "." | "..") {
+        // As a path segment it would be resolved, naming another endpoint.
+        return Err(SourceError::Recording {
+            id: format!("{id:?}"),
+            message: "not a session id (a dot segment); skipped".into(),
+        });
+    }
     if !cfg.refresh && cache::is_cached(&cfg.out, id) {
         tracing::debug!("{id}: already fetched and finished");
         return Ok(None);
@@ -204,13 +218,32 @@ async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64
         sources.len(),
         blocks.len()
     );
-    let parts = futures::future::try_join_all(blocks.iter().map(|b| api.block(id, b))).await?;
-    let mut jsonl = Vec::new();
-    for line in parts.iter().flatten() {
-        jsonl.extend_from_slice(line.as_bytes());
-        jsonl.push(b'\n');
+    let written = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| SourceError::Write { path, source }
+    };
+    let budget = client::ByteBudget::new(cfg.max_recording_bytes);
+    let parts = futures::future::try_join_all(blocks.iter().map(|b| async {
+        let mut part = Staged::new_in(&cfg.out).map_err(written(&cfg.out))?;
+        let url = api.block_to(id, b, &mut part, &budget).await?;
+        Ok::<_, SourceError>((part, url))
+    }))
+    .await?;
+    let mut jsonl = Staged::new_in(&cfg.out).map_err(written(&cfg.out))?;
+    let mut size = 0u64;
+    {
+        let mut out = std::io::BufWriter::new(jsonl.file());
+        for (mut part, url) in parts {
+            size += api::copy_lines(part.file(), &mut out).map_err(|message| {
+                SourceError::BadResponse {
+                    url: url.to_string(),
+                    message,
+                }
+            })?;
+        }
+        std::io::Write::flush(&mut out).map_err(written(&cfg.out))?;
     }
-    if jsonl.is_empty() {
+    if size == 0 {
         return Err(SourceError::Recording {
             id: id.to_string(),
             message: "the server returned no snapshot lines; try again later".into(),
@@ -219,11 +252,9 @@ async fn fetch_one(api: &Api, cfg: &PosthogFetch, id: &str) -> Result<Option<u64
     let (jsonl_path, meta_path) = cache::recording_paths(&cfg.out, id);
     let meta = origin::stamp(&meta_raw, &cfg.host, &cfg.project);
     // The metadata goes last: the cache counts a recording only when both files are there.
-    for (path, bytes) in [(&jsonl_path, &jsonl), (&meta_path, &meta)] {
-        crate::files::write_durable(path, bytes).map_err(|source| SourceError::Write {
-            path: path.display().to_string(),
-            source,
-        })?;
-    }
-    Ok(Some((jsonl.len() + meta.len()) as u64))
+    jsonl
+        .commit(&jsonl_path, true)
+        .map_err(written(&jsonl_path))?;
+    crate::files::write_durable(&meta_path, &meta).map_err(written(&meta_path))?;
+    Ok(Some(size + meta.len() as u64))
 }

@@ -1,0 +1,132 @@
+// The floor of a replay (benches/floor.py): what the browser alone costs to produce the screenshots
+// reel produces. Launches CHROME with the given flags, waits for its DevTools endpoint as reel does,
+// opens one page, and per image: sizes the viewport, shows the PNG (a file:// page, image decoded)
+// and captures a clipped PNG screenshot with reel's parameters. No rrweb, no events.
+// usage: node floor.js CHROME CAPTURE_DIR -- FLAG...
+//   CAPTURE_DIR: a `reel replay` output folder (capture.json and its PNGs).
+// Prints one JSON line: launch_ms (spawn to the endpoint), page_ms (page open and loaded),
+// shots_ms (every checkpoint), floor_ms (spawn to the last screenshot), total_ms (browser closed).
+"use strict";
+const { spawn } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const WebSocket = require("ws");
+
+function cdpClient(ws) {
+  let next = 1;
+  const pending = new Map();
+  const waiters = [];
+  ws.on("message", (data) => {
+    const msg = JSON.parse(data);
+    if (msg.id && pending.has(msg.id)) {
+      const { resolve, reject } = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.error) reject(new Error(JSON.stringify(msg.error)));
+      else resolve(msg.result);
+    } else if (msg.method) {
+      for (let i = 0; i < waiters.length; i++) {
+        if (waiters[i].method === msg.method && waiters[i].sessionId === msg.sessionId) {
+          waiters.splice(i, 1)[0].resolve(msg.params);
+          break;
+        }
+      }
+    }
+  });
+  return {
+    send(method, params = {}, sessionId) {
+      const id = next++;
+      ws.send(JSON.stringify({ id, method, params, sessionId }));
+      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+    },
+    once(method, sessionId) {
+      return new Promise((resolve) => waiters.push({ method, sessionId, resolve }));
+    },
+  };
+}
+
+function devtoolsEndpoint(child) {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    child.stderr.on("data", (d) => {
+      seen += d;
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error("browser exited (" + code + "): " + seen)));
+  });
+}
+
+async function main() {
+  const [chrome, captureDir, sep, ...flags] = process.argv.slice(2);
+  if (sep !== "--") throw new Error("usage: node floor.js CHROME CAPTURE_DIR -- FLAG...");
+  const capture = JSON.parse(fs.readFileSync(path.join(captureDir, "capture.json"), "utf8"));
+  const shots = capture.checkpoints.map((c) => ({
+    url: "file://" + path.resolve(captureDir, c.file),
+    w: c.viewport[0],
+    h: c.viewport[1],
+  }));
+  const html = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reel-floor-page-")), "floor.html");
+  fs.writeFileSync(
+    html,
+    "<!doctype html><style>html,body{margin:0}img{display:block}</style><img id=i>" +
+      "<script>function show(src){const i=document.getElementById('i');i.src=src;return i.decode();}</script>",
+  );
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "reel-floor-profile-"));
+
+  const t0 = performance.now();
+  const child = spawn(chrome, [...flags, "--user-data-dir=" + profile], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const endpoint = await devtoolsEndpoint(child);
+  const ws = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: 512 << 20 });
+  await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+  const launched = performance.now();
+  const cdp = cdpClient(ws);
+
+  const { targetId } = await cdp.send("Target.createTarget", { url: "about:blank" });
+  const { sessionId } = await cdp.send("Target.attachToTarget", { targetId, flatten: true });
+  await cdp.send("Page.enable", {}, sessionId);
+  const loaded = cdp.once("Page.loadEventFired", sessionId);
+  await cdp.send("Page.navigate", { url: "file://" + html }, sessionId);
+  await loaded;
+  const pageReady = performance.now();
+
+  let bytes = 0;
+  for (const s of shots) {
+    await cdp.send("Emulation.setDeviceMetricsOverride",
+      { width: s.w, height: s.h, deviceScaleFactor: 1, mobile: false }, sessionId);
+    const r = await cdp.send("Runtime.evaluate",
+      { expression: `show(${JSON.stringify(s.url)})`, awaitPromise: true, returnByValue: true }, sessionId);
+    if (r.exceptionDetails) throw new Error("showing " + s.url + ": " + JSON.stringify(r.exceptionDetails));
+    const shot = await cdp.send("Page.captureScreenshot", {
+      format: "png",
+      clip: { x: 0, y: 0, width: s.w, height: s.h, scale: 1 },
+      fromSurface: true,
+      captureBeyondViewport: false,
+      optimizeForSpeed: true,
+    }, sessionId);
+    bytes += Buffer.from(shot.data, "base64").length;
+  }
+  const shotsDone = performance.now();
+  await cdp.send("Browser.close").catch(() => {});
+  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+  const closed = performance.now();
+  ws.terminate();
+  fs.rmSync(profile, { recursive: true, force: true });
+  fs.rmSync(path.dirname(html), { recursive: true, force: true });
+  console.log(JSON.stringify({
+    screenshots: shots.length,
+    png_bytes: bytes,
+    launch_ms: launched - t0,
+    page_ms: pageReady - launched,
+    shots_ms: shotsDone - pageReady,
+    floor_ms: shotsDone - t0,
+    total_ms: closed - t0,
+  }));
+}
+
+main().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});
