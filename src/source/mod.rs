@@ -18,9 +18,10 @@ pub use secret::ApiKey;
 pub use sources::{PosthogSource, Source};
 
 /// Makes ring's cryptography the process's default for rustls, once: reqwest (the PostHog
-/// client) and object_store build their HTTPS clients on it.
+/// client) and object_store build their HTTPS clients on it. Public for programs (and tests)
+/// that build object_store or reqwest clients of their own beside reel's.
 #[cfg(feature = "https")]
-fn use_ring_for_tls() {
+pub fn use_ring_for_tls() {
     // Err only when a provider is already installed, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -81,7 +81,15 @@ fn outputs_are_stable_and_snapshotted() {
         redact_times(&ws.read("reel-report/junit.xml"))
     );
 
-    let report = zero(&report_a);
+    let mut report = zero(&report_a);
+    // The browser is this machine's: named, the same for the run and its baselines, and left out
+    // of the snapshot.
+    let fields = report.as_object_mut().unwrap();
+    let browser = fields
+        .remove("browser")
+        .expect("report.json names its browser");
+    assert!(browser["version"].as_str().is_some_and(|v| !v.is_empty()));
+    assert_eq!(fields.remove("baselines_browser"), Some(browser));
     insta::assert_snapshot!(
         "report.json",
         serde_json::to_string_pretty(&report).unwrap()

@@ -87,6 +87,7 @@ impl Moto {
     /// Uploads `objects` (key → bytes) into `bucket` through the `object_store` crate.
     pub fn put(&self, bucket: &str, objects: &[(&str, Vec<u8>)]) {
         use object_store::ObjectStoreExt;
+        reel::source::use_ring_for_tls();
         let store = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(bucket)
             .with_endpoint(&self.endpoint)
