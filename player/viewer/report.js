@@ -24,6 +24,20 @@ function newConsoleErrors(r) {
   return r.console.accepted ? 0 : (r.console.new_errors || []).length;
 }
 
+// Makes a list row a button that shows its moment in the replay (click, Enter or Space).
+function seeksOnActivation(li, go) {
+  li.tabIndex = 0;
+  li.title = "show this moment in the replay";
+  li.setAttribute("role", "button");
+  li.addEventListener("click", go);
+  li.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      go();
+    }
+  });
+}
+
 // The console errors, new ones apart from approved ones; with `seek`, a row seeks the replay to it.
 function consoleList(items, newOnes, seek) {
   const isNew = (e) => newOnes.some((n) => n.window === e.window && n.source === e.source && n.message === e.message);
@@ -35,18 +49,7 @@ function consoleList(items, newOnes, seek) {
       el("span", { class: "muted", text: fmtMs(e.t_ms) + " " }),
       String(e.message),
     ]);
-    if (seek) {
-      li.tabIndex = 0;
-      li.title = "show this moment in the replay";
-      li.setAttribute("role", "button");
-      li.addEventListener("click", () => seek(e.t_ms, e.window));
-      li.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter" || ev.key === " ") {
-          ev.preventDefault();
-          seek(e.t_ms, e.window);
-        }
-      });
-    }
+    if (seek) seeksOnActivation(li, () => seek(e.t_ms, e.window));
     return li;
   }));
 }
@@ -72,18 +75,7 @@ function stepList(steps, seek) {
       step.locator && step.locator.strategy ? el("span", { class: "muted", text: step.locator.strategy + (typeof step.locator.confidence === "number" ? " · confidence " + step.locator.confidence.toFixed(2) : "") }) : null,
       step.finding ? el("div", { class: "finding", text: step.finding }) : null,
     ]);
-    if (seek) {
-      li.tabIndex = 0;
-      li.title = "show this moment in the replay";
-      li.setAttribute("role", "button");
-      li.addEventListener("click", () => seek(step.t_ms, step.window));
-      li.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter" || ev.key === " ") {
-          ev.preventDefault();
-          seek(step.t_ms, step.window);
-        }
-      });
-    }
+    if (seek) seeksOnActivation(li, () => seek(step.t_ms, step.window));
     return li;
   }));
 }
