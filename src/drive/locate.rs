@@ -89,12 +89,23 @@ struct Described {
 }
 
 /// Whether a step acts on an element that locators have to find.
-fn has_target(step: &Step) -> bool {
+pub fn has_target(step: &Step) -> bool {
     step.node.is_some()
         && !matches!(
             step.action,
             Action::Navigate | Action::Resize | Action::Hover
         )
+}
+
+/// One step of a window as located, as soon as it is: `index` into the window's steps as given
+/// (hover steps of an earlier pass removed, before any new one is inserted), the step with its locators, frames and skip filled in
+/// (left as it was when its node is not in the replayed DOM), and the hover step to perform
+/// right before it.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub index: usize,
+    pub step: Step,
+    pub hover: Option<Step>,
 }
 
 /// Fills in `locators` and `frames` of every step of `window` in `steps` that has a target,
@@ -107,6 +118,19 @@ pub async fn locate_steps(
     steps: &mut Vec<Step>,
     opts: &ReplayOptions,
 ) -> Result<(), DriveError> {
+    locate_steps_feeding(session, window, steps, opts, &mut |_| {}).await
+}
+
+/// [`locate_steps`], handing each step with a target to `feed` as soon as it is located, in time
+/// order (so a drive can perform it while later ones are still being located). Every step with
+/// a target is fed, found or not; when locating fails, the steps after the failure are not.
+pub async fn locate_steps_feeding(
+    session: &BrowserSession,
+    window: &WindowStream,
+    steps: &mut Vec<Step>,
+    opts: &ReplayOptions,
+    feed: &mut (dyn FnMut(Located) + Send),
+) -> Result<(), DriveError> {
     if !window.has_full_snapshot() {
         return Err(DriveError::NoFullSnapshot {
             window: window.id.clone(),
@@ -114,7 +138,7 @@ pub async fn locate_steps(
     }
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let page = PlayerPage::open(session, chunks.len()).await?;
-    let result = locate_in_page(&page, &chunks, window, steps, opts).await;
+    let result = locate_in_page(&page, &chunks, window, steps, opts, feed).await;
     page.close().await;
     result
 }
@@ -125,6 +149,7 @@ async fn locate_in_page(
     window: &WindowStream,
     steps: &mut Vec<Step>,
     opts: &ReplayOptions,
+    feed: &mut (dyn FnMut(Located) + Send),
 ) -> Result<(), DriveError> {
     let started = Instant::now();
     page.load(opts, chunks).await?;
@@ -183,6 +208,11 @@ async fn locate_in_page(
                 t_ms,
                 step.node
             );
+            feed(Located {
+                index: i,
+                step: step.clone(),
+                hover: None,
+            });
             continue;
         }
         step.locators = RawLocator::ranked(d.locators);
@@ -204,6 +234,14 @@ async fn locate_in_page(
             hover.skip = None;
             hovers.push((i, hover));
         }
+        feed(Located {
+            index: i,
+            step: step.clone(),
+            hover: hovers
+                .last()
+                .filter(|(at, _)| *at == i)
+                .map(|(_, h)| h.clone()),
+        });
     }
     for (i, hover) in hovers.into_iter().rev() {
         steps.insert(i, hover);

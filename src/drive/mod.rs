@@ -131,6 +131,28 @@ pub struct Step {
     pub locators: Vec<Locator>,
 }
 
+impl Step {
+    /// `action` in `window` at `t_ms`, with nothing else known yet (no target, text or locators).
+    pub fn new(window: impl Into<String>, t_ms: i64, action: Action) -> Step {
+        Step {
+            window: window.into(),
+            t_ms,
+            action,
+            node: None,
+            point: None,
+            text: None,
+            enter: false,
+            checked: None,
+            scroll: None,
+            size: None,
+            synthetic_text: false,
+            skip: None,
+            frames: Vec::new(),
+            locators: Vec::new(),
+        }
+    }
+}
+
 /// How performing a step went. Serialized names are report.json's `steps[].status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

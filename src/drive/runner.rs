@@ -5,7 +5,7 @@
 //! approved ones, and every step's outcome. A step that no longer resolves, or fails, fails the
 //! recording. The browsers, retries, kept events and the report's assembly are `run`'s.
 
-use super::live::{Live, LiveOptions, LiveResult, WindowDrive};
+use super::live::{Live, LiveOptions, LiveResult, LocatedFeed, WindowDrive};
 use super::url_map::{UrlMap, UrlMapError, UrlSpec};
 use super::{DriveError, DriveExtras, Step, locate, steps};
 use crate::exit::{Classified, ErrorClass};
@@ -345,47 +345,68 @@ async fn drive_recording(
             .copied()
             .zip(extracted.iter().map(Vec::as_slice))
             .collect();
-        // The live tabs open and the first page loads while the steps are located.
-        let locating =
-            futures::future::join_all(windows.iter().zip(&extracted).map(|(w, steps)| async {
+        let (feeds, arriving): (Vec<_>, Vec<_>) = windows
+            .iter()
+            .map(|_| tokio::sync::mpsc::unbounded_channel::<locate::Located>())
+            .unzip();
+        // Each step is performed as soon as it is located; the live tabs open and the first
+        // page loads meanwhile.
+        let locate_opts = &replay_opts;
+        let locating = futures::future::join_all(windows.iter().zip(&extracted).zip(feeds).map(
+            |((w, steps), feed)| async move {
                 let mut steps = steps.clone();
-                locate::locate_steps(session, w, &mut steps, &replay_opts)
-                    .await
-                    .map(|()| steps)
-            }));
-        let (located, started_live) = tokio::join!(
-            locating,
-            Live::start(session, &ahead, map.clone(), &opts.live)
-        );
-        let live = started_live?;
-        tracing::debug!(
-            "{}: steps located in {} ms",
-            recording.id,
-            started.elapsed().as_millis()
-        );
-        let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
-        for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
-            match steps {
-                Ok(steps) => drives.push(WindowDrive {
-                    window: w,
-                    steps,
-                    plan,
-                }),
-                Err(e) => {
-                    live.discard(session).await;
-                    return Err(e.into());
-                }
-            }
-        }
-        let driven = live
-            .drive(session, &drives, &opts.live, &locate::confidence)
-            .await?;
+                let mut send = |l| {
+                    let _ = feed.send(l);
+                };
+                let located =
+                    locate::locate_steps_feeding(session, w, &mut steps, locate_opts, &mut send)
+                        .await;
+                tracing::debug!(
+                    "{}: window {} located by {} ms",
+                    recording.id,
+                    w.id,
+                    started.elapsed().as_millis()
+                );
+                located.map(|()| steps)
+            },
+        ));
+        let unlocated: Vec<WindowDrive> = windows
+            .iter()
+            .zip(&extracted)
+            .zip(plans.iter().cloned())
+            .map(|((w, steps), plan)| WindowDrive {
+                window: w,
+                steps: steps.clone(),
+                plan,
+            })
+            .collect();
+        let driving = async {
+            let live = Live::start(session, &ahead, map.clone(), &opts.live).await?;
+            live.drive_while_locating(
+                session,
+                &unlocated,
+                LocatedFeed::new(arriving),
+                &opts.live,
+                &locate::confidence,
+            )
+            .await
+        };
+        let (located, driven) = tokio::join!(locating, driving);
         tracing::debug!(
             "{}: driven by {} ms",
             recording.id,
             started.elapsed().as_millis()
         );
-        Ok::<_, DriveRunError>((drives, driven))
+        // A window that could not be located explains a drive that stopped waiting for it.
+        let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
+        for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
+            drives.push(WindowDrive {
+                window: w,
+                steps: steps?,
+                plan,
+            });
+        }
+        Ok::<_, DriveRunError>((drives, driven?))
     };
     let (work, recorded) = tokio::join!(work, recorded);
     let (drives, driven) = work?;

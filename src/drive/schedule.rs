@@ -63,22 +63,7 @@ mod tests {
     use crate::plan::{Reason, checkpoint_name};
 
     fn step(t_ms: i64) -> Step {
-        Step {
-            window: "w".into(),
-            t_ms,
-            action: Action::Click,
-            node: None,
-            point: None,
-            text: None,
-            enter: false,
-            checked: None,
-            scroll: None,
-            size: None,
-            synthetic_text: false,
-            skip: None,
-            frames: Vec::new(),
-            locators: Vec::new(),
-        }
+        Step::new("w", t_ms, Action::Click)
     }
 
     fn cp(t_ms: i64) -> Checkpoint {

@@ -199,22 +199,7 @@ impl<'w> Extractor<'w> {
     }
 
     fn step(&self, action: Action, t_ms: i64) -> Step {
-        Step {
-            window: self.window.id.clone(),
-            t_ms,
-            action,
-            node: None,
-            point: None,
-            text: None,
-            enter: false,
-            checked: None,
-            scroll: None,
-            size: None,
-            synthetic_text: false,
-            skip: None,
-            frames: Vec::new(),
-            locators: Vec::new(),
-        }
+        Step::new(self.window.id.clone(), t_ms, action)
     }
 
     fn event(&mut self, e: &Event) {

@@ -11,22 +11,7 @@ use reel::plan::{Checkpoint, Reason, checkpoint_name};
 use std::sync::Arc;
 
 fn step(window: &str, t_ms: i64, action: Action) -> Step {
-    Step {
-        window: window.into(),
-        t_ms,
-        action,
-        node: None,
-        point: None,
-        text: None,
-        enter: false,
-        checked: None,
-        scroll: None,
-        size: None,
-        synthetic_text: false,
-        skip: None,
-        frames: Vec::new(),
-        locators: Vec::new(),
-    }
+    Step::new(window, t_ms, action)
 }
 
 fn css(selector: &str) -> Locator {
@@ -398,6 +383,22 @@ fn bad_input_and_an_unreachable_build_end_with_one_line() {
     let none = drive(dir.path(), &[path], "http://127.0.0.1:9", &[]);
     assert_eq!(none.status.code(), Some(2));
     assert!(one_line(&none).contains("no page loads"));
+
+    // Without a full snapshot nothing can be located: the live drive, already under way, stops
+    // at the first step it waits for, and the report says why in locating's words.
+    let server = serve(Variant::Unchanged);
+    let no_snapshot: Vec<&serde_json::Value> = events.iter().filter(|e| e["type"] != 2).collect();
+    let path = dir.path().join("no-full-snapshot.json");
+    std::fs::write(&path, serde_json::to_vec(&no_snapshot).unwrap()).unwrap();
+    let out = drive(dir.path(), &[path], &server.url_arg(), &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("reel-report/report.json")).unwrap())
+            .unwrap();
+    let error = report["recordings"][0]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("has no FullSnapshot"), "{report:#}");
 }
 
 /// Checkpoint name, status and actual image of a report's only recording.

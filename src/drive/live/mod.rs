@@ -12,6 +12,7 @@ mod tab;
 pub use tab::Tab;
 
 use super::answers::Answers;
+use super::locate::{Located, has_target};
 use super::schedule::{Entry, WindowTimes, timeline};
 use super::url_map::UrlMap;
 use super::{Action, Locator, Step, StepOutcome, StepStatus};
@@ -22,7 +23,7 @@ use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, DisposeBrowserContextParams,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,6 +117,36 @@ pub async fn drive(
         .await?
         .drive(session, windows, opts, confidence)
         .await
+}
+
+/// Steps located while the drive runs ([`super::locate::locate_steps_feeding`]): for each
+/// window, the located steps as they arrive, in time order.
+pub struct LocatedFeed {
+    arriving: Vec<tokio::sync::mpsc::UnboundedReceiver<Located>>,
+    early: Vec<BTreeMap<usize, Located>>,
+}
+
+impl LocatedFeed {
+    /// One receiver per window, in the drive's window order.
+    pub fn new(arriving: Vec<tokio::sync::mpsc::UnboundedReceiver<Located>>) -> LocatedFeed {
+        let early = arriving.iter().map(|_| BTreeMap::new()).collect();
+        LocatedFeed { arriving, early }
+    }
+
+    /// Step `index` of `window` once located; `None` when locating that window stopped first.
+    async fn take(&mut self, window: usize, index: usize) -> Option<Located> {
+        if let Some(l) = self.early.get_mut(window)?.remove(&index) {
+            return Some(l);
+        }
+        let rx = self.arriving.get_mut(window)?;
+        while let Some(l) = rx.recv().await {
+            if l.index == index {
+                return Some(l);
+            }
+            self.early[window].insert(l.index, l);
+        }
+        None
+    }
 }
 
 /// A drive's browser context with its tabs open, before the drive.
@@ -222,7 +253,31 @@ impl Live {
         confidence: &dyn Fn(&[Locator], usize) -> f64,
     ) -> Result<LiveResult, ReplayError> {
         let context = self.context.clone();
-        let result = run_timeline(session, &mut self, windows, opts, confidence).await;
+        let result = run_timeline(session, &mut self, windows, None, opts, confidence).await;
+        finish(session, context, windows, self.tabs, result).await
+    }
+
+    /// [`Live::drive`] with the steps still being located: `windows` hold the steps as
+    /// extracted, and each step with a target is performed as `feed` delivers it located (its
+    /// hover step first). Fails when locating a window stops before one of its steps.
+    pub async fn drive_while_locating(
+        mut self,
+        session: &BrowserSession,
+        windows: &[WindowDrive<'_>],
+        mut feed: LocatedFeed,
+        opts: &LiveOptions,
+        confidence: &dyn Fn(&[Locator], usize) -> f64,
+    ) -> Result<LiveResult, ReplayError> {
+        let context = self.context.clone();
+        let result = run_timeline(
+            session,
+            &mut self,
+            windows,
+            Some(&mut feed),
+            opts,
+            confidence,
+        )
+        .await;
         finish(session, context, windows, self.tabs, result).await
     }
 }
@@ -302,6 +357,46 @@ async fn finish(
 
 type WindowShots = (Vec<Shot>, Vec<(Checkpoint, String)>);
 
+/// Performs `step` in `tab` with its clock advanced to `at` first.
+async fn perform_at(
+    tab: &mut Tab,
+    step: &Step,
+    at: i64,
+    opts: &LiveOptions,
+    confidence: &dyn Fn(&[Locator], usize) -> f64,
+    timings: &mut Timings,
+) -> Result<StepOutcome, ReplayError> {
+    timings
+        .time("advancing the clock", tab.advance_to(at, opts.io_budget))
+        .await?;
+    if step.action == Action::Resize && opts.viewport_override.is_some() {
+        return Ok(StepOutcome {
+            action: step.action,
+            t_ms: step.t_ms,
+            window: step.window.clone(),
+            status: StepStatus::Skipped,
+            locator: None,
+            finding: Some("resize not performed: the viewport is fixed by --viewport".into()),
+        });
+    }
+    let outcome = timings
+        .time(step.action.as_str(), tab.perform(step, confidence))
+        .await?;
+    tracing::debug!(
+        "{} {} at {} ms: {:?}{}",
+        step.window,
+        step.action.as_str(),
+        step.t_ms,
+        outcome.status,
+        outcome
+            .finding
+            .as_deref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default()
+    );
+    Ok(outcome)
+}
+
 /// Where a drive's time went, by phase (count, total): logged with `-v`.
 #[derive(Default)]
 struct Timings(std::collections::BTreeMap<&'static str, (u32, Duration)>);
@@ -329,6 +424,7 @@ async fn run_timeline(
     session: &BrowserSession,
     live: &mut Live,
     windows: &[WindowDrive<'_>],
+    mut feed: Option<&mut LocatedFeed>,
     opts: &LiveOptions,
     confidence: &dyn Fn(&[Locator], usize) -> f64,
 ) -> Performed {
@@ -356,7 +452,27 @@ async fn run_timeline(
         match entry {
             Entry::Step { window, index } => {
                 let w = &windows[window];
-                let step = &w.steps[index];
+                let mut step = &w.steps[index];
+                let located;
+                let mut hover = None;
+                if let Some(feed) = feed.as_deref_mut()
+                    && has_target(step)
+                {
+                    let Some(l) = timings
+                        .time("waiting for locating", feed.take(window, index))
+                        .await
+                    else {
+                        return Err(ReplayError::Browser(format!(
+                            "locating the steps of window {} stopped before its {} at {} ms",
+                            w.window.id,
+                            step.action.as_str(),
+                            step.t_ms
+                        )));
+                    };
+                    located = l;
+                    step = &located.step;
+                    hover = located.hover.as_ref();
+                }
                 if let Some((_, _, outcome)) = ahead.take_if(|(w, t_ms, _)| {
                     *w == window && *t_ms == step.t_ms && step.action == Action::Navigate
                 }) {
@@ -405,38 +521,10 @@ async fn run_timeline(
                     );
                 }
                 let tab = tabs[window].as_mut().expect("opened above");
-                timings
-                    .time("advancing the clock", tab.advance_to(at, opts.io_budget))
-                    .await?;
-                if step.action == Action::Resize && opts.viewport_override.is_some() {
-                    outcomes.push(StepOutcome {
-                        action: step.action,
-                        t_ms: step.t_ms,
-                        window: step.window.clone(),
-                        status: StepStatus::Skipped,
-                        locator: None,
-                        finding: Some(
-                            "resize not performed: the viewport is fixed by --viewport".into(),
-                        ),
-                    });
-                    continue;
+                for step in hover.into_iter().chain([step]) {
+                    let outcome = perform_at(tab, step, at, opts, confidence, &mut timings).await?;
+                    outcomes.push(outcome);
                 }
-                let outcome = timings
-                    .time(step.action.as_str(), tab.perform(step, confidence))
-                    .await?;
-                tracing::debug!(
-                    "{} {} at {} ms: {:?}{}",
-                    step.window,
-                    step.action.as_str(),
-                    step.t_ms,
-                    outcome.status,
-                    outcome
-                        .finding
-                        .as_deref()
-                        .map(|f| format!(" ({f})"))
-                        .unwrap_or_default()
-                );
-                outcomes.push(outcome);
             }
             Entry::Checkpoint { window, index } => {
                 let cp = &windows[window].plan[index];
@@ -457,4 +545,38 @@ async fn run_timeline(
     // The end: every window's clock at its last checkpoint, already; nothing more to run.
     tracing::debug!("live drive: {}", timings.summary());
     Ok((outcomes, shots))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(index: usize, t_ms: i64) -> Located {
+        Located {
+            index,
+            step: Step::new("w", t_ms, Action::Click),
+            hover: None,
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_feed_hands_out_steps_by_index_whatever_order_they_arrive_in() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (other_tx, other_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut feed = LocatedFeed::new(vec![rx, other_rx]);
+        for (i, t) in [(1, 100), (3, 300), (4, 400)] {
+            tx.send(located(i, t)).unwrap();
+        }
+        other_tx.send(located(0, 50)).unwrap();
+        assert_eq!(feed.take(0, 3).await.map(|l| l.step.t_ms), Some(300));
+        assert_eq!(feed.take(0, 1).await.map(|l| l.step.t_ms), Some(100));
+        assert_eq!(feed.take(1, 0).await.map(|l| l.step.t_ms), Some(50));
+        drop(tx);
+        assert_eq!(feed.take(0, 4).await.map(|l| l.index), Some(4));
+        assert!(
+            feed.take(0, 5).await.is_none(),
+            "locating stopped before step 5"
+        );
+        assert!(feed.take(2, 0).await.is_none(), "no such window");
+    }
 }
