@@ -4,14 +4,15 @@
 
 use super::Failure;
 use super::browser_args::BrowserArgs;
+use super::job;
 use super::limits::LimitArgs;
 use crate::drive::runner::{self, DriveOptions};
 use crate::drive::url_map::UrlMapError;
 use crate::exit::{Classed, Outcome};
 use crate::report::{self, ReportSettings};
 use crate::run::Shard;
-use crate::run::inputs::{self, InputsError, Request};
-use crate::settings::{Config, DriveFlags, Host, Layer, Settings};
+use crate::run::inputs::Request;
+use crate::settings::DriveFlags;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -45,29 +46,13 @@ pub struct DriveArgs {
 
 pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
     let started = Instant::now();
-    let config = Config::load(args.config.as_deref()).map_err(Classed::input)?;
-    let env = Layer::from_env(|name| std::env::var(name).ok()).map_err(Classed::input)?;
-    let layers = args
-        .settings
-        .layer
-        .clone()
-        .over(env)
-        .over(config.layer.clone());
-    let settings = Settings::resolve(layers, &Host::current()).map_err(Classed::input)?;
+    let (config, settings) = job::settings(args.config.as_deref(), args.settings.layer.clone())?;
     let browser = args.browser.browser_options()?;
     let opts = DriveOptions::new(&settings, args.browser.replay_options(), browser.timeout);
     if opts.urls.is_empty() {
         return Err(Classed::input(UrlMapError::Missing.to_string()).into());
     }
-
-    let print_all = |e: &InputsError| {
-        if let InputsError::NothingReadable(all) = e {
-            for message in &all[..all.len().saturating_sub(1)] {
-                eprintln!("error: {message}");
-            }
-        }
-    };
-    let gathered = inputs::gather(&Request {
+    let gathered = job::gather(&Request {
         recordings: &args.recordings,
         config: &config,
         cache: &settings.cache,
@@ -75,15 +60,9 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
         limits: &args.limits.limits(),
         shard: args.shard,
     })
-    .await
-    .inspect_err(print_all)?;
-    if gathered.sources_gave_none {
-        eprintln!(
-            "note: the sources of {} gave no recordings (see their filters)",
-            config.name()
-        );
-    }
-    let inputs = runner::check_inputs(gathered.inputs, &opts.urls).inspect_err(print_all)?;
+    .await?;
+    let inputs =
+        runner::check_inputs(gathered.inputs, &opts.urls).inspect_err(job::print_unreadable)?;
     runner::reachable(&opts.urls).await?;
 
     let ci = report::Github::from_env(|name| std::env::var(name).ok());
@@ -98,28 +77,11 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
     )
     .await;
     progress.finish();
-    let finished = finished?;
-
-    opts.run
-        .judging
-        .report
-        .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
-        .map_err(|e| {
-            Classed::infra(format!(
-                "writing the report to {}: {e}",
-                settings.out.display()
-            ))
-        })?;
-    let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
-    print!("{}", String::from_utf8_lossy(&summary));
-    if ci.actions {
-        print!(
-            "{}",
-            String::from_utf8_lossy(&report::github::annotations(&finished.report))
-        );
-    }
-    if !finished.complete {
-        return Err(crate::exit::Interrupted::BROWSERS.into());
-    }
-    Ok(finished.report.outcome()?)
+    job::conclude(
+        finished?,
+        &opts.run.judging.report,
+        &settings.out,
+        &args.junit_prefix,
+        &ci,
+    )
 }

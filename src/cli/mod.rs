@@ -12,6 +12,7 @@ mod drive;
 mod export;
 mod fetch;
 mod inspect;
+mod job;
 mod limits;
 mod man;
 mod merge_reports;

@@ -3,12 +3,13 @@
 
 use super::Failure;
 use super::browser_args::BrowserArgs;
+use super::job;
 use super::limits::LimitArgs;
-use crate::exit::{Classed, Outcome};
+use crate::exit::Outcome;
 use crate::report::{self, Github, ReportSettings};
-use crate::run::inputs::{self, InputsError, Request};
+use crate::run::inputs::Request;
 use crate::run::{self, RunOptions, Shard};
-use crate::settings::{Config, Host, Layer, SettingFlags, Settings};
+use crate::settings::SettingFlags;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -50,20 +51,9 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     let started = Instant::now();
-    let config = Config::load(args.config.as_deref()).map_err(Classed::input)?;
-    let env = Layer::from_env(|name| std::env::var(name).ok()).map_err(Classed::input)?;
-    let layers = args
-        .settings
-        .layer
-        .clone()
-        .over(env)
-        .over(config.layer.clone());
-    let settings = Settings::resolve(layers, &Host::current()).map_err(Classed::input)?;
-    crate::files::sweep_stale(&[&settings.baselines, &settings.out, &settings.cache]);
+    let (config, settings) = job::settings(args.config.as_deref(), args.settings.layer.clone())?;
     let browser = args.browser.browser_options()?;
-
-    let t_inputs = Instant::now();
-    let gathered = inputs::gather(&Request {
+    let gathered = job::gather(&Request {
         recordings: &args.recordings,
         config: &config,
         cache: &settings.cache,
@@ -71,21 +61,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
         limits: &args.limits.limits(),
         shard: args.shard,
     })
-    .await
-    .inspect_err(|e| {
-        if let InputsError::NothingReadable(all) = e {
-            for message in &all[..all.len().saturating_sub(1)] {
-                eprintln!("error: {}", crate::printable::printable(message));
-            }
-        }
-    })?;
-    crate::timings::since("read recordings", t_inputs);
-    if gathered.sources_gave_none {
-        eprintln!(
-            "note: the sources of {} gave no recordings (see their filters)",
-            config.name()
-        );
-    }
+    .await?;
 
     let ci = Github::from_env(|name| std::env::var(name).ok());
     let opts = RunOptions::new(&settings, args.browser.replay_options(), args.repeat);
@@ -100,32 +76,11 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     )
     .await;
     progress.finish();
-    let finished = finished?;
-
-    let t_report = Instant::now();
-    opts.judging
-        .report
-        .write_report(&finished.report, &finished.replays, &args.junit_prefix, &ci)
-        .map_err(|e| {
-            Classed::infra(format!(
-                "writing the report to {}: {e}",
-                settings.out.display()
-            ))
-        })?;
-    crate::timings::since("write report", t_report);
-    let summary = report::terminal::render(&finished.report, &settings.out.display().to_string());
-    print!("{}", String::from_utf8_lossy(&summary));
-    if ci.actions {
-        print!(
-            "{}",
-            String::from_utf8_lossy(&report::github::annotations(&finished.report))
-        );
-    }
-    if !finished.complete {
-        return Err(crate::exit::Interrupted::BROWSERS.into());
-    }
-    if let Some(e) = finished.browser_failure {
-        return Err(e.into());
-    }
-    Ok(finished.report.outcome()?)
+    job::conclude(
+        finished?,
+        &opts.judging.report,
+        &settings.out,
+        &args.junit_prefix,
+        &ci,
+    )
 }

@@ -399,6 +399,27 @@ fn bad_input_and_an_unreachable_build_end_with_one_line() {
         .as_str()
         .unwrap_or_default();
     assert!(error.contains("has no FullSnapshot"), "{report:#}");
+
+    // A browser that cannot start is the command's error, as in `reel run`.
+    let mut no_browser = reel();
+    no_browser
+        .current_dir(dir.path())
+        .arg("drive")
+        .arg(&rec)
+        .args([
+            "--url",
+            &server.url_arg(),
+            "--chrome",
+            "/nonexistent/chrome",
+        ]);
+    let no_browser = run(&mut no_browser);
+    assert_eq!(no_browser.status.code(), Some(3), "{no_browser:?}");
+    let err = String::from_utf8_lossy(&no_browser.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("error: ") && l.contains("/nonexistent/chrome")),
+        "{err}"
+    );
 }
 
 /// Checkpoint name, status and actual image of a report's only recording.
