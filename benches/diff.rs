@@ -120,8 +120,8 @@ fn main() {
     }
     println!("\nPNG encoding of the base screenshots: size in KiB / median ms");
     println!(
-        "{:<12} {:>8} {:>16} {:>16} {:>16}",
-        "image", "input", "zlib 9+adaptive", "small (zlib 6)", "fast (fdeflate)"
+        "{:<12} {:>8} {:>16} {:>16} {:>16} {:>16}",
+        "image", "input", "zlib 9+adaptive", "zlib 6+adaptive", "small (zlib 4)", "fast (fdeflate)"
     );
     for size in ["1280x720", "1920x1080", "1280x8000"] {
         let name = format!("ui_{size}_base");
@@ -131,18 +131,23 @@ fn main() {
         let img = load(&name);
         let enc_rounds = rounds.min(5);
         let mut cells = Vec::new();
-        let level9 = |img: &Rgba| {
-            let mut out = Vec::new();
-            let mut enc = png::Encoder::new(&mut out, img.width(), img.height());
-            enc.set_color(png::ColorType::Rgba);
-            enc.set_compression(png::Compression::High);
-            if let Ok(mut w) = enc.write_header() {
-                let _ = w.write_image_data(img.as_raw());
+        let zlib = |level: u8| {
+            move |img: &Rgba| {
+                let mut out = Vec::new();
+                let mut enc = png::Encoder::new(&mut out, img.width(), img.height());
+                enc.set_color(png::ColorType::Rgba);
+                enc.set_deflate_compression(png::DeflateCompression::Level(level));
+                enc.set_filter(png::Filter::Adaptive);
+                if let Ok(mut w) = enc.write_header() {
+                    let _ = w.write_image_data(img.as_raw());
+                }
+                out
             }
-            out
         };
-        let encoders: [&Encoder; 3] = [
+        let (level9, level6) = (zlib(9), zlib(6));
+        let encoders: [&Encoder; 4] = [
             &level9,
+            &level6,
             &compare::encode_png_small,
             &compare::encode_png_fast,
         ];
@@ -154,11 +159,12 @@ fn main() {
             cells.push(format!("{:>7} / {:>6.1}", bytes / 1024, ms));
         }
         println!(
-            "{size:<12} {:>8} {:>16} {:>16} {:>16}",
+            "{size:<12} {:>8} {:>16} {:>16} {:>16} {:>16}",
             input / 1024,
             cells[0],
             cells[1],
-            cells[2]
+            cells[2],
+            cells[3]
         );
     }
 }
