@@ -335,24 +335,10 @@ impl PlayerPage {
     }
 
     /// A PNG of exactly `w`×`h` CSS pixels at the top left, where the replay frame sits.
-    pub async fn screenshot(&self, (w, h): (u32, u32)) -> Result<Vec<u8>, ReplayError> {
-        let params = CaptureScreenshotParams {
-            format: Some(CaptureScreenshotFormat::Png),
-            quality: None,
-            clip: Some(Viewport {
-                x: 0.0,
-                y: 0.0,
-                width: w as f64,
-                height: h as f64,
-                scale: 1.0,
-            }),
-            from_surface: Some(true),
-            capture_beyond_viewport: Some(false),
-            optimize_for_speed: Some(true),
-        };
+    pub async fn screenshot(&self, size: (u32, u32)) -> Result<Vec<u8>, ReplayError> {
         let resp = self
             .watch
-            .step("taking a screenshot", self.page.execute(params))
+            .step("taking a screenshot", self.page.execute(top_left_png(size)))
             .await?;
         let b64: &str = resp.result.data.as_ref();
         base64::engine::general_purpose::STANDARD
@@ -547,4 +533,23 @@ async fn listen_exceptions(
             record(&sink, &now_ms, "error", message);
         }
     }))
+}
+
+/// How every screenshot is taken, replayed or live: a PNG of exactly `w`×`h` CSS pixels at the
+/// top left of the page, from the compositor's surface, encoded by the browser for speed.
+pub fn top_left_png((w, h): (u32, u32)) -> CaptureScreenshotParams {
+    CaptureScreenshotParams {
+        format: Some(CaptureScreenshotFormat::Png),
+        quality: None,
+        clip: Some(Viewport {
+            x: 0.0,
+            y: 0.0,
+            width: w as f64,
+            height: h as f64,
+            scale: 1.0,
+        }),
+        from_surface: Some(true),
+        capture_beyond_viewport: Some(false),
+        optimize_for_speed: Some(true),
+    }
 }

@@ -10,6 +10,7 @@ use crate::drive::url_map::UrlMap;
 use crate::drive::{Action, Locator, Step, StepOutcome, StepStatus};
 use crate::plan::Checkpoint;
 use crate::replay::assets::{DRIVE_JS, LIVE_JS, LOCATE_JS};
+use crate::replay::player::top_left_png;
 use crate::replay::{ConsoleEntry, ConsoleSource, ReplayError, Shot};
 use base64::Engine;
 use chromiumoxide::Page;
@@ -22,9 +23,9 @@ use chromiumoxide::cdp::browser_protocol::input::{
     MouseButton,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    AddScriptToEvaluateOnNewDocumentParams, CaptureScreenshotFormat, CaptureScreenshotParams,
-    CreateIsolatedWorldParams, EventFrameStartedLoading, EventFrameStoppedLoading, NavigateParams,
-    ReloadParams, RemoveScriptToEvaluateOnNewDocumentParams, ScriptIdentifier, Viewport,
+    AddScriptToEvaluateOnNewDocumentParams, CreateIsolatedWorldParams, EventFrameStartedLoading,
+    EventFrameStoppedLoading, NavigateParams, ReloadParams,
+    RemoveScriptToEvaluateOnNewDocumentParams, ScriptIdentifier,
 };
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{
@@ -862,25 +863,10 @@ impl Tab {
             step: format!("settling the page for {}", cp.name),
             message,
         })?;
-        let (w, h) = self.viewport;
-        let params = CaptureScreenshotParams {
-            format: Some(CaptureScreenshotFormat::Png),
-            quality: None,
-            clip: Some(Viewport {
-                x: 0.0,
-                y: 0.0,
-                width: w as f64,
-                height: h as f64,
-                scale: 1.0,
-            }),
-            from_surface: Some(true),
-            capture_beyond_viewport: Some(false),
-            optimize_for_speed: Some(true),
-        };
         let resp = cdp(
             "taking a screenshot",
             self.timeout,
-            self.page.execute(params),
+            self.page.execute(top_left_png(self.viewport)),
         )
         .await?;
         let _ = self
