@@ -20,6 +20,8 @@
   let warnings = [];
   let droppedWarnings = 0;
   let appliedEvents = 0;
+  // Whether the events applied since the last seek started changed the replay's viewport.
+  let viewportChanged = false;
   let rebuilds = 0;
 
   function stringify(arg) {
@@ -44,6 +46,9 @@
 
   function noteEvent(event) {
     appliedEvents += 1;
+    if (event.type === 4 || (event.type === 3 && event.data && event.data.source === 4)) {
+      viewportChanged = true;
+    }
     if (event.type === 4 && event.data && typeof event.data.href === "string") {
       href = event.data.href;
     } else if (
@@ -109,6 +114,49 @@
     };
   }
 
+  // Index of the first event at or after offset `t` (events strictly before it are applied).
+  function firstAtOrAfter(t) {
+    const baseline = events[0].timestamp + t;
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (events[mid].timestamp < baseline) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // Applied straight to the DOM, events meet the browser's own reactions: shrinking the viewport
+  // while scrolled to the bottom moves the scroll, as it did for the user (who recorded the move
+  // as a scroll event a moment later). A seek that rebuilds from the full snapshot at the new size
+  // has nothing to react to. So after a seek that changed the viewport, every scroll position is
+  // set back to the last one recorded before `t` (the full snapshot's, for the document, when
+  // none was), whichever path led there, as rrweb's virtual DOM does after each batch.
+  function restoreScrolls(t) {
+    const mirror = replayer.getMirror();
+    const doc = replayer.iframe && replayer.iframe.contentDocument;
+    if (!doc) return;
+    const docId = mirror.getId(doc);
+    const seen = new Set();
+    const scroll = (id, x, y) => {
+      const node = mirror.getNode(id);
+      if (node === doc && doc.defaultView) doc.defaultView.scrollTo(x, y);
+      else if (node && typeof node.scrollTo === "function") node.scrollTo(x, y);
+    };
+    for (let i = firstAtOrAfter(t) - 1; i >= 0; i--) {
+      const e = events[i];
+      if (e.type === 2) {
+        const offset = e.data && e.data.initialOffset;
+        if (!seen.has(docId) && offset) scroll(docId, offset.left || 0, offset.top || 0);
+        return;
+      }
+      if (e.type !== 3 || !e.data || e.data.source !== 3 || seen.has(e.data.id)) continue;
+      seen.add(e.data.id);
+      scroll(e.data.id, e.data.x || 0, e.data.y || 0);
+    }
+  }
+
   function viewport() {
     if (!replayer || !replayer.iframe) return null;
     const w = parseInt(replayer.iframe.getAttribute("width"), 10);
@@ -119,15 +167,7 @@
   // The last pointer position (and its target) that the replayer would hover after applying every
   // event strictly before offset `t`, counting only events since the last full snapshot.
   function lastPointer(t) {
-    const baseline = events[0].timestamp + t;
-    let lo = 0;
-    let hi = events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (events[mid].timestamp < baseline) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0; i--) {
+    for (let i = firstAtOrAfter(t) - 1; i >= 0; i--) {
       const e = events[i];
       if (e.type === 2) return null;
       if (e.type !== 3 || !e.data) continue;
@@ -274,10 +314,12 @@
         pauseAnimation: true,
         insertStyleRules: FREEZE_RULES,
         UNSAFE_replayCanvas: !!options.replayCanvas,
-        // rrweb's virtual DOM (used while a seek rebuilds from a full snapshot) queues canvas
-        // drawing on its nodes and draws it after the rebuild, where a later frame could lose to
-        // an earlier one: applied straight to the DOM, every frame is drawn in event order.
-        useVirtualDom: !options.replayCanvas,
+        // Events are applied straight to the DOM. rrweb's virtual DOM copies the whole replayed
+        // document into itself and diffs it back on every seek that applies any event (its cost
+        // grows with the page: swagger-ui's replay took 1.2x the CPU with it), and it queues canvas
+        // drawing on its nodes and draws it after a rebuild, where a later frame could lose to an
+        // earlier one. What it did for scroll positions, restoreScrolls does.
+        useVirtualDom: false,
         logger: { log: function () {}, warn: function () { recordWarning(arguments); } },
       });
       replayer.on("event-cast", noteEvent);
@@ -321,7 +363,9 @@
         replayer.play(0);
         replayer.service.send("END");
       }
+      viewportChanged = false;
       replayer.pause(t);
+      if (viewportChanged) restoreScrolls(t);
       normalizeHover(t);
       const t1 = performance.now();
       const ready = await settle(budgetMs === undefined ? 2000 : budgetMs);
@@ -356,9 +400,6 @@
       if (!replayer) throw new Error("no recording loaded");
       const t0 = performance.now();
       if (typeof request.t === "number") {
-        // A few events between steps: applied straight to the DOM, they cost less than rrweb's
-        // virtual-DOM pass, which copies the whole document on every seek (swagger-ui: 50 vs 5 ms).
-        replayer.config.useVirtualDom = false;
         replayer.pause(request.t);
         normalizeHover(request.t);
       }
