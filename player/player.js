@@ -128,11 +128,11 @@
   }
 
   // Applied straight to the DOM, events meet the browser's own reactions: shrinking the viewport
-  // while scrolled to the bottom moves the scroll, as it did for the user (who recorded the move
-  // as a scroll event a moment later). A seek that rebuilds from the full snapshot at the new size
-  // has nothing to react to. So after a seek that changed the viewport, every scroll position is
-  // set back to the last one recorded before `t` (the full snapshot's, for the document, when
-  // none was), whichever path led there, as rrweb's virtual DOM does after each batch.
+  // while scrolled to the bottom moves the scroll, as it did for the user (whose recorder logged
+  // the move as a scroll event a moment later, so not yet applied at a checkpoint right after the
+  // resize). A frame shows what the recording says before `t`: after a seek that changed the
+  // viewport every scroll position is set back to the last one recorded before `t` (the full
+  // snapshot's, for the document, when none was), as rrweb's virtual DOM did after each batch.
   function restoreScrolls(t) {
     const mirror = replayer.getMirror();
     const doc = replayer.iframe && replayer.iframe.contentDocument;

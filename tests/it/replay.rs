@@ -295,9 +295,12 @@ fn a_recording_without_full_snapshot_is_an_input_error() {
 /// full snapshot paints, so a checkpoint looks the same whichever checkpoints came before it.
 #[test]
 fn forward_seeks_paint_what_rebuilds_paint() {
+    // swagger-ui shrinks its viewport while scrolled to the bottom (0023320-resize), where the
+    // player sets the recorded scroll back after the browser's own move.
     for rel in [
         "testbed-errors/rrweb-events.json",
         "rrweb-todomvc-angularjs/rrweb-events.json",
+        "swagger-ui/rrweb-events.json",
     ] {
         let rec = recording(rel);
         let inc = tempfile::tempdir().unwrap();
