@@ -77,11 +77,5 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
     )
     .await;
     progress.finish();
-    job::conclude(
-        finished?,
-        &opts.run.judging.report,
-        &settings.out,
-        &args.junit_prefix,
-        &ci,
-    )
+    job::conclude(finished?, &opts.run.judging.report, &args.junit_prefix, &ci)
 }

@@ -53,10 +53,10 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, Failure> {
 pub fn conclude(
     finished: Finished,
     report_dir: &report::ReportDir,
-    out: &Path,
     junit_prefix: &str,
     ci: &Github,
 ) -> Result<Outcome, Failure> {
+    let out = report_dir.root();
     let started = std::time::Instant::now();
     report_dir
         .write_report(&finished.report, &finished.replays, junit_prefix, ci)

@@ -76,11 +76,5 @@ pub async fn run(args: RunArgs) -> Result<Outcome, Failure> {
     )
     .await;
     progress.finish();
-    job::conclude(
-        finished?,
-        &opts.judging.report,
-        &settings.out,
-        &args.junit_prefix,
-        &ci,
-    )
+    job::conclude(finished?, &opts.judging.report, &args.junit_prefix, &ci)
 }

@@ -98,9 +98,9 @@ pub fn has_target(step: &Step) -> bool {
 }
 
 /// One step of a window as located, as soon as it is: `index` into the window's steps as given
-/// (hover steps of an earlier pass removed, before any new one is inserted), the step with its locators, frames and skip filled in
-/// (left as it was when its node is not in the replayed DOM), and the hover step to perform
-/// right before it.
+/// (hover steps of an earlier pass removed, before any new one is inserted), the step with its
+/// locators, frames and skip filled in (left as it was when its node is not in the replayed DOM),
+/// and the hover step to perform right before it.
 #[derive(Debug, Clone)]
 pub struct Located {
     pub index: usize,
@@ -220,27 +220,30 @@ async fn locate_in_page(
         if d.hidden_field && step.action == Action::Type && step.skip.is_none() {
             step.skip = Some(SKIP_HIDDEN_FIELD.into());
         }
-        if let Some(h) = d.hover
-            && matches!(
-                step.action,
-                Action::Click | Action::Dblclick | Action::Contextmenu
-            )
-        {
-            let mut hover = step.clone();
-            hover.action = Action::Hover;
-            hover.node = h.node.or(step.node);
-            hover.locators = RawLocator::ranked(h.locators);
-            hover.text = None;
-            hover.skip = None;
-            hovers.push((i, hover));
+        let hover = d
+            .hover
+            .filter(|_| {
+                matches!(
+                    step.action,
+                    Action::Click | Action::Dblclick | Action::Contextmenu
+                )
+            })
+            .map(|h| {
+                let mut hover = step.clone();
+                hover.action = Action::Hover;
+                hover.node = h.node.or(step.node);
+                hover.locators = RawLocator::ranked(h.locators);
+                hover.text = None;
+                hover.skip = None;
+                hover
+            });
+        if let Some(h) = &hover {
+            hovers.push((i, h.clone()));
         }
         feed(Located {
             index: i,
             step: step.clone(),
-            hover: hovers
-                .last()
-                .filter(|(at, _)| *at == i)
-                .map(|(_, h)| h.clone()),
+            hover,
         });
     }
     for (i, hover) in hovers.into_iter().rev() {

@@ -180,20 +180,7 @@ pub fn check_inputs(inputs: Vec<Input>, urls: &[UrlSpec]) -> Result<Vec<Input>, 
             other => other,
         })
         .collect();
-    let bad: Vec<String> = inputs
-        .iter()
-        .filter_map(|i| match i {
-            Input::Unreadable {
-                error,
-                input_error: true,
-                ..
-            } => Some(error.clone()),
-            _ => None,
-        })
-        .collect();
-    if !bad.is_empty() && bad.len() == inputs.len() {
-        return Err(InputsError::NothingReadable(bad));
-    }
+    crate::run::inputs::some_readable(&inputs)?;
     Ok(inputs)
 }
 
@@ -339,47 +326,37 @@ async fn drive_recording(
         frames
     };
     let work = async {
-        let extracted: Vec<Vec<Step>> = windows.iter().map(|w| steps::extract(w)).collect();
-        let ahead: Vec<(&WindowStream, &[Step])> = windows
+        // The steps as extracted: enough to open the tabs, load the first page and order the
+        // drive; each step with a target is performed once located.
+        let unlocated: Vec<WindowDrive> = windows
             .iter()
-            .copied()
-            .zip(extracted.iter().map(Vec::as_slice))
+            .zip(plans.iter().cloned())
+            .map(|(w, plan)| WindowDrive {
+                window: w,
+                steps: steps::extract(w),
+                plan,
+            })
+            .collect();
+        let ahead: Vec<(&WindowStream, &[Step])> = unlocated
+            .iter()
+            .map(|d| (d.window, d.steps.as_slice()))
             .collect();
         let (feeds, arriving): (Vec<_>, Vec<_>) = windows
             .iter()
             .map(|_| tokio::sync::mpsc::unbounded_channel::<locate::Located>())
             .unzip();
-        // Each step is performed as soon as it is located; the live tabs open and the first
-        // page loads meanwhile.
         let locate_opts = &replay_opts;
-        let locating = futures::future::join_all(windows.iter().zip(&extracted).zip(feeds).map(
-            |((w, steps), feed)| async move {
-                let mut steps = steps.clone();
+        let locating = futures::future::join_all(unlocated.iter().zip(feeds).map(|(d, feed)| {
+            let mut steps = d.steps.clone();
+            async move {
                 let mut send = |l| {
                     let _ = feed.send(l);
                 };
-                let located =
-                    locate::locate_steps_feeding(session, w, &mut steps, locate_opts, &mut send)
-                        .await;
-                tracing::debug!(
-                    "{}: window {} located by {} ms",
-                    recording.id,
-                    w.id,
-                    started.elapsed().as_millis()
-                );
-                located.map(|()| steps)
-            },
-        ));
-        let unlocated: Vec<WindowDrive> = windows
-            .iter()
-            .zip(&extracted)
-            .zip(plans.iter().cloned())
-            .map(|((w, steps), plan)| WindowDrive {
-                window: w,
-                steps: steps.clone(),
-                plan,
-            })
-            .collect();
+                locate::locate_steps_feeding(session, d.window, &mut steps, locate_opts, &mut send)
+                    .await
+                    .map(|()| steps)
+            }
+        }));
         let driving = async {
             let live = Live::start(session, &ahead, map.clone(), &opts.live).await?;
             live.drive_while_locating(
@@ -398,14 +375,11 @@ async fn drive_recording(
             started.elapsed().as_millis()
         );
         // A window that could not be located explains a drive that stopped waiting for it.
-        let mut drives: Vec<WindowDrive> = Vec::with_capacity(windows.len());
-        for ((w, steps), plan) in windows.iter().zip(located).zip(plans.iter().cloned()) {
-            drives.push(WindowDrive {
-                window: w,
-                steps: steps?,
-                plan,
-            });
-        }
+        let drives = unlocated
+            .into_iter()
+            .zip(located)
+            .map(|(d, steps)| Ok(WindowDrive { steps: steps?, ..d }))
+            .collect::<Result<Vec<_>, DriveError>>()?;
         Ok::<_, DriveRunError>((drives, driven?))
     };
     let (work, recorded) = tokio::join!(work, recorded);
@@ -494,12 +468,7 @@ async fn judge(
         error: console_unwritable,
         format: Some(recording.format),
         duration_ms: 0,
-        session_duration_ms: recording
-            .windows
-            .iter()
-            .map(|w| w.duration_ms())
-            .max()
-            .unwrap_or(0),
+        session_duration_ms: recording.duration_ms(),
         checkpoints,
         console,
         blocked_requests: driven.blocked,

@@ -140,6 +140,15 @@ impl Recording {
     pub fn event_count(&self) -> usize {
         self.windows.iter().map(|w| w.events.len()).sum()
     }
+
+    /// The length of its longest window (report.json's `session_duration_ms`).
+    pub fn duration_ms(&self) -> i64 {
+        self.windows
+            .iter()
+            .map(|w| w.duration_ms())
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// What parsing saw on the way, for `reel inspect` and the benchmark.

@@ -137,8 +137,14 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, InputsError> {
     if let Some(shard) = request.shard {
         gathered.inputs.retain(|i| shard.contains(&i.id()));
     }
-    let unreadable: Vec<String> = gathered
-        .inputs
+    some_readable(&gathered.inputs)?;
+    Ok(gathered)
+}
+
+/// Fails, naming each one, when every input is unreadable for a reason of its own (an input
+/// error, not the machine's).
+pub fn some_readable(inputs: &[Input]) -> Result<(), InputsError> {
+    let unreadable: Vec<String> = inputs
         .iter()
         .filter_map(|i| match i {
             Input::Unreadable {
@@ -149,10 +155,10 @@ pub async fn gather(request: &Request<'_>) -> Result<Gathered, InputsError> {
             _ => None,
         })
         .collect();
-    if !unreadable.is_empty() && unreadable.len() == gathered.inputs.len() {
+    if !unreadable.is_empty() && unreadable.len() == inputs.len() {
         return Err(InputsError::NothingReadable(unreadable));
     }
-    Ok(gathered)
+    Ok(())
 }
 
 /// Reads every recording; unreadable ones become error entries (under the id of their file name),

@@ -673,12 +673,7 @@ async fn run_recording(
         error,
         format: Some(recording.format),
         duration_ms: 0,
-        session_duration_ms: recording
-            .windows
-            .iter()
-            .map(|w| w.duration_ms())
-            .max()
-            .unwrap_or(0),
+        session_duration_ms: recording.duration_ms(),
         checkpoints,
         console,
         blocked_requests: blocked,
