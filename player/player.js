@@ -394,13 +394,16 @@
 
     // For `reel drive`: the replayed element with rrweb id `request.node`, described by
     // locate.js (its locators, frames, hover host, hidden field) as it is now, or first at offset
-    // `request.t` (events applied as by seek, hover recomputed; no wait for assets or frames:
-    // layout is read synchronously).
+    // `request.t` (events applied as by seek, scrolls restored and hover recomputed as by seek,
+    // so a later seek paints the same frame; no wait for assets or frames: layout is read
+    // synchronously).
     locate(request) {
       if (!replayer) throw new Error("no recording loaded");
       const t0 = performance.now();
       if (typeof request.t === "number") {
+        viewportChanged = false;
         replayer.pause(request.t);
+        if (viewportChanged) restoreScrolls(request.t);
         normalizeHover(request.t);
       }
       const t1 = performance.now();

@@ -10,7 +10,7 @@ use super::{Action, DriveError, Locator, Step, Strategy};
 use crate::plan::viewport_at;
 use crate::recording::WindowStream;
 use crate::replay::player::PlayerPage;
-use crate::replay::{BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions};
+use crate::replay::{BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions, Visits};
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -138,44 +138,110 @@ pub async fn locate_steps_feeding(
     }
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let page = PlayerPage::open(session, chunks.len()).await?;
-    let result = locate_in_page(&page, &chunks, window, steps, opts, feed).await;
+    let mut locating = Locating::new(window, std::mem::take(steps), opts, feed);
+    let loaded = page.load(opts, &chunks).await;
+    if loaded.is_ok() {
+        while locating.next_at().is_some() {
+            locating.visit(&page, false).await;
+        }
+    }
     page.close().await;
-    result
+    loaded?;
+    *steps = locating.finish()?;
+    Ok(())
 }
 
-async fn locate_in_page(
-    page: &PlayerPage,
-    chunks: &EventChunks<'_>,
-    window: &WindowStream,
-    steps: &mut Vec<Step>,
-    opts: &ReplayOptions,
-    feed: &mut (dyn FnMut(Located) + Send),
-) -> Result<(), DriveError> {
-    let started = Instant::now();
-    page.load(opts, chunks).await?;
-    // Hover steps come from locating: a second pass makes them afresh.
-    steps.retain(|s| s.window != window.id || s.action != Action::Hover);
-    let mut order: Vec<usize> = (0..steps.len())
-        .filter(|&i| steps[i].window == window.id && has_target(&steps[i]))
-        .collect();
-    order.sort_by_key(|&i| steps[i].t_ms);
-    let mut hovers: Vec<(usize, Step)> = Vec::new();
-    let mut settled = false;
-    let mut viewport = None;
-    for &i in &order {
-        let t_ms = steps[i].t_ms;
-        let size = viewport_at(window, t_ms);
-        if viewport != Some(size) {
-            page.set_viewport(size).await?;
-            viewport = Some(size);
+/// Locating one window's steps as a [`Visits`] of a replay: each visit locates the next step
+/// with a target, in time order. The replay may be one of its own
+/// ([`locate_steps_feeding`]) or the one that paints the recorded frames
+/// ([`crate::replay::capture_window_visiting`]).
+pub struct Locating<'f> {
+    window: String,
+    steps: Vec<Step>,
+    /// Indices into `steps` of the steps to locate, in time order; `next` is the next one.
+    order: Vec<usize>,
+    /// The recorded viewport at each step of `order`.
+    viewports: Vec<(u32, u32)>,
+    next: usize,
+    hovers: Vec<(usize, Step)>,
+    settle_budget: std::time::Duration,
+    /// Whether a visit already waited for the page's assets (the first one does, unless the
+    /// replay says a seek did).
+    settled: bool,
+    feed: &'f mut (dyn FnMut(Located) + Send),
+    error: Option<DriveError>,
+    started: Instant,
+}
+
+impl<'f> Locating<'f> {
+    /// Locating the steps of `window` in `steps` (steps of other windows are left alone; the
+    /// window's hover steps of an earlier pass are dropped, to be made afresh).
+    pub fn new(
+        window: &WindowStream,
+        mut steps: Vec<Step>,
+        opts: &ReplayOptions,
+        feed: &'f mut (dyn FnMut(Located) + Send),
+    ) -> Locating<'f> {
+        steps.retain(|s| s.window != window.id || s.action != Action::Hover);
+        let mut order: Vec<usize> = (0..steps.len())
+            .filter(|&i| steps[i].window == window.id && has_target(&steps[i]))
+            .collect();
+        order.sort_by_key(|&i| steps[i].t_ms);
+        let viewports = order
+            .iter()
+            .map(|&i| viewport_at(window, steps[i].t_ms))
+            .collect();
+        Locating {
+            window: window.id.clone(),
+            steps,
+            order,
+            viewports,
+            next: 0,
+            hovers: Vec::new(),
+            settle_budget: opts.settle_budget,
+            settled: false,
+            feed,
+            error: None,
+            started: Instant::now(),
         }
+    }
+
+    /// Whether every step was located (false after an error, or while visits are due).
+    pub fn done(&self) -> bool {
+        self.error.is_none() && self.next >= self.order.len()
+    }
+
+    /// The steps with their locators, frames, skips and hover steps; the first error, if any.
+    /// Steps never visited are left unlocated.
+    pub fn finish(mut self) -> Result<Vec<Step>, DriveError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        tracing::debug!(
+            "window {}: {} steps located in {:?}",
+            self.window,
+            self.next,
+            self.started.elapsed()
+        );
+        for (i, hover) in std::mem::take(&mut self.hovers).into_iter().rev() {
+            self.steps.insert(i, hover);
+        }
+        Ok(self.steps)
+    }
+
+    async fn locate_next(&mut self, page: &PlayerPage, settled: bool) -> Result<(), DriveError> {
+        let i = self.order[self.next];
+        self.next += 1;
+        let window = &self.window;
+        let t_ms = self.steps[i].t_ms;
+        page.set_viewport(self.viewports[self.next - 1]).await?;
         // The first seek rebuilds the page and waits for its stylesheets, images and fonts;
         // later ones only apply events (layout is read synchronously, nothing is painted).
-        if !settled {
-            page.seek_settled(t_ms, opts.settle_budget, &[]).await?;
-            settled = true;
+        if !settled && !self.settled {
+            page.seek_settled(t_ms, self.settle_budget, &[]).await?;
         }
-        let step = &mut steps[i];
+        self.settled = true;
+        let step = &mut self.steps[i];
         let request = serde_json::json!({
             "t": t_ms,
             "node": step.node,
@@ -190,30 +256,28 @@ async fn locate_in_page(
             .await?;
         let d: Described =
             serde_json::from_value(answer).map_err(|e| DriveError::UnexpectedAnswer {
-                window: window.id.clone(),
+                window: window.clone(),
                 detail: e.to_string(),
             })?;
         tracing::debug!(
-            "window {}: {} at {t_ms} ms located: events applied in {:.1} ms, described in {:.1} ms",
-            window.id,
+            "window {window}: {} at {t_ms} ms located: events applied in {:.1} ms, described in {:.1} ms",
             step.action.as_str(),
             d.apply_ms,
             d.describe_ms
         );
         if !d.found {
             tracing::debug!(
-                "window {}: {} at {} ms: node {:?} is not in the replayed DOM",
-                window.id,
+                "window {window}: {} at {} ms: node {:?} is not in the replayed DOM",
                 step.action.as_str(),
                 t_ms,
                 step.node
             );
-            feed(Located {
+            (self.feed)(Located {
                 index: i,
                 step: step.clone(),
                 hover: None,
             });
-            continue;
+            return Ok(());
         }
         step.locators = RawLocator::ranked(d.locators);
         step.frames = d.frames.into_iter().map(RawLocator::ranked).collect();
@@ -238,24 +302,30 @@ async fn locate_in_page(
                 hover
             });
         if let Some(h) = &hover {
-            hovers.push((i, h.clone()));
+            self.hovers.push((i, h.clone()));
         }
-        feed(Located {
+        (self.feed)(Located {
             index: i,
             step: step.clone(),
             hover,
         });
+        Ok(())
     }
-    for (i, hover) in hovers.into_iter().rev() {
-        steps.insert(i, hover);
+}
+
+impl Visits for Locating<'_> {
+    fn next_at(&self) -> Option<i64> {
+        if self.error.is_some() {
+            return None;
+        }
+        self.order.get(self.next).map(|&i| self.steps[i].t_ms)
     }
-    tracing::debug!(
-        "window {}: {} steps located in {:?}",
-        window.id,
-        order.len(),
-        started.elapsed()
-    );
-    Ok(())
+
+    async fn visit(&mut self, page: &PlayerPage, settled: bool) {
+        if let Err(e) = self.locate_next(page, settled).await {
+            self.error = Some(e);
+        }
+    }
 }
 
 #[cfg(test)]

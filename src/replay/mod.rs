@@ -290,6 +290,46 @@ fn segments(ordered: &[Checkpoint], lanes: usize) -> Vec<&[Checkpoint]> {
     out
 }
 
+/// Work on a window's player page at times of its own, done in time order between the
+/// checkpoints' captures (forward seeks only): `reel drive` locates its steps in the same replay
+/// that paints the recorded frames. A visitor keeps its own errors.
+pub trait Visits: Send {
+    /// When the next visit is due, if any: the visit shows every event strictly before it.
+    fn next_at(&self) -> Option<i64>;
+    /// The visit due at [`Visits::next_at`]. `settled`: whether a seek of this page has
+    /// already waited for the page's stylesheets, images and fonts.
+    fn visit(
+        &mut self,
+        page: &player::PlayerPage,
+        settled: bool,
+    ) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// No visits: a replay that only captures.
+pub struct NoVisits;
+
+impl Visits for NoVisits {
+    fn next_at(&self) -> Option<i64> {
+        None
+    }
+
+    async fn visit(&mut self, _: &player::PlayerPage, _: bool) {}
+}
+
+impl<V: Visits> Visits for &mut V {
+    fn next_at(&self) -> Option<i64> {
+        (**self).next_at()
+    }
+
+    fn visit(
+        &mut self,
+        page: &player::PlayerPage,
+        settled: bool,
+    ) -> impl std::future::Future<Output = ()> + Send {
+        (**self).visit(page, settled)
+    }
+}
+
 /// Replays one window and screenshots every checkpoint of `plan`. Each page visits its
 /// checkpoints in time order; with `opts.lanes` > 1 and enough checkpoints, the plan is cut into
 /// contiguous segments replayed side by side in pages of the same browser, each later segment's
@@ -302,6 +342,40 @@ pub async fn capture_window(
     window: &WindowStream,
     plan: &[Checkpoint],
     opts: &ReplayOptions,
+) -> Result<WindowCapture, ReplayError> {
+    capture(
+        session,
+        recording_id,
+        window,
+        plan,
+        opts,
+        None::<&mut NoVisits>,
+    )
+    .await
+}
+
+/// [`capture_window`] in one page (no lanes), with `visits` done on that page in time order
+/// between the checkpoints (each visit before the checkpoints at or after its time), and the
+/// ones due after the last checkpoint at the end. A visit's requests are waited for by the
+/// next checkpoint like its own seek's.
+pub async fn capture_window_visiting(
+    session: &BrowserSession,
+    recording_id: &str,
+    window: &WindowStream,
+    plan: &[Checkpoint],
+    opts: &ReplayOptions,
+    visits: &mut impl Visits,
+) -> Result<WindowCapture, ReplayError> {
+    capture(session, recording_id, window, plan, opts, Some(visits)).await
+}
+
+async fn capture<V: Visits>(
+    session: &BrowserSession,
+    recording_id: &str,
+    window: &WindowStream,
+    plan: &[Checkpoint],
+    opts: &ReplayOptions,
+    visits: Option<&mut V>,
 ) -> Result<WindowCapture, ReplayError> {
     if !window.has_full_snapshot() {
         return Err(ReplayError::NoFullSnapshot {
@@ -322,17 +396,30 @@ pub async fn capture_window(
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let mut ordered = plan.to_vec();
     ordered.sort_by_key(|c| c.t_ms);
-    let parts = segments(&ordered, lanes_for_window(opts.lanes, chunks.len()));
-    let lanes = parts.iter().enumerate().map(|(i, part)| {
-        let catch_up = i
-            .checked_sub(1)
-            .and_then(|p| parts[p].last())
-            .map(|c| c.t_ms);
-        capture_segment(session, &chunks, window, part, catch_up, opts, started)
-    });
+    let lanes = match visits {
+        Some(_) => 1,
+        None => lanes_for_window(opts.lanes, chunks.len()),
+    };
+    let parts = segments(&ordered, lanes);
     let mut segments_done = Vec::with_capacity(parts.len());
-    for result in futures::future::join_all(lanes).await {
-        segments_done.push(result?);
+    if let Some(visits) = visits {
+        let seg = capture_segment(
+            session, &chunks, window, &ordered, None, opts, started, visits,
+        );
+        segments_done.push(seg.await?);
+    } else {
+        let lanes = parts.iter().enumerate().map(|(i, part)| {
+            let catch_up = i
+                .checked_sub(1)
+                .and_then(|p| parts[p].last())
+                .map(|c| c.t_ms);
+            capture_segment(
+                session, &chunks, window, part, catch_up, opts, started, NoVisits,
+            )
+        });
+        for result in futures::future::join_all(lanes).await {
+            segments_done.push(result?);
+        }
     }
     if parts.len() > 1 {
         tracing::debug!(
@@ -381,7 +468,9 @@ struct Segment {
     sandbox: String,
 }
 
-/// Opens a page, catches up to `catch_up` when given, captures `part`, closes the page.
+/// Opens a page, catches up to `catch_up` when given, captures `part` with `visits` between,
+/// closes the page.
+#[allow(clippy::too_many_arguments)]
 async fn capture_segment(
     session: &BrowserSession,
     chunks: &EventChunks<'_>,
@@ -390,9 +479,20 @@ async fn capture_segment(
     catch_up: Option<i64>,
     opts: &ReplayOptions,
     started: Instant,
+    mut visits: impl Visits,
 ) -> Result<Segment, ReplayError> {
     let page = player::PlayerPage::open(session, chunks.len()).await?;
-    let result = drive(&page, chunks, window, part, catch_up, opts, started).await;
+    let result = drive(
+        &page,
+        chunks,
+        window,
+        part,
+        catch_up,
+        opts,
+        started,
+        &mut visits,
+    )
+    .await;
     let page_console = page.console();
     let blocked = page.traffic.blocked.load(Ordering::Relaxed);
     let blocked_urls = page
@@ -448,6 +548,7 @@ struct Driven {
     skip: CatchUp,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn drive(
     page: &player::PlayerPage,
     chunks: &EventChunks<'_>,
@@ -456,6 +557,7 @@ async fn drive(
     catch_up: Option<i64>,
     opts: &ReplayOptions,
     started: Instant,
+    visits: &mut impl Visits,
 ) -> Result<Driven, ReplayError> {
     let info = crate::timings::span("events load", page.load(opts, chunks)).await?;
     crate::timings::measured("events load: fetch+parse", info.fetch_ms);
@@ -491,16 +593,29 @@ async fn drive(
     }
     let mut shots = Vec::with_capacity(ordered.len());
     let mut warnings = Vec::new();
+    let mut settled = catch_up.is_some();
     for cp in ordered {
+        let requested_before = page.traffic.mark();
+        while let Some(at) = visits.next_at()
+            && at <= cp.t_ms
+        {
+            visits.visit(page, settled).await;
+        }
         let t0 = Instant::now();
         page.set_viewport(cp.viewport).await?;
         crate::timings::since("viewport", t0);
         let t_viewport = t0.elapsed();
         let (state, request_rounds) = crate::timings::span(
             "seek",
-            page.seek_settled(cp.t_ms, opts.settle_budget, &opts.mask_selectors),
+            page.seek_settled_since(
+                requested_before,
+                cp.t_ms,
+                opts.settle_budget,
+                &opts.mask_selectors,
+            ),
         )
         .await?;
+        settled = true;
         if let Some(v) = state.viewport
             && v != cp.viewport
         {
@@ -545,6 +660,9 @@ async fn drive(
             mask_rects: state.mask_rects,
             elapsed: t0.elapsed(),
         });
+    }
+    while visits.next_at().is_some() {
+        visits.visit(page, settled).await;
     }
     Ok(Driven {
         shots,

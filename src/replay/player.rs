@@ -282,6 +282,19 @@ impl PlayerPage {
         mask_selectors: &[String],
     ) -> Result<(SeekState, u32), ReplayError> {
         let requested_before = self.traffic.mark();
+        self.seek_settled_since(requested_before, t_ms, settle_budget, mask_selectors)
+            .await
+    }
+
+    /// [`PlayerPage::seek_settled`], also waiting for what the page requested since
+    /// `requested_before` (a [`Traffic::mark`] taken before other work on the page).
+    pub async fn seek_settled_since(
+        &self,
+        requested_before: u64,
+        t_ms: i64,
+        settle_budget: Duration,
+        mask_selectors: &[String],
+    ) -> Result<(SeekState, u32), ReplayError> {
         let state = self.seek(t_ms, settle_budget, mask_selectors).await?;
         let rounds = self
             .settle_requests(requested_before, &state.awaited, settle_budget)

@@ -195,7 +195,12 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
     );
     assert_eq!(first.status.code(), Some(0));
     let r1 = report(dir.path());
-    let second = drive(dir.path(), &[rec], &server.url_arg(), &[]);
+    let second = drive(
+        dir.path(),
+        std::slice::from_ref(&rec),
+        &server.url_arg(),
+        &[],
+    );
     assert_eq!(second.status.code(), Some(0));
     let r2 = report(dir.path());
     let rec2 = &r2["recordings"][0];
@@ -220,6 +225,7 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
             );
         }
     }
+    assert_recorded_frames_are_replays(dir.path(), &rec, checkpoints);
     let steps = rec2["steps"].as_array().unwrap();
     let navigations = steps.iter().filter(|s| s["action"] == "navigate").count();
     assert_eq!(
@@ -254,6 +260,41 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
         vanilla,
         [("Second tab todo", false), ("Another one", false)]
     );
+}
+
+/// The recorded frames of a drive come from the replay that also locates the steps: locating
+/// between the checkpoints changes none of them (the same pixels as `reel replay`'s).
+fn assert_recorded_frames_are_replays(
+    dir: &std::path::Path,
+    rec: &std::path::Path,
+    checkpoints: &[serde_json::Value],
+) {
+    let replayed = dir.join("replayed");
+    let mut cmd = reel();
+    cmd.arg("replay")
+        .arg(rec)
+        .arg("--out")
+        .arg(&replayed)
+        .args(["--browser-ws", &browser_ws(), "--jobs", "1"]);
+    assert_eq!(run(&mut cmd).status.code(), Some(0));
+    let several = checkpoints
+        .iter()
+        .any(|c| c["window"] != checkpoints[0]["window"]);
+    for c in checkpoints {
+        let name = c["name"].as_str().unwrap();
+        let folder = match several {
+            true => replayed.join(c["window"].as_str().unwrap()),
+            false => replayed.clone(),
+        };
+        let recorded = decode_png(
+            &dir.join("reel-report")
+                .join(c["recorded"].as_str().unwrap()),
+        );
+        assert!(
+            recorded == decode_png(&folder.join(format!("{name}.png"))),
+            "the recorded frame {name} differs from reel replay's"
+        );
+    }
 }
 
 /// What todomvc-backbone's first tab holds at the end of the recording.
@@ -297,6 +338,11 @@ fn swagger_ui_calls_are_answered_from_the_recording_and_other_hosts_blocked() {
     assert!(
         rec["console"]["errors"].as_array().unwrap().is_empty(),
         "{rec}"
+    );
+    assert_recorded_frames_are_replays(
+        dir.path(),
+        &recording("swagger-ui/posthog-blob.jsonl"),
+        rec["checkpoints"].as_array().unwrap(),
     );
 }
 
