@@ -392,6 +392,22 @@
 
     state: state,
 
+    // Lets go of the replay (its document, events and replayer) while the page waits to be
+    // loaded again for another recording.
+    unload() {
+      if (replayer) {
+        try {
+          replayer.pause();
+          if (typeof replayer.destroy === "function") replayer.destroy();
+        } catch (e) {}
+      }
+      replayer = null;
+      events = [];
+      const root = document.getElementById("root");
+      if (root) root.replaceChildren();
+      return true;
+    },
+
     // For `reel drive`: the replayed element with rrweb id `request.node`, described by
     // locate.js (its locators, frames, hover host, hidden field) as it is now, or first at offset
     // `request.t` (events applied as by seek, scrolls restored and hover recomputed as by seek,

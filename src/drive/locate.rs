@@ -137,7 +137,7 @@ pub async fn locate_steps_feeding(
         });
     }
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
-    let page = PlayerPage::open(session, chunks.len()).await?;
+    let page = PlayerPage::open(session).await?;
     let mut locating = Locating::new(window, std::mem::take(steps), opts, feed);
     let loaded = page.load(opts, &chunks).await;
     if loaded.is_ok() {
@@ -145,7 +145,11 @@ pub async fn locate_steps_feeding(
             locating.visit(&page, false).await;
         }
     }
-    page.close().await;
+    if loaded.is_ok() && locating.done() {
+        page.release(session).await;
+    } else {
+        page.close().await;
+    }
     loaded?;
     *steps = locating.finish()?;
     Ok(())

@@ -312,6 +312,9 @@ pub struct BrowserSession {
     pub info: BrowserInfo,
     pub timeout: Duration,
     pub allow_network: bool,
+    /// Player pages that finished a replay, kept for the next (see
+    /// [`super::player::PlayerPage::open`]).
+    pub(crate) idle_players: Mutex<Vec<super::player::PlayerPage>>,
 }
 
 impl BrowserSession {
@@ -353,6 +356,7 @@ impl BrowserSession {
                 info,
                 timeout: opts.timeout,
                 allow_network: opts.allow_network,
+                idle_players: Mutex::new(Vec::new()),
             });
         }
         let exe = find_chrome(opts.chrome.as_deref())?;
@@ -391,6 +395,7 @@ impl BrowserSession {
                             info,
                             timeout: opts.timeout,
                             allow_network: opts.allow_network,
+                            idle_players: Mutex::new(Vec::new()),
                         });
                     }
                     Err(e) => {
@@ -443,6 +448,12 @@ impl BrowserSession {
     /// is thrown away), and no helper process outlives it. Attached browsers are left running;
     /// only the connection is dropped.
     pub async fn close(&self) {
+        let idle = self
+            .idle_players
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        futures::future::join_all(idle.into_iter().map(|p| p.close())).await;
         self.lost.raise("the browser was closed");
         self.kill();
         for task in [&self.handler, &self.watcher] {

@@ -59,6 +59,15 @@ pub struct Traffic {
 const REMEMBERED_RECENT: usize = 256;
 
 impl Traffic {
+    /// Forgets what was blocked and allowed (for a page about to replay another recording).
+    pub fn forget_blocked(&self) {
+        self.blocked.store(0, Ordering::Relaxed);
+        self.allowed.store(0, Ordering::Relaxed);
+        if let Ok(mut urls) = self.blocked_urls.lock() {
+            urls.clear();
+        }
+    }
+
     /// Starts a new window of remembered URLs; returns the requests so far.
     pub fn mark(&self) -> u64 {
         if let Ok(mut recent) = self.recent.lock() {
@@ -79,13 +88,16 @@ pub type EventRequest = (RequestId, String);
 /// Where the player fetches the events, chunk by chunk (`/events/<n>.json`).
 pub const EVENTS_PATH: &str = "/events/";
 
+/// Where requests for events go while a player loads them: `None` between loads.
+pub type EventsTap = Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<EventRequest>>>>;
+
 /// Serves `assets` to `page` and blocks everything else. Must run before the page navigates.
-/// Requests under [`EVENTS_PATH`] go to `events` (answered with [`fulfill`]); once nobody
-/// listens there, they fail.
+/// Requests under [`EVENTS_PATH`] go to the sender in `events` (answered with [`fulfill`]);
+/// without one, or once nobody listens there, they fail.
 pub async fn isolate(
     page: &Page,
     assets: Assets,
-    events: tokio::sync::mpsc::UnboundedSender<EventRequest>,
+    events: EventsTap,
     allow_network: bool,
 ) -> Result<(Arc<Traffic>, JoinHandle<()>), ReplayError> {
     let mut paused = page
@@ -118,9 +130,12 @@ pub async fn isolate(
             let result = if let Some(path) = own_path(url) {
                 match assets.files.get(path) {
                     None if path.starts_with(EVENTS_PATH)
-                        && events
-                            .send((event.request_id.clone(), path.to_string()))
-                            .is_ok() =>
+                        && events.lock().is_ok_and(|tap| {
+                            tap.as_ref().is_some_and(|tx| {
+                                tx.send((event.request_id.clone(), path.to_string()))
+                                    .is_ok()
+                            })
+                        }) =>
                     {
                         Ok(())
                     }

@@ -481,7 +481,7 @@ async fn capture_segment(
     started: Instant,
     mut visits: impl Visits,
 ) -> Result<Segment, ReplayError> {
-    let page = player::PlayerPage::open(session, chunks.len()).await?;
+    let page = player::PlayerPage::open(session).await?;
     let result = drive(
         &page,
         chunks,
@@ -501,8 +501,16 @@ async fn capture_segment(
         .lock()
         .map(|u| u.clone())
         .unwrap_or_default();
-    crate::timings::span("page close", page.close()).await;
-    let driven = result?;
+    let driven = match result {
+        Ok(driven) => {
+            crate::timings::span("page release", page.release(session)).await;
+            driven
+        }
+        Err(e) => {
+            crate::timings::span("page close", page.close()).await;
+            return Err(e);
+        }
+    };
     let mut console: Vec<ConsoleEntry> =
         page_console.into_iter().skip(driven.skip.console).collect();
     console.extend(

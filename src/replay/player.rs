@@ -3,7 +3,7 @@
 //! races the step timeout and the alarms of the page (its renderer crashed, the browser detached
 //! it) and of the browser (see [`super::liveness`]).
 
-use super::isolation::{Assets, EVENTS_PATH, EventRequest, Traffic, fulfill, isolate};
+use super::isolation::{Assets, EVENTS_PATH, EventsTap, Traffic, fulfill, isolate};
 use super::liveness::{Alarm, Watch};
 use super::{ConsoleEntry, ConsoleSource, ReplayError};
 use crate::replay::assets::ORIGIN;
@@ -94,29 +94,108 @@ pub struct PlayerPage {
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
     now_ms: Arc<AtomicI64>,
     tasks: Vec<JoinHandle<()>>,
-    chunk_urls: Vec<String>,
-    /// Requests for event chunks, answered while the player loads; dropped after.
-    event_requests: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventRequest>>>,
+    /// Where requests for event chunks go while [`PlayerPage::load`] runs.
+    events: EventsTap,
+    /// Raised when the page's renderer crashed or the browser detached it.
+    lost: Arc<Alarm>,
+    /// Whether events were loaded into the player since it was (re)loaded.
+    loaded: std::sync::atomic::AtomicBool,
 }
 
+/// Most idle player pages a browser keeps for later replays.
+const MAX_IDLE_PAGES: usize = 4;
+
 impl PlayerPage {
-    /// Opens a page that serves the player from memory, and `chunk_count` chunks of events when
+    /// A player page of `session`'s browser ready for [`PlayerPage::load`]: one a finished
+    /// replay gave back ([`PlayerPage::release`]) with the player loaded afresh, else a new one.
+    pub async fn open(session: &BrowserSession) -> Result<PlayerPage, ReplayError> {
+        let idle = session.idle_players.lock().ok().and_then(|mut p| p.pop());
+        if let Some(mut page) = idle {
+            let t0 = std::time::Instant::now();
+            match crate::timings::span("player page again", page.reload()).await {
+                Ok(()) => {
+                    tracing::debug!("player page loaded again in {:?}", t0.elapsed());
+                    return Ok(page);
+                }
+                Err(e) => {
+                    tracing::debug!("an idle player page did not load again ({e}); opening one");
+                    page.close().await;
+                }
+            }
+        }
+        PlayerPage::open_new(session).await
+    }
+
+    /// Gives the page back to `session` for a later replay, unless it or its browser failed
+    /// (then it is closed). A replay that failed closes its page instead.
+    pub async fn release(self, session: &BrowserSession) {
+        let healthy = self.lost.reason().is_none() && session.lost().is_none();
+        let kept = healthy
+            && session
+                .idle_players
+                .lock()
+                .is_ok_and(|idle| idle.len() < MAX_IDLE_PAGES)
+            && self
+                .call("letting go of the replay", "reel.unload()".into())
+                .await
+                .is_ok();
+        if !kept {
+            self.close().await;
+            return;
+        }
+        match session.idle_players.lock() {
+            Ok(mut idle) => idle.push(self),
+            Err(_) => tracing::debug!("the idle pages are unavailable; a page was dropped"),
+        }
+    }
+
+    /// The player loaded again in the same page, as a fresh page would have it: no viewport
+    /// override, nothing logged, nothing blocked, no events.
+    async fn reload(&mut self) -> Result<(), ReplayError> {
+        self.watch
+            .step(
+                "resetting the viewport",
+                self.page
+                    .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default()),
+            )
+            .await?;
+        self.watch
+            .step(
+                "loading the player page",
+                self.page.goto(format!("{ORIGIN}/player.html")),
+            )
+            .await?;
+        // Whatever the last document logged or requested has reached the listeners once a
+        // round trip made after its unload has.
+        self.call("waiting for the page", "1".into()).await?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while self.traffic.answered.load(Ordering::SeqCst)
+            < self.traffic.requested.load(Ordering::SeqCst)
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::task::yield_now().await;
+        self.traffic.forget_blocked();
+        if let Ok(mut c) = self.console.lock() {
+            c.clear();
+        }
+        self.now_ms.store(0, Ordering::Relaxed);
+        self.loaded.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Opens a page that serves the player from memory, and the events when
     /// [`PlayerPage::load`] runs.
-    pub async fn open(
-        session: &BrowserSession,
-        chunk_count: usize,
-    ) -> Result<PlayerPage, ReplayError> {
+    async fn open_new(session: &BrowserSession) -> Result<PlayerPage, ReplayError> {
         let browser_watch = session.watch();
         let t0 = std::time::Instant::now();
         let page = crate::timings::span("page open", open_page(session, &browser_watch)).await?;
         tracing::debug!("page opened in {:?}", t0.elapsed());
         let lost = Arc::new(Alarm::default());
         let watch = browser_watch.and(&lost);
-        let watcher = watch_page(session, &page, lost, &watch).await?;
-        let chunk_urls: Vec<String> = (0..chunk_count)
-            .map(|i| format!("{EVENTS_PATH}{i}.json"))
-            .collect();
-        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let watcher = watch_page(session, &page, lost.clone(), &watch).await?;
+        let events: EventsTap = Arc::new(Mutex::new(None));
         let t_isolate = std::time::Instant::now();
         let (traffic, interceptor) = watch
             .step(
@@ -124,7 +203,7 @@ impl PlayerPage {
                 isolate(
                     &page,
                     Assets::with_player(),
-                    events_tx,
+                    events.clone(),
                     session.allow_network,
                 ),
             )
@@ -150,8 +229,9 @@ impl PlayerPage {
             console,
             now_ms,
             tasks,
-            chunk_urls,
-            event_requests: Mutex::new(Some(events_rx)),
+            events,
+            lost,
+            loaded: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -190,17 +270,24 @@ impl PlayerPage {
             "replayCanvas": opts.replay_canvas,
             "freshSeeks": opts.fresh_seeks,
         });
-        let mut requests = self
-            .event_requests
-            .lock()
-            .ok()
-            .and_then(|mut r| r.take())
-            .ok_or_else(|| ReplayError::Browser("the events were loaded already".into()))?;
+        if self.loaded.swap(true, Ordering::SeqCst) {
+            return Err(ReplayError::Browser(
+                "the events were loaded already".into(),
+            ));
+        }
+        let (tx, mut requests) = tokio::sync::mpsc::unbounded_channel();
+        if let Ok(mut tap) = self.events.lock() {
+            *tap = Some(tx);
+        }
+        let _closing = CloseTap(&self.events);
+        let chunk_urls: Vec<String> = (0..chunks.len())
+            .map(|i| format!("{EVENTS_PATH}{i}.json"))
+            .collect();
         let call = self.call(
             "loading events into the player",
             format!(
                 "reel.load({}, {options})",
-                serde_json::to_string(&self.chunk_urls).unwrap_or_else(|_| "[]".into())
+                serde_json::to_string(&chunk_urls).unwrap_or_else(|_| "[]".into())
             ),
         );
         tokio::pin!(call);
@@ -373,6 +460,17 @@ impl PlayerPage {
             .await;
         for t in self.tasks {
             t.abort();
+        }
+    }
+}
+
+/// Ends a load's tap when the load ends, however it ends: later requests for events fail.
+struct CloseTap<'a>(&'a EventsTap);
+
+impl Drop for CloseTap<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut tap) = self.0.lock() {
+            *tap = None;
         }
     }
 }

@@ -48,7 +48,7 @@ fn targeted(s: &Step) -> bool {
 /// first locator of each frame).
 async fn verify(session: &BrowserSession, window: &WindowStream, steps: &[Step]) {
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
-    let page = PlayerPage::open(session, chunks.len()).await.unwrap();
+    let page = PlayerPage::open(session).await.unwrap();
     let opts = ReplayOptions::default();
     page.load(&opts, &chunks).await.unwrap();
     for s in steps

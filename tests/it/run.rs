@@ -253,3 +253,71 @@ fn duplicate_ids_and_bad_inputs() {
             .contains("broken.json")
     );
 }
+
+/// A page that replayed one recording replays the next one as a fresh page would: the same
+/// frames, and nothing of the first recording's console or blocked requests.
+#[test]
+fn a_reused_player_page_replays_the_next_recording_as_a_fresh_one() {
+    let ws = Workspace::new();
+    let first = ws.recording("testbed-errors/rrweb-events.json", "a-testbed.json");
+    let second = ws.recording(
+        "rrweb-todomvc-angularjs/rrweb-events.json",
+        "b-angular.json",
+    );
+    // One job: one page, given back after the first recording and loaded again for the second.
+    let out = ws.run(
+        &[&first, &second],
+        &["--jobs", "1", "--update=missing", "--timings"],
+        false,
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("player page again"),
+        "the second recording did not reuse the page: {log}"
+    );
+    let fresh = ws.path("fresh");
+    let mut cmd = reel();
+    cmd.arg("replay")
+        .arg(&second)
+        .arg("--out")
+        .arg(&fresh)
+        .args(["--browser-ws", &browser_ws(), "--jobs", "1"]);
+    assert_eq!(run(&mut cmd).status.code(), Some(0));
+    let capture: Value =
+        serde_json::from_slice(&std::fs::read(fresh.join("capture.json")).unwrap()).unwrap();
+    let report = ws.report();
+    let rec = report["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "b-angular")
+        .unwrap();
+    let checkpoints = rec["checkpoints"].as_array().unwrap();
+    assert_eq!(
+        checkpoints.len(),
+        capture["checkpoints"].as_array().unwrap().len()
+    );
+    for c in checkpoints {
+        let name = c["name"].as_str().unwrap();
+        let reused = decode_png(&ws.path("reel-report").join(c["actual"].as_str().unwrap()));
+        assert!(
+            reused == decode_png(&fresh.join(format!("{name}.png"))),
+            "{name} differs between the reused page and a fresh one"
+        );
+    }
+    assert_eq!(
+        rec["blocked_requests"], capture["blocked_requests"],
+        "{rec}"
+    );
+    assert_eq!(
+        rec["console"]["errors"].as_array().unwrap().len(),
+        capture["console"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["level"] == "error")
+            .count(),
+        "{rec}"
+    );
+}
