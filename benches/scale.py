@@ -52,19 +52,24 @@ def own_rss_kb(pid):
 
 
 def run_measured(cmd, cwd):
-    """Runs cmd; returns (seconds, peak reel RSS kB, peak tree RSS kB, exit code)."""
+    """Runs cmd; returns (seconds, peak reel RSS kB, peak tree RSS kB, exit code, reel's own CPU s)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_own = peak_tree = 0
-    while p.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
         peak_own = max(peak_own, own_rss_kb(p.pid))
         peak_tree = max(peak_tree, tree_rss_kb(p.pid))
         time.sleep(0.02)
     elapsed = time.perf_counter() - t0
-    if p.returncode not in (0, 1):
+    code = os.waitstatus_to_exitcode(status)
+    p.returncode = code
+    if code not in (0, 1):
         sys.stderr.write(p.stderr.read().decode(errors="replace"))
-        raise SystemExit(f"{cmd} exited {p.returncode}")
-    return elapsed, peak_own, peak_tree, p.returncode
+        raise SystemExit(f"{cmd} exited {code}")
+    return elapsed, peak_own, peak_tree, code, usage.ru_utime + usage.ru_stime
 
 
 def real_page():
@@ -143,7 +148,7 @@ def run_once(reel, recording, work):
     """`reel run RECORDING --update=none` in a new folder `work`: seconds, peak RSS of reel and of
     reel + Chromium (kB), and the report."""
     work.mkdir()
-    secs, own, tree, _ = run_measured([reel, "run", str(recording), "--update=none"], work)
+    secs, own, tree, _, _ = run_measured([reel, "run", str(recording), "--update=none"], work)
     report = json.loads((work / "reel-report" / "report.json").read_text())
     return secs, own, tree, report
 
@@ -171,22 +176,29 @@ def main():
         update = "--update=none"
         if args.baselines_written:
             configs, update = configs[:2], "--update=missing"
-        results = {}
-        checkpoints = None
+        results, cpus = {}, {}
+        checkpoints = written = None
         for r in range(args.runs):
             for name, flags in (configs if r % 2 == 0 else list(reversed(configs))):
                 work = tmp / f"w{r}{len(results.get(name, []))}{name.replace(' ', '')}"
                 work.mkdir()
-                secs, _, _, _ = run_measured([reel, "run", *files, update, *flags], work)
+                secs, _, _, _, cpu = run_measured([reel, "run", *files, update, *flags], work)
                 results.setdefault(name, []).append(secs)
+                cpus.setdefault(name, []).append(cpu)
+                written = sum(f.stat().st_size for f in (work / "snapshots").rglob("*.png"))
                 report = json.loads((work / "reel-report" / "report.json").read_text())
                 checkpoints = report["summary"]["checkpoints"]
         base = statistics.median(results["--jobs 1"])
         print(f"throughput: {len(files)} shared recordings, {checkpoints} checkpoints, median of {args.runs}")
-        print(f"{'config':<24}{'seconds':>9}{'checkpoints/s':>15}{'sessions/min':>14}{'vs --jobs 1':>13}")
+        print(f"{'config':<24}{'seconds':>9}{'checkpoints/s':>15}{'sessions/min':>14}{'vs --jobs 1':>13}"
+              f"{'reel CPU s':>12}")
         for name, _ in configs:
             m = statistics.median(results[name])
-            print(f"{name:<24}{m:>9.2f}{checkpoints / m:>15.1f}{len(files) * 60 / m:>14.1f}{m / base:>13.2f}")
+            print(f"{name:<24}{m:>9.2f}{checkpoints / m:>15.1f}{len(files) * 60 / m:>14.1f}{m / base:>13.2f}"
+                  f"{statistics.median(cpus[name]):>12.2f}")
+        print("(all runs, s: " + "; ".join(f"{n} " + " ".join(f"{x:.2f}" for x in results[n]) for n, _ in configs) + ")")
+        if args.baselines_written:
+            print(f"baselines written: {written // 1024} KiB")
         print("target: --jobs 2 at most 0.65x the time of --jobs 1\n")
         if args.baselines_written:
             return
@@ -224,7 +236,7 @@ def main():
         for r in range(max(args.runs, 3)):
             work = tmp / f"small{r}"
             work.mkdir()
-            secs, _, _, _ = run_measured([reel, "run", small, "--update=none", "--max-checkpoints", "1"], work)
+            secs, _, _, _, _ = run_measured([reel, "run", small, "--update=none", "--max-checkpoints", "1"], work)
             times.append(secs)
         m = statistics.median(times)
         print(f"reel run, one small recording (1 checkpoint, Chromium launch included): {m:.2f} s "

@@ -195,14 +195,14 @@ fn encode(img: &Rgba, compression: png::DeflateCompression, filter: png::Filter)
     out
 }
 
-/// Encodes for size: adaptive filtering per row and zlib level 4. For baselines, which are
-/// stored forever, and written while a run with new baselines waits (`cargo bench --bench diff`
-/// on screenshots: level 6 is 1-2% smaller and 1.5-2.5x slower, level 9 no smaller than 6 and
-/// 3-4x slower than it).
+/// Encodes for size: adaptive filtering per row and deflate level 6 (zlib-rs). For baselines,
+/// which are stored forever, and written while a run with new baselines waits (`cargo bench
+/// --bench diff` on screenshots: level 4 is 2-3% larger and 1.2-1.7x faster, level 9 no smaller
+/// than 6 and 8-13x slower).
 pub fn encode_png_small(img: &Rgba) -> Vec<u8> {
     encode(
         img,
-        png::DeflateCompression::Level(4),
+        png::DeflateCompression::Level(6),
         png::Filter::Adaptive,
     )
 }
