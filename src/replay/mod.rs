@@ -267,8 +267,23 @@ pub const MIN_CHECKPOINTS_PER_LANE: usize = 4;
 /// and 1.45 GB for reel + Chromium, four lanes 7.6 s and 2.37 GB).
 pub const MAX_LANES_LARGE_WINDOW: usize = 2;
 
-fn lanes_for_window(lanes: usize, chunks: usize) -> usize {
-    if chunks > 1 {
+/// Full snapshots from this size up make a window replay in one lane: every later lane's
+/// catch-up rebuilds the document, and a large one costs more than the lane saves (swagger-ui,
+/// 228 KB snapshots, 19 checkpoints: 1.78-2.07 s in one lane, 2.49-2.57 s with `--jobs 2`'s four;
+/// the other shared recordings' snapshots, 10-29 KB, gain or break even with lanes).
+pub const ONE_LANE_SNAPSHOT_BYTES: usize = 100_000;
+
+fn lanes_for_window(lanes: usize, chunks: usize, window: &WindowStream) -> usize {
+    let largest_snapshot = window
+        .events
+        .iter()
+        .filter(|e| e.kind == EventType::FullSnapshot)
+        .map(|e| e.json.get().len())
+        .max()
+        .unwrap_or(0);
+    if largest_snapshot >= ONE_LANE_SNAPSHOT_BYTES {
+        1
+    } else if chunks > 1 {
         lanes.min(MAX_LANES_LARGE_WINDOW)
     } else {
         lanes
@@ -398,7 +413,7 @@ async fn capture<V: Visits>(
     ordered.sort_by_key(|c| c.t_ms);
     let lanes = match visits {
         Some(_) => 1,
-        None => lanes_for_window(opts.lanes, chunks.len()),
+        None => lanes_for_window(opts.lanes, chunks.len(), window),
     };
     let parts = segments(&ordered, lanes);
     let mut segments_done = Vec::with_capacity(parts.len());
@@ -732,9 +747,26 @@ mod tests {
     }
 
     #[test]
+    fn a_large_full_snapshot_means_one_lane() {
+        let mut w = window(10);
+        let text = "x".repeat(ONE_LANE_SNAPSHOT_BYTES);
+        w.events[0] = Event {
+            kind: EventType::FullSnapshot,
+            timestamp: 0,
+            source: None,
+            json: RawValue::from_string(format!("{{\"type\":2,\"data\":\"{text}\"}}")).unwrap(),
+        };
+        assert_eq!(lanes_for_window(4, 1, &w), 1);
+        w.events[0].json =
+            RawValue::from_string(format!("{{\"type\":2,\"data\":\"{}\"}}", &text[100..])).unwrap();
+        assert_eq!(lanes_for_window(4, 1, &w), 4);
+    }
+
+    #[test]
     fn large_windows_get_at_most_two_lanes() {
-        assert_eq!(lanes_for_window(4, 1), 4);
-        assert_eq!(lanes_for_window(4, 2), MAX_LANES_LARGE_WINDOW);
-        assert_eq!(lanes_for_window(1, 14), 1);
+        let w = window(10);
+        assert_eq!(lanes_for_window(4, 1, &w), 4);
+        assert_eq!(lanes_for_window(4, 2, &w), MAX_LANES_LARGE_WINDOW);
+        assert_eq!(lanes_for_window(1, 14, &w), 1);
     }
 }
