@@ -258,9 +258,12 @@ pub fn write_events_json(
 }
 
 /// Fewest checkpoints worth a lane of their own: a lane costs a page, a player load and a catch-up
-/// seek, all in parallel with the first lane's; on 2 cores a lane of 4+ checkpoints paid off
-/// (rrweb-todomvc-angularjs, 11 checkpoints: 0.78 s in two lanes vs 0.86 s in one).
-pub const MIN_CHECKPOINTS_PER_LANE: usize = 4;
+/// seek, all in parallel with the first lane's. Since seeks apply events straight to the DOM a
+/// checkpoint costs less, and on 2 cores lanes of 8+ beat lanes of 4+ (`reel replay`, default
+/// `--jobs`, 3 alternating runs, 2026-12-03: testbed-errors, 28 checkpoints, 1.55-1.77 s in
+/// three lanes vs 1.66-2.13 s in four and 1.92-2.12 s in one; todomvc-backbone, 18, 1.24-1.38 s
+/// in two vs 1.39-1.63 s in four; rrweb-todomvc-angularjs, 11, the same in one as in two).
+pub const MIN_CHECKPOINTS_PER_LANE: usize = 8;
 
 /// Most lanes for a window whose events fill more than one chunk: every lane's page holds its
 /// own copy of the events (measured on the 108 MB session of `benches/scale.py`: two lanes 5.3 s
