@@ -234,11 +234,11 @@ impl<'f> Locating<'f> {
     }
 
     async fn locate_next(&mut self, page: &PlayerPage, settled: bool) -> Result<(), DriveError> {
-        let i = self.order[self.next];
+        let (i, viewport) = (self.order[self.next], self.viewports[self.next]);
         self.next += 1;
         let window = &self.window;
         let t_ms = self.steps[i].t_ms;
-        page.set_viewport(self.viewports[self.next - 1]).await?;
+        page.set_viewport(viewport).await?;
         // The first seek rebuilds the page and waits for its stylesheets, images and fonts;
         // later ones only apply events (layout is read synchronously, nothing is painted).
         if !settled && !self.settled {

@@ -1,6 +1,7 @@
 //! The runner behind `reel drive`: for each recording, its steps and checkpoints per window, the
-//! live drive against the build (see [`super::live`]) and, alongside on another page, the replay
-//! of the recording for the recorded frame at each checkpoint; then the verdicts of `reel run`
+//! live drive against the build (see [`super::live`]) and, alongside on another page, one replay
+//! per window that locates the steps ahead of the drive and paints the recorded frame at each
+//! checkpoint; then the verdicts of `reel run`
 //! ([`Judging`]: same baselines, update policy and statuses), the live console errors against the
 //! approved ones, and every step's outcome. A step that no longer resolves, or fails, fails the
 //! recording. The browsers, retries, kept events and the report's assembly are `run`'s.
@@ -13,7 +14,7 @@ use crate::plan::{self, Checkpoint};
 use crate::recording::{EventFacts, EventType, Recording, WindowStream};
 use crate::replay::{
     self, BrowserOptions, BrowserPool, BrowserSession, ConsoleSource, ReplayError, ReplayOptions,
-    Shot,
+    Shot, Visits,
 };
 use crate::report::{
     CheckpointReport, CheckpointStatus, ConsoleError, Extras, Image, RecordingReport,
@@ -289,102 +290,116 @@ async fn drive_recording(
 ) -> Result<RecordingReport, DriveRunError> {
     let map = Arc::new(check(recording, &opts.urls)?);
     let windows = windows_in_order(recording);
-    let replay_opts = ReplayOptions {
-        lanes: 1,
-        ..opts.run.replay.clone()
-    };
+    let replay_opts = &opts.run.replay;
     let plans: Vec<Vec<Checkpoint>> = windows
         .iter()
         .map(|w| plan::plan(w, &opts.run.plan))
         .collect();
     let started = Instant::now();
-    // The recorded frames need no steps: their replay runs beside locating and driving.
-    let recorded = async {
-        let mut frames: Vec<BTreeMap<String, Shot>> = Vec::new();
-        for (w, plan) in windows.iter().zip(&plans) {
-            let shots = match replay::capture_window(session, &recording.id, w, plan, &replay_opts)
-                .await
-            {
-                Ok(c) => c.shots,
-                Err(e) => {
-                    tracing::warn!("{}: window {}: no recorded frames: {e}", recording.id, w.id);
-                    Vec::new()
-                }
-            };
-            frames.push(
-                shots
-                    .into_iter()
-                    .map(|s| (s.checkpoint.name.clone(), s))
-                    .collect(),
-            );
-        }
-        tracing::debug!(
-            "{}: recorded frames replayed in {} ms",
-            recording.id,
-            started.elapsed().as_millis()
-        );
-        frames
-    };
-    let work = async {
-        // The steps as extracted: enough to open the tabs, load the first page and order the
-        // drive; each step with a target is performed once located.
-        let unlocated: Vec<WindowDrive> = windows
+    // The steps as extracted: enough to open the tabs, load the first page and order the drive;
+    // each step with a target is performed once located.
+    let unlocated: Vec<WindowDrive> = windows
+        .iter()
+        .zip(plans)
+        .map(|(w, plan)| WindowDrive {
+            window: w,
+            steps: steps::extract(w),
+            plan,
+        })
+        .collect();
+    let ahead: Vec<(&WindowStream, &[Step])> = unlocated
+        .iter()
+        .map(|d| (d.window, d.steps.as_slice()))
+        .collect();
+    let (feeds, arriving): (Vec<_>, Vec<_>) = windows
+        .iter()
+        .map(|_| tokio::sync::mpsc::unbounded_channel::<locate::Located>())
+        .unzip();
+    // One replay per window locates the steps (ahead of the drive, which performs each as it
+    // arrives) and paints the recorded frames.
+    let replays = futures::future::join_all(
+        unlocated
             .iter()
-            .zip(plans.iter().cloned())
-            .map(|(w, plan)| WindowDrive {
-                window: w,
-                steps: steps::extract(w),
-                plan,
-            })
-            .collect();
-        let ahead: Vec<(&WindowStream, &[Step])> = unlocated
-            .iter()
-            .map(|d| (d.window, d.steps.as_slice()))
-            .collect();
-        let (feeds, arriving): (Vec<_>, Vec<_>) = windows
-            .iter()
-            .map(|_| tokio::sync::mpsc::unbounded_channel::<locate::Located>())
-            .unzip();
-        let locate_opts = &replay_opts;
-        let locating = futures::future::join_all(unlocated.iter().zip(feeds).map(|(d, feed)| {
-            let mut steps = d.steps.clone();
-            async move {
-                let mut send = |l| {
-                    let _ = feed.send(l);
-                };
-                locate::locate_steps_feeding(session, d.window, &mut steps, locate_opts, &mut send)
-                    .await
-                    .map(|()| steps)
-            }
-        }));
-        let driving = async {
-            let live = Live::start(session, &ahead, map.clone(), &opts.live).await?;
-            live.drive_while_locating(
+            .zip(feeds)
+            .map(|(d, feed)| locate_and_record(session, &recording.id, d, replay_opts, feed)),
+    );
+    let driving = async {
+        let live = Live::start(session, &ahead, map.clone(), &opts.live).await?;
+        let driven = live
+            .drive_while_locating(
                 session,
                 &unlocated,
                 LocatedFeed::new(arriving),
                 &opts.live,
                 &locate::confidence,
             )
-            .await
-        };
-        let (located, driven) = tokio::join!(locating, driving);
+            .await;
         tracing::debug!(
             "{}: driven by {} ms",
             recording.id,
             started.elapsed().as_millis()
         );
-        // A window that could not be located explains a drive that stopped waiting for it.
-        let drives = unlocated
-            .into_iter()
-            .zip(located)
-            .map(|(d, steps)| Ok(WindowDrive { steps: steps?, ..d }))
-            .collect::<Result<Vec<_>, DriveError>>()?;
-        Ok::<_, DriveRunError>((drives, driven?))
+        driven
     };
-    let (work, recorded) = tokio::join!(work, recorded);
-    let (drives, driven) = work?;
+    let (replayed, driven) = tokio::join!(replays, driving);
+    let (recorded, located): (Vec<_>, Vec<_>) = replayed.into_iter().unzip();
+    // A window that could not be located explains a drive that stopped waiting for it.
+    let drives = unlocated
+        .into_iter()
+        .zip(located)
+        .map(|(d, steps)| Ok(WindowDrive { steps: steps?, ..d }))
+        .collect::<Result<Vec<_>, DriveError>>()?;
+    let driven = driven?;
     judge(recording, opts, &drives, driven, recorded).await
+}
+
+/// One window's replay: its steps located (each handed to `feed` as soon as it is) between the
+/// screenshots of its recorded frames. When the replay stops before every step is located (a
+/// screenshot failed), the steps are located in a replay of their own (a step fed twice is
+/// taken once); without recorded frames the report shows the driven ones alone.
+async fn locate_and_record(
+    session: &BrowserSession,
+    recording_id: &str,
+    drive: &WindowDrive<'_>,
+    opts: &ReplayOptions,
+    feed: tokio::sync::mpsc::UnboundedSender<locate::Located>,
+) -> (BTreeMap<String, Shot>, Result<Vec<Step>, DriveError>) {
+    let mut send = |l| {
+        let _ = feed.send(l);
+    };
+    let mut locating = locate::Locating::new(drive.window, drive.steps.clone(), opts, &mut send);
+    let shots = replay::capture_window_visiting(
+        session,
+        recording_id,
+        drive.window,
+        &drive.plan,
+        opts,
+        &mut locating,
+    )
+    .await
+    .map(|c| c.shots)
+    .unwrap_or_else(|e| {
+        tracing::warn!(
+            "{recording_id}: window {}: no recorded frames: {e}",
+            drive.window.id
+        );
+        Vec::new()
+    });
+    let frames = shots
+        .into_iter()
+        .map(|s| (s.checkpoint.name.clone(), s))
+        .collect();
+    // Nothing more due: every step located, or locating itself failed (its error stands).
+    let steps = if locating.next_at().is_none() {
+        locating.finish()
+    } else {
+        drop(locating);
+        let mut steps = drive.steps.clone();
+        locate::locate_steps_feeding(session, drive.window, &mut steps, opts, &mut send)
+            .await
+            .map(|()| steps)
+    };
+    (frames, steps)
 }
 
 /// Verdicts for every checkpoint, the console and the steps.

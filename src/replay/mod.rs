@@ -367,7 +367,8 @@ pub async fn capture_window(
         window,
         plan,
         opts,
-        None::<&mut NoVisits>,
+        opts.lanes,
+        NoVisits,
     )
     .await
 }
@@ -384,16 +385,18 @@ pub async fn capture_window_visiting(
     opts: &ReplayOptions,
     visits: &mut impl Visits,
 ) -> Result<WindowCapture, ReplayError> {
-    capture(session, recording_id, window, plan, opts, Some(visits)).await
+    capture(session, recording_id, window, plan, opts, 1, visits).await
 }
 
-async fn capture<V: Visits>(
+/// Captures `plan` in up to `max_lanes` pages ([`lanes_for_window`]); `visits` need one.
+async fn capture(
     session: &BrowserSession,
     recording_id: &str,
     window: &WindowStream,
     plan: &[Checkpoint],
     opts: &ReplayOptions,
-    visits: Option<&mut V>,
+    max_lanes: usize,
+    visits: impl Visits,
 ) -> Result<WindowCapture, ReplayError> {
     if !window.has_full_snapshot() {
         return Err(ReplayError::NoFullSnapshot {
@@ -414,18 +417,15 @@ async fn capture<V: Visits>(
     let chunks = EventChunks::new(window, EVENT_CHUNK_BYTES);
     let mut ordered = plan.to_vec();
     ordered.sort_by_key(|c| c.t_ms);
-    let lanes = match visits {
-        Some(_) => 1,
-        None => lanes_for_window(opts.lanes, chunks.len(), window),
-    };
-    let parts = segments(&ordered, lanes);
+    let parts = segments(&ordered, lanes_for_window(max_lanes, chunks.len(), window));
     let mut segments_done = Vec::with_capacity(parts.len());
-    if let Some(visits) = visits {
+    if parts.len() == 1 {
         let seg = capture_segment(
             session, &chunks, window, &ordered, None, opts, started, visits,
         );
         segments_done.push(seg.await?);
     } else {
+        debug_assert!(visits.next_at().is_none(), "visits need a single lane");
         let lanes = parts.iter().enumerate().map(|(i, part)| {
             let catch_up = i
                 .checked_sub(1)

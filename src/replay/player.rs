@@ -129,23 +129,21 @@ impl PlayerPage {
     /// Gives the page back to `session` for a later replay, unless it or its browser failed
     /// (then it is closed). A replay that failed closes its page instead.
     pub async fn release(self, session: &BrowserSession) {
-        let healthy = self.lost.reason().is_none() && session.lost().is_none();
-        let kept = healthy
-            && session
-                .idle_players
-                .lock()
-                .is_ok_and(|idle| idle.len() < MAX_IDLE_PAGES)
+        let healthy = self.lost.reason().is_none()
+            && session.lost().is_none()
             && self
                 .call("letting go of the replay", "reel.unload()".into())
                 .await
                 .is_ok();
-        if !kept {
-            self.close().await;
-            return;
-        }
-        match session.idle_players.lock() {
-            Ok(mut idle) => idle.push(self),
-            Err(_) => tracing::debug!("the idle pages are unavailable; a page was dropped"),
+        let refused = match session.idle_players.lock() {
+            Ok(mut idle) if healthy && idle.len() < MAX_IDLE_PAGES => {
+                idle.push(self);
+                None
+            }
+            _ => Some(self),
+        };
+        if let Some(page) = refused {
+            page.close().await;
         }
     }
 
@@ -159,12 +157,7 @@ impl PlayerPage {
                     .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default()),
             )
             .await?;
-        self.watch
-            .step(
-                "loading the player page",
-                self.page.goto(format!("{ORIGIN}/player.html")),
-            )
-            .await?;
+        load_player(&self.page, &self.watch).await?;
         // Whatever the last document logged or requested has reached the listeners once a
         // round trip made after its unload has.
         self.call("waiting for the page", "1".into()).await?;
@@ -215,12 +208,7 @@ impl PlayerPage {
         tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), &watch).await?);
         crate::timings::since("page isolate", t_isolate);
         tracing::debug!("page isolated in {:?}", t0.elapsed());
-        let url = format!("{ORIGIN}/player.html");
-        crate::timings::span(
-            "player page",
-            watch.step("loading the player page", page.goto(url)),
-        )
-        .await?;
+        crate::timings::span("player page", load_player(&page, &watch)).await?;
         tracing::debug!("player page loaded in {:?}", t0.elapsed());
         Ok(PlayerPage {
             page,
@@ -462,6 +450,17 @@ impl PlayerPage {
             t.abort();
         }
     }
+}
+
+/// Navigates `page` to the player (served from memory by the page's isolation).
+async fn load_player(page: &Page, watch: &Watch) -> Result<(), ReplayError> {
+    watch
+        .step(
+            "loading the player page",
+            page.goto(format!("{ORIGIN}/player.html")),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Ends a load's tap when the load ends, however it ends: later requests for events fail.

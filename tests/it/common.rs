@@ -40,6 +40,27 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// `reel replay RECORDING --out OUT --jobs 1` on the shared browser; asserts it exits 0.
+pub fn replay_into(recording: &Path, out: &Path) {
+    let mut cmd = reel();
+    cmd.arg("replay")
+        .arg(recording)
+        .arg("--out")
+        .arg(out)
+        .args(["--browser-ws", &browser_ws(), "--jobs", "1"]);
+    assert_eq!(run(&mut cmd).status.code(), Some(0));
+}
+
+/// The recording with `id` in a `report.json`.
+pub fn recording_by_id<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no recording {id} in the report"))
+}
+
 /// The DevTools websocket of a browser shared by all tests. It is started from a
 /// thread that lives as long as the process and dies with it (parent-death signal).
 pub fn browser_ws() -> String {

@@ -270,13 +270,7 @@ fn assert_recorded_frames_are_replays(
     checkpoints: &[serde_json::Value],
 ) {
     let replayed = dir.join("replayed");
-    let mut cmd = reel();
-    cmd.arg("replay")
-        .arg(rec)
-        .arg("--out")
-        .arg(&replayed)
-        .args(["--browser-ws", &browser_ws(), "--jobs", "1"]);
-    assert_eq!(run(&mut cmd).status.code(), Some(0));
+    replay_into(rec, &replayed);
     let several = checkpoints
         .iter()
         .any(|c| c["window"] != checkpoints[0]["window"]);

@@ -845,12 +845,7 @@ fn malformed_meta_and_node_shapes_are_input_errors_naming_the_file_and_event() {
     let o = run_in(dir.path(), &["good.json", "negative.json"], false);
     assert_eq!(o.status.code(), Some(2));
     let report = report_json(&dir.path().join("reel-report"));
-    let bad = report["recordings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "negative")
-        .unwrap();
+    let bad = recording_by_id(&report, "negative");
     assert_eq!(bad["error_kind"], "input", "{bad}");
     assert!(bad["error"].as_str().unwrap().contains("negative.json"));
 }

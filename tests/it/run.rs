@@ -277,22 +277,11 @@ fn a_reused_player_page_replays_the_next_recording_as_a_fresh_one() {
         "the second recording did not reuse the page: {log}"
     );
     let fresh = ws.path("fresh");
-    let mut cmd = reel();
-    cmd.arg("replay")
-        .arg(&second)
-        .arg("--out")
-        .arg(&fresh)
-        .args(["--browser-ws", &browser_ws(), "--jobs", "1"]);
-    assert_eq!(run(&mut cmd).status.code(), Some(0));
+    replay_into(&second, &fresh);
     let capture: Value =
         serde_json::from_slice(&std::fs::read(fresh.join("capture.json")).unwrap()).unwrap();
     let report = ws.report();
-    let rec = report["recordings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "b-angular")
-        .unwrap();
+    let rec = recording_by_id(&report, "b-angular");
     let checkpoints = rec["checkpoints"].as_array().unwrap();
     assert_eq!(
         checkpoints.len(),
