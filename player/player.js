@@ -62,17 +62,24 @@
     }
   }
 
+  const FRAME_BOUND_CONTENT = 'img[loading="lazy"], iframe[loading="lazy"], img[decoding="async"]';
+
   function nextFrame() {
     return new Promise((resolve) => requestAnimationFrame(() => resolve()));
   }
 
   // Resolves when the replayed document's stylesheets, images and fonts have loaded or failed,
-  // or when `budgetMs` has passed, then after two animation frames; reports which.
+  // or when `budgetMs` has passed; reports which. Style and layout run first, here rather than in
+  // the next frame, so the CSS images and fonts they need are requested before the harness counts
+  // requests. The screenshot paints a frame of its own; two animation frames are waited for only
+  // where a frame starts more work: lazy images and iframes load when a frame finds them near the
+  // viewport, and async-decoded images may be painted a frame after they load.
   async function settle(budgetMs) {
     const started = performance.now();
     const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
     const waits = [];
     const awaited = [];
+    if (doc && doc.documentElement) doc.documentElement.getBoundingClientRect();
     if (doc) {
       const done = (el, isReady) =>
         new Promise((resolve) => {
@@ -102,8 +109,10 @@
       clearTimeout(timer);
     }
     const settledAt = performance.now();
-    await nextFrame();
-    await nextFrame();
+    if (waits.length || (doc && doc.querySelector(FRAME_BOUND_CONTENT))) {
+      await nextFrame();
+      await nextFrame();
+    }
     return {
       settled: settled,
       waited_for: waits.length,
