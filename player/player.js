@@ -62,6 +62,7 @@
     }
   }
 
+  const BARRIER = "/barrier";
   const FRAME_BOUND_CONTENT = 'img[loading="lazy"], iframe[loading="lazy"], img[decoding="async"]';
 
   function nextFrame() {
@@ -70,16 +71,19 @@
 
   // Resolves when the replayed document's stylesheets, images and fonts have loaded or failed,
   // or when `budgetMs` has passed; reports which. Style and layout run first, here rather than in
-  // the next frame, so the CSS images and fonts they need are requested before the harness counts
-  // requests. The screenshot paints a frame of its own; two animation frames are waited for only
-  // where a frame starts more work: lazy images and iframes load when a frame finds them near the
-  // viewport, and async-decoded images may be painted a frame after they load.
+  // the next frame, so the CSS images and fonts they need are requested now; then a request to
+  // BARRIER, which the harness answers only after every request that reached it before, so that
+  // when the seek returns the harness has counted what it started. The screenshot paints a frame
+  // of its own; two animation frames are waited for only where a frame starts more work: lazy
+  // images and iframes load when a frame finds them near the viewport, and async-decoded images
+  // may be painted a frame after they load.
   async function settle(budgetMs) {
     const started = performance.now();
     const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;
     const waits = [];
     const awaited = [];
     if (doc && doc.documentElement) doc.documentElement.getBoundingClientRect();
+    await fetch(BARRIER, { cache: "no-store" }).catch(() => {});
     if (doc) {
       const done = (el, isReady) =>
         new Promise((resolve) => {

@@ -1,6 +1,7 @@
 //! Isolation of a replay page: every request goes through CDP request interception. The player's
 //! own files and the events are served from memory on [`ORIGIN`](super::assets::ORIGIN); every
-//! other request is failed (and counted) unless the network is explicitly allowed.
+//! other request is failed (and counted) unless the network is explicitly allowed, in which case it
+//! counts as answered once the browser has loaded it (or failed to).
 
 use super::ReplayError;
 use super::assets::{ORIGIN, player_files};
@@ -10,7 +11,9 @@ use chromiumoxide::cdp::browser_protocol::fetch::{
     ContinueRequestParams, EnableParams, EventRequestPaused, FailRequestParams,
     FulfillRequestParams, HeaderEntry, RequestId, RequestPattern,
 };
-use chromiumoxide::cdp::browser_protocol::network::ErrorReason;
+use chromiumoxide::cdp::browser_protocol::network::{
+    self, ErrorReason, EventLoadingFailed, EventLoadingFinished,
+};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,9 +47,13 @@ impl Assets {
 /// What the interceptor saw.
 #[derive(Default)]
 pub struct Traffic {
-    /// Requests intercepted, and requests answered (served, failed or let through).
+    /// Requests intercepted, and requests answered (served, failed, or let through and then
+    /// loaded or failed).
     pub requested: AtomicU64,
     pub answered: AtomicU64,
+    /// Requests let through and not loaded yet, by network request id (a redirect's hops share
+    /// one id).
+    loading: Mutex<HashMap<network::RequestId, u64>>,
     /// URLs (without fragment) requested since the last [`Traffic::mark`], up to
     /// [`REMEMBERED_RECENT`]; `None` once more arrived.
     pub recent: Mutex<Option<Vec<String>>>,
@@ -88,6 +95,11 @@ pub type EventRequest = (RequestId, String);
 /// Where the player fetches the events, chunk by chunk (`/events/<n>.json`).
 pub const EVENTS_PATH: &str = "/events/";
 
+/// What the player requests after a seek's style and layout: answered after every request that
+/// reached the interceptor before it, and not counted, so that the requests the seek started are
+/// counted by the time the seek returns.
+pub const BARRIER_PATH: &str = "/barrier";
+
 /// Where requests for events go while a player loads them: `None` between loads.
 pub type EventsTap = Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<EventRequest>>>>;
 
@@ -111,12 +123,40 @@ pub async fn isolate(
     )
     .await
     .map_err(|e| ReplayError::Browser(format!("cannot enable request interception: {e}")))?;
+    let finished = page
+        .event_listener::<EventLoadingFinished>()
+        .await
+        .map_err(|e| ReplayError::Browser(format!("cannot listen for loads: {e}")))?;
+    let failed = page
+        .event_listener::<EventLoadingFailed>()
+        .await
+        .map_err(|e| ReplayError::Browser(format!("cannot listen for loads: {e}")))?;
+    let mut loaded = futures::stream::select(
+        finished.map(|e| e.request_id.clone()),
+        failed.map(|e| e.request_id.clone()),
+    );
     let traffic = Arc::new(Traffic::default());
     let seen = traffic.clone();
     let page = page.clone();
     let task = tokio::spawn(async move {
-        while let Some(event) = paused.next().await {
+        loop {
+            let event = tokio::select! {
+                Some(event) = paused.next() => event,
+                Some(id) = loaded.next() => {
+                    let done = seen.loading.lock().ok().and_then(|mut l| l.remove(&id));
+                    if let Some(n) = done {
+                        seen.answered.fetch_add(n, Ordering::SeqCst);
+                    }
+                    continue;
+                }
+                else => break,
+            };
             let url = event.request.url.as_str();
+            if own_path(url) == Some(BARRIER_PATH) {
+                // Not the replayed page's: handled in arrival order, after every request before it.
+                let _ = fulfill(&page, event.request_id.clone(), "text/plain", b"").await;
+                continue;
+            }
             if let Ok(mut recent) = seen.recent.lock()
                 && let Some(list) = recent.as_mut()
             {
@@ -147,9 +187,26 @@ pub async fn isolate(
             } else if allow_network {
                 seen.allowed.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("allowed {url}");
-                page.execute(ContinueRequestParams::new(event.request_id.clone()))
+                let id = event.network_id.clone();
+                if let (Some(id), Ok(mut loading)) = (&id, seen.loading.lock()) {
+                    *loading.entry(id.clone()).or_insert(0) += 1;
+                }
+                let continued = page
+                    .execute(ContinueRequestParams::new(event.request_id.clone()))
                     .await
-                    .map(|_| ())
+                    .map(|_| ());
+                match (&id, continued) {
+                    (Some(_), Ok(())) => continue,
+                    (Some(id), Err(e)) => {
+                        if let Ok(mut loading) = seen.loading.lock()
+                            && let Some(n) = loading.get_mut(id)
+                        {
+                            *n -= 1;
+                        }
+                        Err(e)
+                    }
+                    (None, continued) => continued,
+                }
             } else {
                 seen.blocked.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("blocked {url}");

@@ -240,6 +240,84 @@ fn replays_never_touch_the_network_unless_allowed() {
     assert_eq!(capture(&out2)["blocked_requests"].as_u64().unwrap(), 0);
 }
 
+/// A server on 127.0.0.1 answering every request, after `delay`, with an 8x8 PNG of `rgb`.
+fn slow_image_server(rgb: [u8; 3], delay: std::time::Duration) -> u16 {
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(8, 8, image::Rgb(rgb))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let png = png.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                std::thread::sleep(delay);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    png.len()
+                );
+                let _ = s.write_all(head.as_bytes());
+                let _ = s.write_all(&png);
+            });
+        }
+    });
+    port
+}
+
+/// With `--allow-network`, an image that only CSS asks for (a background set by a mutation, from
+/// a slow server) is in the screenshot: the seek's style and layout request it before the harness
+/// counts requests, and a request let through counts as answered once it has loaded, not when it
+/// was let go.
+#[test]
+fn allowed_css_images_set_by_a_seek_are_painted() {
+    let port = slow_image_server([0, 0, 255], std::time::Duration::from_millis(300));
+    let base = format!("http://127.0.0.1:{port}");
+    let node = serde_json::json!({
+        "type": 0, "id": 1, "childNodes": [
+            {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": 2},
+            {"type": 2, "tagName": "html", "attributes": {}, "id": 3, "childNodes": [
+                {"type": 2, "tagName": "head", "attributes": {}, "id": 4, "childNodes": []},
+                {"type": 2, "tagName": "body", "attributes": {"style": "margin:0;background:#fff"}, "id": 5, "childNodes": [
+                    {"type": 2, "tagName": "div", "attributes": {"style": "width:100px;height:100px"}, "id": 6, "childNodes": []}
+                ]}
+            ]}
+        ]
+    });
+    let style = format!("width:100px;height:100px;background:url('{base}/bg.png')");
+    let rec = serde_json::json!([
+        {"type": 4, "data": {"href": format!("{base}/index.html"), "width": 320, "height": 240}, "timestamp": 1000},
+        {"type": 2, "data": {"node": node, "initialOffset": {"left": 0, "top": 0}}, "timestamp": 1001},
+        {"type": 3, "data": {"source": 0, "texts": [], "attributes": [{"id": 6, "attributes": {"style": style}}], "removes": [], "adds": []}, "timestamp": 2000},
+        {"type": 3, "data": {"source": 1, "positions": [{"x": 300, "y": 200, "id": 5, "timeOffset": 0}]}, "timestamp": 3000}
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("css-image.json");
+    std::fs::write(&path, rec.to_string()).unwrap();
+    let out = dir.path().join("out");
+    // A browser of its own: the shared one is launched without network.
+    let o = run(reel()
+        .arg("replay")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .args(["--checkpoints", "none", "--at", "1.5s", "--allow-network"]));
+    assert!(o.status.success());
+    let cap = capture(&out);
+    assert_eq!(cap["checkpoints"][0]["settled"], true);
+    let file = cap["checkpoints"][0]["file"].as_str().unwrap();
+    let (w, _, px) = decode_png(&out.join(file));
+    let at = |x: u32, y: u32| {
+        let i = ((y * w + x) * 4) as usize;
+        [px[i], px[i + 1], px[i + 2]]
+    };
+    assert_eq!(at(50, 50), [0, 0, 255], "the background image is painted");
+    assert_eq!(at(200, 50), [255, 255, 255]);
+}
+
 #[test]
 fn missing_chromium_exits_3_with_an_install_hint() {
     let empty = tempfile::tempdir().unwrap();
