@@ -16,6 +16,7 @@
   let replayer = null;
   let events = [];
   let freshSeeks = false;
+  let awaitRequests = false;
   let href = null;
   let warnings = [];
   let droppedWarnings = 0;
@@ -71,9 +72,11 @@
 
   // Resolves when the replayed document's stylesheets, images and fonts have loaded or failed,
   // or when `budgetMs` has passed; reports which. Style and layout run first, here rather than in
-  // the next frame, so the CSS images and fonts they need are requested now; then a request to
-  // BARRIER, which the harness answers only after every request that reached it before, so that
-  // when the seek returns the harness has counted what it started. The screenshot paints a frame
+  // the next frame, so the CSS images and fonts they need are requested now. With the network
+  // allowed (what loads then changes the picture), a request to BARRIER follows, which the
+  // harness answers only after every request that reached it before, so that when the seek
+  // returns the harness has counted what it started (blocked, a CSS image or font paints as if
+  // still loading, and images are awaited here). The screenshot paints a frame
   // of its own; two animation frames are waited for only where a frame starts more work: lazy
   // images and iframes load when a frame finds them near the viewport, and async-decoded images
   // may be painted a frame after they load.
@@ -83,7 +86,7 @@
     const waits = [];
     const awaited = [];
     if (doc && doc.documentElement) doc.documentElement.getBoundingClientRect();
-    await fetch(BARRIER, { cache: "no-store" }).catch(() => {});
+    if (awaitRequests) await fetch(BARRIER, { cache: "no-store" }).catch(() => {});
     if (doc) {
       const done = (el, isReady) =>
         new Promise((resolve) => {
@@ -316,6 +319,7 @@
       if (options.replayCanvas) events = canvasSnapshotsAsDrawing(events);
       document.body.classList.toggle("reel-hide-cursor", !options.showCursor);
       freshSeeks = !!options.freshSeeks;
+      awaitRequests = !!options.awaitRequests;
       replayer = new rrweb.Replayer(events, {
         root: document.getElementById("root"),
         speed: 1,

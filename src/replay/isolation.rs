@@ -60,6 +60,8 @@ pub struct Traffic {
     pub blocked: AtomicU64,
     pub allowed: AtomicU64,
     pub blocked_urls: Mutex<Vec<String>>,
+    /// Requests other than the player's are let through.
+    pub network_allowed: bool,
 }
 
 /// How many URLs requested since the last mark are remembered.
@@ -95,9 +97,9 @@ pub type EventRequest = (RequestId, String);
 /// Where the player fetches the events, chunk by chunk (`/events/<n>.json`).
 pub const EVENTS_PATH: &str = "/events/";
 
-/// What the player requests after a seek's style and layout: answered after every request that
-/// reached the interceptor before it, and not counted, so that the requests the seek started are
-/// counted by the time the seek returns.
+/// What the player requests after a seek's style and layout when the network is allowed:
+/// answered after every request that reached the interceptor before it, and not counted, so that
+/// the requests the seek started are counted by the time the seek returns.
 pub const BARRIER_PATH: &str = "/barrier";
 
 /// Where requests for events go while a player loads them: `None` between loads.
@@ -135,7 +137,10 @@ pub async fn isolate(
         finished.map(|e| e.request_id.clone()),
         failed.map(|e| e.request_id.clone()),
     );
-    let traffic = Arc::new(Traffic::default());
+    let traffic = Arc::new(Traffic {
+        network_allowed: allow_network,
+        ..Traffic::default()
+    });
     let seen = traffic.clone();
     let page = page.clone();
     let task = tokio::spawn(async move {

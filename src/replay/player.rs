@@ -257,6 +257,7 @@ impl PlayerPage {
             "showCursor": opts.show_cursor,
             "replayCanvas": opts.replay_canvas,
             "freshSeeks": opts.fresh_seeks,
+            "awaitRequests": self.traffic.network_allowed,
         });
         if self.loaded.swap(true, Ordering::SeqCst) {
             return Err(ReplayError::Browser(
