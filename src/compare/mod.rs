@@ -19,7 +19,7 @@ pub use kernel::{Background, DiffOptions, DiffResult, diff};
 pub use mask::{MaskColor, Rect, paint_masks};
 pub use png_io::{
     CompareError, decode_png, decode_png_file, decode_png_limited, encode_png_fast,
-    encode_png_small, load_png,
+    encode_png_small, load_png, recycle,
 };
 pub use tolerance::Tolerance;
 

@@ -27,12 +27,18 @@ pub fn size(width: u32, height: u32) -> (u32, u32) {
 pub fn png(img: Rgba) -> Vec<u8> {
     let (w, h) = size(img.width(), img.height());
     if (w, h) == img.dimensions() {
-        return encode_png_fast(&img);
+        let bytes = encode_png_fast(&img);
+        crate::compare::recycle(img);
+        return bytes;
     }
     // Through DynamicImage, whose non-generic methods are compiled (and optimized) in the image
     // crate: the generic imageops::thumbnail, or a loop written here, would be compiled in this
     // crate, unoptimized in dev builds and tests (1280x800: ~130-170 ms instead of ~20 ms).
-    let small = image::DynamicImage::ImageRgba8(img).thumbnail_exact(w, h);
+    let full = image::DynamicImage::ImageRgba8(img);
+    let small = full.thumbnail_exact(w, h);
+    if let image::DynamicImage::ImageRgba8(img) = full {
+        crate::compare::recycle(img);
+    }
     encode_png_fast(&small.into_rgba8())
 }
 

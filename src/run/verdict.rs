@@ -223,7 +223,7 @@ impl Context {
         })
     }
 
-    fn masked(&self, img: &Rgba, shot: &Shot) -> Rgba {
+    fn masked<'a>(&self, img: &'a Rgba, shot: &Shot) -> std::borrow::Cow<'a, Rgba> {
         let mut rects: Vec<Rect> = self.judging.masks.clone();
         rects.extend(
             shot.mask_rects
@@ -231,11 +231,11 @@ impl Context {
                 .map(|&(x, y, w, h)| Rect { x, y, w, h }),
         );
         if rects.is_empty() {
-            return img.clone();
+            return std::borrow::Cow::Borrowed(img);
         }
         let mut out = img.clone();
         paint_masks(&mut out, &rects, self.judging.mask_color);
-        out
+        std::borrow::Cow::Owned(out)
     }
 
     fn diff(&self, a: &Rgba, b: &Rgba, want_image: bool) -> DiffResult {
@@ -255,9 +255,10 @@ impl Context {
             Some(bytes) => {
                 let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
                 let actual = self.decode(shot)?;
-                if baseline.dimensions() != actual.dimensions() {
+                let size = baseline.dimensions();
+                let first = if size != actual.dimensions() {
                     First::SizeChanged {
-                        size: baseline.dimensions(),
+                        size,
                         baseline: bytes,
                     }
                 } else {
@@ -267,9 +268,17 @@ impl Context {
                         false,
                     );
                     if self.judging.tolerance.passes(&r) {
-                        First::Within(r, crate::report::thumbnail::png(actual))
+                        First::Within(r, Vec::new())
                     } else {
                         First::Differs(r, bytes)
+                    }
+                };
+                compare::recycle(baseline);
+                match first {
+                    First::Within(r, _) => First::Within(r, crate::report::thumbnail::png(actual)),
+                    other => {
+                        compare::recycle(actual);
+                        other
                     }
                 }
             }
@@ -374,7 +383,10 @@ impl Context {
             First::Missing => {
                 if update.writes_missing() {
                     let img = self.decode(&shot)?;
-                    if !self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)? {
+                    let saved =
+                        self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)?;
+                    compare::recycle(img);
+                    if !saved {
                         return Ok(report);
                     }
                     report.status = CheckpointStatus::New;
