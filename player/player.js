@@ -76,10 +76,10 @@
   // allowed (what loads then changes the picture), a request to BARRIER follows, which the
   // harness answers only after every request that reached it before, so that when the seek
   // returns the harness has counted what it started (blocked, a CSS image or font paints as if
-  // still loading, and images are awaited here). The screenshot paints a frame
-  // of its own; two animation frames are waited for only where a frame starts more work: lazy
-  // images and iframes load when a frame finds them near the viewport, and async-decoded images
-  // may be painted a frame after they load.
+  // still loading, and images are awaited here). The screenshot paints a frame of its own; two
+  // animation frames are waited for only where a frame starts more work: lazy images and iframes
+  // load when a frame finds them near the viewport, and async-decoded images may be painted a
+  // frame after they load.
   async function settle(budgetMs) {
     const started = performance.now();
     const doc = replayer && replayer.iframe && replayer.iframe.contentDocument;

@@ -179,8 +179,8 @@ fn spare_buffer(len: usize) -> Option<Vec<u8>> {
     Some(buf)
 }
 
-/// A zeroed buffer of `len` bytes for decoded pixels: a spare one when there is one that fits. Large ones are backed by 2 MB pages on
-/// Linux: a diff streams both images through the TLB, and at 1280x8000 (2 × 41 MB) the identical
+/// A zeroed buffer of `len` bytes for decoded pixels: a spare one when one fits. Large new ones
+/// are backed by 2 MB pages on Linux: a diff streams both images through the TLB, and at 1280x8000 (2 × 41 MB) the identical
 /// scan is bound by memory (measured with a plain two-thread `==` over 2 × 41 MB: 2.33 ms with
 /// 4 KB pages, 2.11 ms with 2 MB pages; one thread 3.72 vs 2.62 ms), and decoding faults in 512x
 /// fewer pages (1280x8000: 28 ms instead of 48-53). The price is an occasional stall when the

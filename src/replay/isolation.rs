@@ -51,9 +51,6 @@ pub struct Traffic {
     /// loaded or failed).
     pub requested: AtomicU64,
     pub answered: AtomicU64,
-    /// Requests let through and not loaded yet, by network request id (a redirect's hops share
-    /// one id).
-    loading: Mutex<HashMap<network::RequestId, u64>>,
     /// URLs (without fragment) requested since the last [`Traffic::mark`], up to
     /// [`REMEMBERED_RECENT`]; `None` once more arrived.
     pub recent: Mutex<Option<Vec<String>>>,
@@ -144,12 +141,15 @@ pub async fn isolate(
     let seen = traffic.clone();
     let page = page.clone();
     let task = tokio::spawn(async move {
+        // Requests let through and not loaded yet, by network request id (a redirect's hops
+        // share one id). Filled and emptied here only, so a load that finishes while its
+        // request is being let through waits in `loaded` until it is counted.
+        let mut loading: HashMap<network::RequestId, u64> = HashMap::new();
         loop {
             let event = tokio::select! {
                 Some(event) = paused.next() => event,
                 Some(id) = loaded.next() => {
-                    let done = seen.loading.lock().ok().and_then(|mut l| l.remove(&id));
-                    if let Some(n) = done {
+                    if let Some(n) = loading.remove(&id) {
                         seen.answered.fetch_add(n, Ordering::SeqCst);
                     }
                     continue;
@@ -192,26 +192,17 @@ pub async fn isolate(
             } else if allow_network {
                 seen.allowed.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("allowed {url}");
-                let id = event.network_id.clone();
-                if let (Some(id), Ok(mut loading)) = (&id, seen.loading.lock()) {
-                    *loading.entry(id.clone()).or_insert(0) += 1;
-                }
                 let continued = page
                     .execute(ContinueRequestParams::new(event.request_id.clone()))
                     .await
                     .map(|_| ());
-                match (&id, continued) {
-                    (Some(_), Ok(())) => continue,
-                    (Some(id), Err(e)) => {
-                        if let Ok(mut loading) = seen.loading.lock()
-                            && let Some(n) = loading.get_mut(id)
-                        {
-                            *n -= 1;
-                        }
-                        Err(e)
-                    }
-                    (None, continued) => continued,
+                if continued.is_ok()
+                    && let Some(id) = &event.network_id
+                {
+                    *loading.entry(id.clone()).or_insert(0) += 1;
+                    continue;
                 }
+                continued
             } else {
                 seen.blocked.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("blocked {url}");

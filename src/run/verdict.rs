@@ -257,6 +257,7 @@ impl Context {
                 let actual = self.decode(shot)?;
                 let size = baseline.dimensions();
                 let first = if size != actual.dimensions() {
+                    compare::recycle(actual);
                     First::SizeChanged {
                         size,
                         baseline: bytes,
@@ -268,19 +269,14 @@ impl Context {
                         false,
                     );
                     if self.judging.tolerance.passes(&r) {
-                        First::Within(r, Vec::new())
+                        First::Within(r, crate::report::thumbnail::png(actual))
                     } else {
+                        compare::recycle(actual);
                         First::Differs(r, bytes)
                     }
                 };
                 compare::recycle(baseline);
-                match first {
-                    First::Within(r, _) => First::Within(r, crate::report::thumbnail::png(actual)),
-                    other => {
-                        compare::recycle(actual);
-                        other
-                    }
-                }
+                first
             }
         };
         Ok(Verdict {
