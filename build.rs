@@ -94,6 +94,69 @@ fn main() {
     ] {
         println!("cargo::rustc-env={var}={}", player.join(file).display());
     }
+
+    // What reel's replays and drives are made of, for caches of their results (`reel drive`
+    // keeps its replays of the recordings): every source file, the player and rrweb.
+    println!("cargo::rerun-if-changed={}", manifest.join("src").display());
+    let mut inputs = Vec::new();
+    collect_files(&manifest.join("src"), &mut inputs);
+    for f in [
+        "index.html",
+        "player.js",
+        "live.js",
+        "drive.js",
+        "locate.js",
+    ] {
+        inputs.push(player.join(f));
+    }
+    inputs.push(rrweb_js.clone());
+    inputs.push(manifest.join("Cargo.lock"));
+    inputs.sort();
+    let mut hash = Fnv::default();
+    for f in &inputs {
+        hash.write(
+            f.strip_prefix(&manifest)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        match std::fs::read(f) {
+            Ok(bytes) => hash.write(&bytes),
+            Err(e) => fail(&format!("cannot read {}: {e}", f.display())),
+        }
+    }
+    println!("cargo::rustc-env=REEL_SOURCE_FINGERPRINT={:016x}", hash.0);
+}
+
+fn collect_files(dir: &Path, into: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => collect_files(&path, into),
+            Ok(t) if t.is_file() => into.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: enough to tell one source tree from another.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in (bytes.len() as u64).to_le_bytes().iter().chain(bytes) {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// rrweb as npm records it: the version and the integrity (sha512 of the tarball) of the package.

@@ -5,8 +5,10 @@ process, medians of alternating runs. Compared with:
 - the session's own length (real time; goal: reel at least 5x faster), and
 - a hand-written Node + playwright-core script (benches/drive-peer/peer.js) performing the same
   steps on the same build and browser and screenshotting the same checkpoints (goal: reel at most
-  0.5x its time). reel also replays the recording alongside for the recorded frames; the peer
-  does not.
+  0.5x its time).
+reel is timed twice: as in the regression use (`reel`: the recording was driven before, so each
+window's replay — steps located, recorded frames — is read from --cache) and cold (`cold`:
+--refresh, the recording replayed alongside the drive). The peer never replays.
 
 usage: benches/drive.py [--runs N] [--reel PATH] [--chrome PATH]  (default browser for both: the
 headless shell, which reel picks by default and Playwright uses for headless runs)
@@ -141,8 +143,9 @@ def main():
             rec = RECORDINGS / rel
             work = tmp / rel.split("/")[0]
             base = [args.reel, "drive", str(rec), "--url", url, "--baselines", str(work / "snap"),
-                    "--jobs", "1", "-q"]
-            # First drive: writes the baselines and the report the peer takes its steps from.
+                    "--cache", str(work / "cache"), "--jobs", "1", "-q"]
+            # First drive: writes the baselines, keeps the replay of each window (in --cache) and
+            # writes the report the peer takes its steps from.
             subprocess.run(base + ["--out", str(work / "first")], check=False,
                            stdout=subprocess.DEVNULL, env=env)
             report = json.loads((work / "first" / "report.json").read_text())
@@ -152,11 +155,14 @@ def main():
             plan_path.write_text(json.dumps(peer_plan(rec, r, origin, steps_bin)))
             real_s = r["session_duration_ms"] / 1000
             steps = sum(1 for s in r.get("steps", []) if s["status"] != "skipped")
-            times = {"reel": [], "peer": []}
-            cpu = {"reel": [], "peer": []}
+            times = {"reel": [], "cold": [], "peer": []}
+            cpu = {"reel": [], "cold": [], "peer": []}
             for i in range(args.runs):
                 cmds = [
+                    # The regression use: the recording was driven before, its replay is kept.
                     ("reel", base + ["--out", str(work / f"reel{i}")]),
+                    # A recording never driven before: replayed alongside the drive.
+                    ("cold", base + ["--refresh", "--out", str(work / f"cold{i}")]),
                     ("peer", ["node", str(peer / "peer.js"), str(work / "first" / "report.json"), "0",
                               str(plan_path), str(work / f"peer{i}")]),
                 ]
@@ -168,14 +174,18 @@ def main():
             med = {k: statistics.median(v) for k, v in times.items()}
             med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
             rows.append((rel.split("/")[0], steps, len(r["checkpoints"]), real_s, med["reel"], med["peer"],
-                         med_cpu["reel"], med_cpu["peer"], min(times["reel"]), max(times["reel"])))
+                         med_cpu["reel"], med_cpu["peer"], min(times["reel"]), max(times["reel"]),
+                         med["cold"]))
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, {os.cpu_count()} cores, "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}, runs {args.runs}, browser {args.chrome}")
+    print("reel: replays kept from the first drive; cold: --refresh (every window replayed again)")
     print(f"{'recording':<26}{'steps':>7}{'checkpoints':>13}{'real time s':>13}{'reel s':>9}{'(min-max)':>13}"
-          f"{'peer s':>9}{'reel/peer':>11}{'x real time':>13}{'reel CPU s':>12}{'peer CPU s':>12}")
-    for name, steps, n, real_s, r, p, rc, pc, lo, hi in rows:
+          f"{'peer s':>9}{'reel/peer':>11}{'x real time':>13}{'cold s':>9}{'cold/peer':>11}{'cold x real':>13}"
+          f"{'reel CPU s':>12}{'peer CPU s':>12}")
+    for name, steps, n, real_s, r, p, rc, pc, lo, hi, cold in rows:
         print(f"{name:<26}{steps:>7}{n:>13}{real_s:>13.1f}{r:>9.2f}{f'{lo:.2f}-{hi:.2f}':>13}{p:>9.2f}"
-              f"{r / p:>11.2f}{real_s / r:>13.1f}{rc:>12.2f}{pc:>12.2f}")
+              f"{r / p:>11.2f}{real_s / r:>13.1f}{cold:>9.2f}{cold / p:>11.2f}{real_s / cold:>13.1f}"
+              f"{rc:>12.2f}{pc:>12.2f}")
 
 
 if __name__ == "__main__":

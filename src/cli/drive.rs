@@ -6,6 +6,7 @@ use super::Failure;
 use super::browser_args::BrowserArgs;
 use super::job;
 use super::limits::LimitArgs;
+use crate::drive::replay_cache::ReplayCache;
 use crate::drive::runner::{self, DriveOptions};
 use crate::drive::url_map::UrlMapError;
 use crate::exit::{Classed, Outcome};
@@ -24,7 +25,8 @@ pub struct DriveArgs {
     /// reel.toml < REEL_* environment variables < flags.
     #[arg(long, value_name = "PATH", env = "REEL_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Fetch the sources' recordings again even when already in the cache.
+    /// Fetch the sources' recordings again even when already in the cache, and replay the
+    /// recordings again instead of reading the replays kept by earlier drives (`<cache>/drive/`).
     #[arg(long)]
     pub refresh: bool,
     /// Drive only shard I of N (1-based, e.g. 2/4), split as `reel run --shard` splits.
@@ -48,7 +50,15 @@ pub async fn run(args: DriveArgs) -> Result<Outcome, Failure> {
     let started = Instant::now();
     let (config, settings) = job::settings(args.config.as_deref(), args.settings.layer.clone())?;
     let browser = args.browser.browser_options()?;
-    let opts = DriveOptions::new(&settings, args.browser.replay_options(), browser.timeout);
+    let mut opts = DriveOptions::new(&settings, args.browser.replay_options(), browser.timeout);
+    opts.replay_cache = Some(ReplayCache::new(
+        settings.cache.join("drive"),
+        args.refresh,
+        format!(
+            "args {:?} network {}",
+            browser.extra_args, browser.allow_network
+        ),
+    ));
     if opts.urls.is_empty() {
         return Err(Classed::input(UrlMapError::Missing.to_string()).into());
     }

@@ -11,7 +11,7 @@ use crate::plan::viewport_at;
 use crate::recording::WindowStream;
 use crate::replay::player::PlayerPage;
 use crate::replay::{BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions, Visits};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// Each stronger locator that did not match exactly one element lowers the winner's confidence
@@ -101,7 +101,7 @@ pub fn has_target(step: &Step) -> bool {
 /// (hover steps of an earlier pass removed, before any new one is inserted), the step with its
 /// locators, frames and skip filled in (left as it was when its node is not in the replayed DOM),
 /// and the hover step to perform right before it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Located {
     pub index: usize,
     pub step: Step,

@@ -13,6 +13,7 @@ pub mod answers;
 mod error;
 pub mod live;
 pub mod locate;
+pub mod replay_cache;
 pub mod report;
 pub mod runner;
 pub mod schedule;

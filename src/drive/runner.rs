@@ -7,6 +7,7 @@
 //! recording. The browsers, retries, kept events and the report's assembly are `run`'s.
 
 use super::live::{Live, LiveOptions, LiveResult, LocatedFeed, WindowDrive};
+use super::replay_cache::{self, ReplayCache};
 use super::url_map::{UrlMap, UrlMapError, UrlSpec};
 use super::{DriveError, DriveExtras, Step, locate, steps};
 use crate::exit::{Classified, ErrorClass};
@@ -38,6 +39,8 @@ pub struct DriveOptions {
     /// `--url` values.
     pub urls: Vec<UrlSpec>,
     pub live: LiveOptions,
+    /// Where replays of the recordings are kept between drives (None: replay every time).
+    pub replay_cache: Option<ReplayCache>,
 }
 
 impl DriveOptions {
@@ -56,6 +59,7 @@ impl DriveOptions {
             run,
             urls: settings.url.clone(),
             live,
+            replay_cache: None,
         }
     }
 }
@@ -317,12 +321,16 @@ async fn drive_recording(
         .unzip();
     // One replay per window locates the steps (ahead of the drive, which performs each as it
     // arrives) and paints the recorded frames.
-    let replays = futures::future::join_all(
-        unlocated
-            .iter()
-            .zip(feeds)
-            .map(|(d, feed)| locate_and_record(session, &recording.id, d, replay_opts, feed)),
-    );
+    let replays = futures::future::join_all(unlocated.iter().zip(feeds).map(|(d, feed)| {
+        locate_and_record(
+            session,
+            &recording.id,
+            d,
+            replay_opts,
+            opts.replay_cache.as_ref(),
+            feed,
+        )
+    }));
     let driving = async {
         let live = Live::start(session, &ahead, map.clone(), &opts.live).await?;
         let driven = live
@@ -354,17 +362,46 @@ async fn drive_recording(
 }
 
 /// One window's replay: its steps located (each handed to `feed` as soon as it is) between the
-/// screenshots of its recorded frames. When the replay stops before every step is located (a
-/// screenshot failed), the steps are located in a replay of their own (a step fed twice is
-/// taken once); without recorded frames the report shows the driven ones alone.
+/// screenshots of its recorded frames, or both read from `cache` when it holds this replay.
+/// When the replay stops before every step is located (a screenshot failed), the steps are
+/// located in a replay of their own (a step fed twice is taken once); without recorded frames the
+/// report shows the driven ones alone. A complete replay is kept in `cache`.
 async fn locate_and_record(
     session: &BrowserSession,
     recording_id: &str,
     drive: &WindowDrive<'_>,
     opts: &ReplayOptions,
+    cache: Option<&ReplayCache>,
     feed: tokio::sync::mpsc::UnboundedSender<locate::Located>,
 ) -> (BTreeMap<String, Shot>, Result<Vec<Step>, DriveError>) {
-    let mut send = |l| {
+    let keyed = cache.map(|c| {
+        let key = c.key(
+            &session.info.product,
+            drive.window,
+            &drive.plan,
+            &drive.steps,
+            opts,
+        );
+        (c, key)
+    });
+    if let Some((c, key)) = &keyed
+        && let Some(kept) = c.load(key, &drive.plan)
+    {
+        tracing::debug!(
+            "{recording_id}: window {}: steps and recorded frames read from {}",
+            drive.window.id,
+            c.dir().join(key.file_name()).display()
+        );
+        for l in kept.located {
+            let _ = feed.send(l);
+        }
+        return (kept.frames, Ok(kept.steps));
+    }
+    let mut located = Vec::new();
+    let mut send = |l: locate::Located| {
+        if keyed.is_some() {
+            located.push(l.clone());
+        }
         let _ = feed.send(l);
     };
     let mut locating = locate::Locating::new(drive.window, drive.steps.clone(), opts, &mut send);
@@ -385,21 +422,37 @@ async fn locate_and_record(
         );
         Vec::new()
     });
-    let frames = shots
+    let frames: BTreeMap<String, Shot> = shots
         .into_iter()
         .map(|s| (s.checkpoint.name.clone(), s))
         .collect();
     // Nothing more due: every step located, or locating itself failed (its error stands).
-    let steps = if locating.next_at().is_none() {
-        locating.finish()
+    if locating.next_at().is_none() {
+        let steps = locating.finish();
+        if let (Some((c, key)), Ok(steps)) = (&keyed, &steps)
+            && frames.len() == drive.plan.len()
+        {
+            let entry = replay_cache::Entry {
+                located,
+                steps: steps.clone(),
+                frames,
+            };
+            c.store(key, &entry);
+            return (entry.frames, Ok(entry.steps));
+        }
+        (frames, steps)
     } else {
         drop(locating);
         let mut steps = drive.steps.clone();
-        locate::locate_steps_feeding(session, drive.window, &mut steps, opts, &mut send)
-            .await
-            .map(|()| steps)
-    };
-    (frames, steps)
+        let mut send = |l| {
+            let _ = feed.send(l);
+        };
+        let steps =
+            locate::locate_steps_feeding(session, drive.window, &mut steps, opts, &mut send)
+                .await
+                .map(|()| steps);
+        (frames, steps)
+    }
 }
 
 /// Verdicts for every checkpoint, the console and the steps.

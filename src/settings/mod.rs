@@ -493,7 +493,8 @@ settings! {
         check: any,
         report: no,
     }
-    /// Where the recordings of reel.toml's PostHog and object-store sources are fetched to.
+    /// Where the recordings of reel.toml's PostHog and object-store sources are fetched to, and
+    /// where `reel drive` keeps its replays of the recordings (`drive/`).
     cache: PathBuf = PathBuf::from(".reel/cache"), ".reel/cache" {
         key: "cache",
         env: "REEL_CACHE",

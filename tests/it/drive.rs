@@ -195,14 +195,31 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
     );
     assert_eq!(first.status.code(), Some(0));
     let r1 = report(dir.path());
+    // Each window's replay (steps located, recorded frames) is kept for the next drive.
+    let kept_dir = dir.path().join(".reel/cache/drive");
+    let kept: Vec<std::path::PathBuf> = std::fs::read_dir(&kept_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 2, "one kept replay per window: {kept:?}");
     let second = drive(
         dir.path(),
         std::slice::from_ref(&rec),
         &server.url_arg(),
-        &[],
+        &["-v"],
     );
     assert_eq!(second.status.code(), Some(0));
+    let log = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(
+        log.matches("steps and recorded frames read from").count(),
+        2,
+        "{log}"
+    );
     let r2 = report(dir.path());
+    assert_eq!(
+        r1["recordings"][0]["steps"], r2["recordings"][0]["steps"],
+        "the kept replay locates every step as the replay did"
+    );
     let rec2 = &r2["recordings"][0];
     let checkpoints = rec2["checkpoints"].as_array().unwrap();
     assert_eq!(
@@ -226,6 +243,30 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
         }
     }
     assert_recorded_frames_are_replays(dir.path(), &rec, checkpoints);
+    // A damaged kept replay is replayed again (and replaced); the drive still passes.
+    std::fs::write(&kept[0], b"not a replay").unwrap();
+    let third = drive(
+        dir.path(),
+        std::slice::from_ref(&rec),
+        &server.url_arg(),
+        &["-v"],
+    );
+    assert_eq!(third.status.code(), Some(0));
+    let log = String::from_utf8_lossy(&third.stderr);
+    assert_eq!(log.matches("kept replay not used").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("steps and recorded frames read from").count(),
+        1
+    );
+    assert!(
+        std::fs::read(&kept[0])
+            .unwrap()
+            .starts_with(b"reel-drive-replay/")
+    );
+    assert_eq!(
+        report(dir.path())["summary"]["by_status"],
+        r2["summary"]["by_status"]
+    );
     let steps = rec2["steps"].as_array().unwrap();
     let navigations = steps.iter().filter(|s| s["action"] == "navigate").count();
     assert_eq!(
