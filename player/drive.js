@@ -156,27 +156,48 @@
 
   // Settles the page for a screenshot: fonts and images loaded (within `budgetMs`), animations
   // and transitions frozen (finite ones at their end, infinite ones at their start), carets
-  // hidden, two frames painted. Returns the boxes of the mask selectors.
+  // hidden, two frames painted when anything needs them. Returns the boxes of the mask selectors.
   const paused = [];
   let caretStyle = null;
+  // Lazily loaded content and iframes (their own frames and observers) need frames to run.
+  const FRAME_BOUND = 'img[loading=lazy], iframe';
+
   async function prepareShot(budgetMs, maskSelectors) {
     const deadline = performance.now() + budgetMs;
     const within = (p) =>
       Promise.race([p, new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())))]);
     let settled = true;
+    let waited = false;
     try {
-      await within(document.fonts.ready);
+      if (document.fonts.status !== 'loaded') {
+        waited = true;
+        await within(document.fonts.ready);
+      }
       const images = Array.from(document.images).filter((i) => !i.complete);
-      await within(Promise.all(images.map((i) => i.decode().catch(() => {}))));
+      if (images.length > 0) {
+        waited = true;
+        await within(Promise.all(images.map((i) => i.decode().catch(() => {}))));
+      }
       settled = Array.from(document.images).every((i) => i.complete) && document.fonts.status === 'loaded';
     } catch (e) {
       settled = false;
     }
+    if (!caretStyle) {
+      caretStyle = document.createElement('style');
+      caretStyle.textContent = '*, *::before, *::after { caret-color: transparent !important; }';
+      (document.head || document.documentElement).appendChild(caretStyle);
+    }
+    // A frame runs observers' callbacks, lazy loads and what just arrived; without any of them
+    // the screenshot's own frame paints the same pixels, so none is waited for.
+    const observed = !window.dispatchEvent(new CustomEvent('__reel-observers', { cancelable: true }));
+    let frames = waited || observed || document.querySelector(FRAME_BOUND) !== null;
     // Transitions can start late (hover follows layout a frame later): freeze, wait two frames,
-    // and again while anything still runs.
+    // and again while anything still runs. getAnimations() brings style up to date first.
     for (let round = 0; round < 4; round++) {
+      let running = false;
       for (const a of document.getAnimations()) {
         if (a.playState !== 'running') continue;
+        running = true;
         const timing = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming() : {};
         if (timing.iterations === Infinity) {
           a.pause();
@@ -190,11 +211,8 @@
           }
         }
       }
-      if (!caretStyle) {
-        caretStyle = document.createElement('style');
-        caretStyle.textContent = '*, *::before, *::after { caret-color: transparent !important; }';
-        (document.head || document.documentElement).appendChild(caretStyle);
-      }
+      if (!running && !frames) break;
+      frames = false;
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       if (!document.getAnimations().some((a) => a.playState === 'running')) break;
     }

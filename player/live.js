@@ -6,7 +6,8 @@
 //   (`__reelClock.advanceTo(epochMs)`), by the recorded gaps between steps; timers due on the way
 //   run in order, each as its own task, and the fetch/XHR calls they start are waited for before
 //   the next one runs;
-// - seeded Math.random, crypto.getRandomValues and crypto.randomUUID.
+// - seeded Math.random, crypto.getRandomValues and crypto.randomUUID;
+// - a count of the IntersectionObserver / ResizeObserver instances made (see the end).
 // Same-origin iframes share their parent's clock. reel prepends the configuration:
 // `globalThis.__reelLiveConfig = {now: <epoch ms>, seed: <u32>};`.
 (function () {
@@ -266,4 +267,21 @@
     this.addEventListener('loadend', () => clock.busy(-1), { once: true });
     return send.apply(this, args);
   };
+
+  // Observers whose callbacks the rendering of a frame delivers: while the page has any, reel
+  // lets frames run before each screenshot (reel's isolated world asks with a cancelable event).
+  let observers = 0;
+  for (const name of ['IntersectionObserver', 'ResizeObserver']) {
+    const Native = globalThis[name];
+    if (typeof Native !== 'function') continue;
+    globalThis[name] = new Proxy(Native, {
+      construct(target, args, newTarget) {
+        observers++;
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+  }
+  globalThis.addEventListener('__reel-observers', (e) => {
+    if (observers > 0) e.preventDefault();
+  });
 })();

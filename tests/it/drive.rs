@@ -162,6 +162,95 @@ fn hand_made_steps_drive_todomvc_the_same_way_twice() {
     }
 }
 
+/// What a live screenshot waits for: the end of a hover transition, an infinite animation held at
+/// its start, and an IntersectionObserver's callback (delivered after a frame, so the screenshot
+/// must let frames run while the page has observers); the same pixels in two drives.
+#[test]
+fn live_screenshots_show_finished_transitions_and_what_observers_did() {
+    let server = serve(Variant::Unchanged);
+    let window = reel::recording::WindowStream {
+        id: "default".into(),
+        events: Vec::new(),
+    };
+    let w = "default";
+    let mut open = step(w, 0, Action::Navigate);
+    open.text = Some(format!(
+        "http://127.0.0.1:8700{}",
+        drive_support::FRAMES_PAGE_PATH
+    ));
+    let mut hover = step(w, 1000, Action::Hover);
+    hover.locators = vec![css("#hover")];
+    let mut show = step(w, 2000, Action::Click);
+    show.locators = vec![css("#show")];
+    let steps = vec![open, hover, show];
+    let plan = vec![cp(1500), cp(2500)];
+    let spec: UrlSpec = server.url_arg().parse().unwrap();
+    let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
+    let rt = runtime();
+    let drive_once = || {
+        rt.block_on(async {
+            let session = reel::replay::BrowserSession::start(
+                &reel::replay::BrowserOptions {
+                    timeout: std::time::Duration::from_secs(30),
+                    ..Default::default()
+                },
+                Some(&browser_ws()),
+            )
+            .await
+            .unwrap();
+            let windows = vec![WindowDrive {
+                window: &window,
+                steps: steps.clone(),
+                plan: plan.clone(),
+            }];
+            let result = live::drive(
+                &session,
+                &windows,
+                map.clone(),
+                &LiveOptions::default(),
+                &|locators: &[Locator], i: usize| locators[i].confidence,
+            )
+            .await
+            .unwrap();
+            session.close().await;
+            result
+        })
+    };
+    let first = drive_once();
+    assert!(
+        first.steps.iter().all(|s| s.status == StepStatus::Ok),
+        "{:#?}",
+        first.steps
+    );
+    let shots = &first.windows[0].shots;
+    assert_eq!(shots.len(), 2);
+    let pixel = |png: &[u8], x: u32, y: u32| {
+        let img = image::load_from_memory(png).unwrap().to_rgb8();
+        img.get_pixel(x, y).0
+    };
+    assert_eq!(
+        pixel(&shots[0].png, 100, 50),
+        [255, 0, 0],
+        "hovered, transition ended"
+    );
+    assert_eq!(
+        pixel(&shots[0].png, 100, 350),
+        [0, 0, 0],
+        "not observed yet"
+    );
+    assert_eq!(
+        pixel(&shots[1].png, 100, 350),
+        [0, 255, 0],
+        "the observer's callback ran"
+    );
+    // The spinning box held at its start: unrotated, its corner is blue.
+    assert_eq!(pixel(&shots[1].png, 402, 2), [0, 0, 255]);
+    let second = drive_once();
+    for (a, b) in shots.iter().zip(&second.windows[0].shots) {
+        assert!(a.png == b.png, "{}: another frame", a.checkpoint.name);
+    }
+}
+
 /// `reel drive` in `dir` against `server`, attached to the shared browser.
 fn drive(
     dir: &std::path::Path,

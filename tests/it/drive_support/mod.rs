@@ -195,6 +195,33 @@ const SWAGGER_INITIALIZER: &str = r##"window.onload = function () {
 };
 "##;
 
+/// A page whose look after an action needs frames to run: a hover transition, an infinite
+/// animation and a box that an IntersectionObserver (made 500 ms after the click on `#show`: right before the next screenshot) turns green.
+pub const FRAMES_PAGE_PATH: &str = "/frames.html";
+const FRAMES_PAGE: &str = r#"<!doctype html><html><head><style>
+body { margin: 0; }
+#hover { position: absolute; top: 0; left: 0; width: 200px; height: 100px;
+  background: rgb(0, 0, 255); transition: background-color 400ms linear; }
+#hover:hover { background: rgb(255, 0, 0); }
+#seen { position: absolute; top: 300px; left: 0; width: 200px; height: 100px; background: rgb(0, 0, 0); }
+#seen.shown { background: rgb(0, 255, 0); }
+#show { position: absolute; top: 500px; left: 0; width: 100px; height: 40px; }
+#spin { position: absolute; top: 0; left: 400px; width: 100px; height: 100px;
+  background: rgb(0, 0, 255); animation: spin 1s linear infinite; }
+@keyframes spin { from { transform: rotate(0deg); } to { transform: rotate(90deg); } }
+</style></head><body>
+<div id="hover"></div><div id="seen"></div><button id="show">show</button><div id="spin"></div>
+<script>
+document.getElementById('show').addEventListener('click', function () {
+  setTimeout(function () {
+    var el = document.getElementById('seen');
+    new IntersectionObserver(function (entries, o) {
+      if (entries[0].isIntersecting) { el.classList.add('shown'); o.disconnect(); }
+    }).observe(el);
+  }, 500);
+});
+</script></body></html>"#;
+
 fn respond(
     method: &str,
     target: &str,
@@ -222,6 +249,9 @@ fn respond(
             }
         }
         return ("204 No Content", "text/plain", Vec::new());
+    }
+    if path == FRAMES_PAGE_PATH {
+        return ("200 OK", "text/html", FRAMES_PAGE.as_bytes().to_vec());
     }
     if path == "/swagger/swagger-initializer.js" {
         return (
