@@ -331,6 +331,27 @@ async fn drive_recording(
             feed,
         )
     }));
+    // Each screenshot is compared with its baseline as soon as it is taken, on the blocking pool
+    // (the live drive waits on the browser more than it uses the cores); what the comparison
+    // writes is left to `judge`, once the drive has succeeded.
+    let several = recording.windows.len() > 1;
+    let contexts: Vec<Arc<Context>> = windows
+        .iter()
+        .map(|w| {
+            let label = several.then(|| w.id.clone());
+            Arc::new(Context::new(&recording.id, label, &opts.run.judging))
+        })
+        .collect();
+    let early = EarlyVerdicts::default();
+    let on_shot = |window: usize, shot: &Shot| {
+        let ctx = contexts[window].clone();
+        let shot = shot.clone();
+        let name = shot.checkpoint.name.clone();
+        let task = tokio::task::spawn_blocking(move || ctx.judge(&shot));
+        if let Ok(mut e) = early.lock() {
+            e.insert((window, name), task);
+        }
+    };
     let driving = async {
         let live = Live::start(session, &ahead, map.clone(), &opts.live).await?;
         let driven = live
@@ -338,6 +359,7 @@ async fn drive_recording(
                 session,
                 &unlocated,
                 LocatedFeed::new(arriving),
+                &on_shot,
                 &opts.live,
                 &locate::confidence,
             )
@@ -358,8 +380,17 @@ async fn drive_recording(
         .map(|(d, steps)| Ok(WindowDrive { steps: steps?, ..d }))
         .collect::<Result<Vec<_>, DriveError>>()?;
     let driven = driven?;
-    judge(recording, opts, &drives, driven, recorded).await
+    let early = std::mem::take(&mut *early.lock().unwrap_or_else(|e| e.into_inner()));
+    judge(recording, opts, &contexts, &drives, driven, recorded, early).await
 }
+
+/// Comparisons started while driving, by (window index, checkpoint name).
+type EarlyVerdicts = std::sync::Mutex<
+    std::collections::HashMap<
+        (usize, String),
+        tokio::task::JoinHandle<Result<crate::run::verdict::Verdict, RunError>>,
+    >,
+>;
 
 /// One window's replay: its steps located (each handed to `feed` as soon as it is) between the
 /// screenshots of its recorded frames, or both read from `cache` when it holds this replay.
@@ -459,9 +490,14 @@ async fn locate_and_record(
 async fn judge(
     recording: &Recording,
     opts: &DriveOptions,
+    contexts: &[Arc<Context>],
     drives: &[WindowDrive<'_>],
     driven: LiveResult,
     mut recorded: Vec<BTreeMap<String, Shot>>,
+    mut early: std::collections::HashMap<
+        (usize, String),
+        tokio::task::JoinHandle<Result<crate::run::verdict::Verdict, RunError>>,
+    >,
 ) -> Result<RecordingReport, DriveRunError> {
     let several = recording.windows.len() > 1;
     let judging = &opts.run.judging;
@@ -469,7 +505,7 @@ async fn judge(
     let mut console_errors = Vec::new();
     for (w, (drive, live)) in drives.iter().zip(&driven.windows).enumerate() {
         let label = several.then(|| drive.window.id.clone());
-        let ctx = Arc::new(Context::new(&recording.id, label.clone(), judging));
+        let ctx = contexts[w].clone();
         for c in &live.console {
             console_errors.push(ConsoleError {
                 window: live.window.clone(),
@@ -479,16 +515,28 @@ async fn judge(
             });
         }
         let mut by_name: BTreeMap<String, CheckpointReport> = BTreeMap::new();
-        // Every shot compared and written at once, on the blocking pool (every core).
+        // Every shot settled (its comparison started while driving) and written at once, on the
+        // blocking pool (every core).
         let mut judged = Vec::with_capacity(live.shots.len());
         for shot in live.shots.clone() {
             let ctx = ctx.clone();
             let recorded_frame = recorded
                 .get_mut(w)
                 .and_then(|r| r.remove(&shot.checkpoint.name));
-            judged.push(tokio::task::spawn_blocking(
-                move || -> Result<CheckpointReport, RunError> {
-                    let verdict = ctx.judge(&shot)?;
+            let started = early.remove(&(w, shot.checkpoint.name.clone()));
+            judged.push(tokio::spawn(async move {
+                let verdict =
+                    match started {
+                        Some(task) => Some(task.await.map_err(|e| {
+                            RunError::Output(format!("comparison task failed: {e}"))
+                        })?),
+                        None => None,
+                    };
+                tokio::task::spawn_blocking(move || -> Result<CheckpointReport, RunError> {
+                    let verdict = match verdict {
+                        Some(v) => v?,
+                        None => ctx.judge(&shot)?,
+                    };
                     let name = shot.checkpoint.name.clone();
                     let png = shot.png.clone();
                     let mut report = ctx.settle(verdict, shot, None, None)?;
@@ -500,8 +548,10 @@ async fn judge(
                             Some(ctx.write_image(Image::Recorded, &name, &frame.png)?);
                     }
                     Ok(report)
-                },
-            ));
+                })
+                .await
+                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))?
+            }));
         }
         for task in judged {
             let report = task

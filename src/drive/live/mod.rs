@@ -253,18 +253,20 @@ impl Live {
         confidence: &dyn Fn(&[Locator], usize) -> f64,
     ) -> Result<LiveResult, ReplayError> {
         let context = self.context.clone();
-        let result = run_timeline(session, &mut self, windows, None, opts, confidence).await;
+        let result = run_timeline(session, &mut self, windows, None, None, opts, confidence).await;
         finish(session, context, windows, self.tabs, result).await
     }
 
     /// [`Live::drive`] with the steps still being located: `windows` hold the steps as
     /// extracted, and each step with a target is performed as `feed` delivers it located (its
     /// hover step first). Fails when locating a window stops before one of its steps.
+    /// `on_shot` sees each screenshot (with its window's index) as soon as it is taken.
     pub async fn drive_while_locating(
         mut self,
         session: &BrowserSession,
         windows: &[WindowDrive<'_>],
         mut feed: LocatedFeed,
+        on_shot: &OnShot<'_>,
         opts: &LiveOptions,
         confidence: &dyn Fn(&[Locator], usize) -> f64,
     ) -> Result<LiveResult, ReplayError> {
@@ -274,6 +276,7 @@ impl Live {
             &mut self,
             windows,
             Some(&mut feed),
+            Some(on_shot),
             opts,
             confidence,
         )
@@ -314,6 +317,9 @@ async fn dispose_context(session: &BrowserSession, context: BrowserContextId) {
 }
 
 type Performed = Result<(Vec<StepOutcome>, Vec<WindowShots>), ReplayError>;
+
+/// What sees each screenshot as it is taken: the window's index and the shot.
+pub type OnShot<'a> = dyn Fn(usize, &Shot) + Send + Sync + 'a;
 
 /// What the tabs gave, the tabs closed and the context disposed of.
 async fn finish(
@@ -425,6 +431,7 @@ async fn run_timeline(
     live: &mut Live,
     windows: &[WindowDrive<'_>],
     mut feed: Option<&mut LocatedFeed>,
+    on_shot: Option<&OnShot<'_>>,
     opts: &LiveOptions,
     confidence: &dyn Fn(&[Locator], usize) -> f64,
 ) -> Performed {
@@ -538,6 +545,9 @@ async fn run_timeline(
                     .time("advancing the clock", tab.advance_to(at, opts.io_budget))
                     .await?;
                 let shot = timings.time("screenshot", tab.capture(cp, opts)).await?;
+                if let Some(f) = on_shot {
+                    f(window, &shot);
+                }
                 shots[window].0.push(shot);
             }
         }
