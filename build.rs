@@ -7,19 +7,22 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The player's own files (rrweb aside), embedded or pinning what is.
+const PLAYER_FILES: [&str; 7] = [
+    "index.html",
+    "player.js",
+    "live.js",
+    "drive.js",
+    "locate.js",
+    "package.json",
+    "package-lock.json",
+];
+
 fn main() {
     let manifest =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let player = manifest.join("player");
-    for f in [
-        "index.html",
-        "player.js",
-        "live.js",
-        "drive.js",
-        "locate.js",
-        "package.json",
-        "package-lock.json",
-    ] {
+    for f in PLAYER_FILES {
         println!("cargo::rerun-if-changed={}", player.join(f).display());
     }
     for f in [
@@ -100,15 +103,7 @@ fn main() {
     println!("cargo::rerun-if-changed={}", manifest.join("src").display());
     let mut inputs = Vec::new();
     collect_files(&manifest.join("src"), &mut inputs);
-    for f in [
-        "index.html",
-        "player.js",
-        "live.js",
-        "drive.js",
-        "locate.js",
-    ] {
-        inputs.push(player.join(f));
-    }
+    inputs.extend(PLAYER_FILES.iter().map(|f| player.join(f)));
     inputs.push(rrweb_js.clone());
     inputs.push(manifest.join("Cargo.lock"));
     inputs.sort();

@@ -88,14 +88,13 @@ impl ReplayCache {
         &self.dir
     }
 
-    /// The key of `window`'s replay in `browser` (its product and where it runs), planned as
-    /// `plan`, its steps as extracted being `steps`.
+    /// The key of `window`'s replay in `browser` (its product), planned as `plan`. The steps are
+    /// not part of it: they follow from the events and reel's sources.
     pub fn key(
         &self,
         browser: &str,
         window: &WindowStream,
         plan: &[Checkpoint],
-        steps: &[Step],
         opts: &ReplayOptions,
     ) -> Key {
         let mut h = Sha256::new();
@@ -115,7 +114,6 @@ impl ReplayCache {
             part(e.json.get().as_bytes());
         }
         part(&serde_json::to_vec(plan).unwrap_or_default());
-        part(&serde_json::to_vec(steps).unwrap_or_default());
         let digest = h.finalize();
         Key(digest.iter().map(|b| format!("{b:02x}")).collect())
     }
@@ -150,19 +148,13 @@ impl ReplayCache {
     /// cannot be written costs the next drive a replay, nothing else: it is logged, not an error.
     pub fn store(&self, key: &Key, entry: &Entry) {
         let path = self.dir.join(key.file_name());
-        match encode(entry) {
-            Ok(bytes) => {
-                if let Err(e) = crate::files::write_atomic(&path, &bytes) {
-                    tracing::warn!("cannot keep the replay in {}: {e}", path.display());
-                    return;
-                }
-            }
-            Err(e) => {
-                tracing::warn!("cannot keep the replay in {}: {e}", path.display());
-                return;
-            }
+        let written = encode(entry)
+            .map_err(std::io::Error::from)
+            .and_then(|bytes| crate::files::write_atomic(&path, &bytes));
+        match written {
+            Ok(()) => self.sweep_unused(),
+            Err(e) => tracing::warn!("cannot keep the replay in {}: {e}", path.display()),
         }
-        self.sweep_unused();
     }
 
     fn sweep_unused(&self) {
@@ -366,11 +358,11 @@ mod tests {
         };
         let cache = ReplayCache::new(dir.path().into(), false, "launch".into());
         let opts = ReplayOptions::default();
-        let key = cache.key("HeadlessChrome/1", &window, &plan, &[step()], &opts);
+        let key = cache.key("HeadlessChrome/1", &window, &plan, &opts);
         assert!(cache.load(&key, &plan).is_none());
         cache.store(&key, &entry(&plan));
         assert_eq!(cache.load(&key, &plan).unwrap().frames.len(), 2);
-        let other = cache.key("HeadlessChrome/2", &window, &plan, &[step()], &opts);
+        let other = cache.key("HeadlessChrome/2", &window, &plan, &opts);
         assert_ne!(key, other, "another browser, another replay");
         assert!(cache.load(&other, &plan).is_none());
         let refreshing = ReplayCache::new(dir.path().into(), true, "launch".into());

@@ -23,12 +23,14 @@ use crate::report::{
 };
 use crate::run::inputs::{Input, InputsError};
 use crate::run::verdict::Context;
+use crate::run::verdict::Verdict;
 use crate::run::{self, AttemptError, DoneSoFar, Finished, RunError, RunOptions, StartError};
 use crate::settings::Settings;
 use futures::StreamExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
 
 /// Everything that shapes a drive.
 #[derive(Debug, Clone)]
@@ -342,7 +344,7 @@ async fn drive_recording(
             Arc::new(Context::new(&recording.id, label, &opts.run.judging))
         })
         .collect();
-    let early = EarlyVerdicts::default();
+    let early = std::sync::Mutex::new(Comparisons::new());
     let on_shot = |window: usize, shot: &Shot| {
         let ctx = contexts[window].clone();
         let shot = shot.clone();
@@ -384,13 +386,9 @@ async fn drive_recording(
     judge(recording, opts, &contexts, &drives, driven, recorded, early).await
 }
 
-/// Comparisons started while driving, by (window index, checkpoint name).
-type EarlyVerdicts = std::sync::Mutex<
-    std::collections::HashMap<
-        (usize, String),
-        tokio::task::JoinHandle<Result<crate::run::verdict::Verdict, RunError>>,
-    >,
->;
+/// Comparisons with the baselines, started as each screenshot was taken, by (window index,
+/// checkpoint name).
+type Comparisons = HashMap<(usize, String), JoinHandle<Result<Verdict, RunError>>>;
 
 /// One window's replay: its steps located (each handed to `feed` as soon as it is) between the
 /// screenshots of its recorded frames, or both read from `cache` when it holds this replay.
@@ -406,13 +404,7 @@ async fn locate_and_record(
     feed: tokio::sync::mpsc::UnboundedSender<locate::Located>,
 ) -> (BTreeMap<String, Shot>, Result<Vec<Step>, DriveError>) {
     let keyed = cache.map(|c| {
-        let key = c.key(
-            &session.info.product,
-            drive.window,
-            &drive.plan,
-            &drive.steps,
-            opts,
-        );
+        let key = c.key(&session.info.product, drive.window, &drive.plan, opts);
         (c, key)
     });
     if let Some((c, key)) = &keyed
@@ -475,9 +467,6 @@ async fn locate_and_record(
     } else {
         drop(locating);
         let mut steps = drive.steps.clone();
-        let mut send = |l| {
-            let _ = feed.send(l);
-        };
         let steps =
             locate::locate_steps_feeding(session, drive.window, &mut steps, opts, &mut send)
                 .await
@@ -494,10 +483,7 @@ async fn judge(
     drives: &[WindowDrive<'_>],
     driven: LiveResult,
     mut recorded: Vec<BTreeMap<String, Shot>>,
-    mut early: std::collections::HashMap<
-        (usize, String),
-        tokio::task::JoinHandle<Result<crate::run::verdict::Verdict, RunError>>,
-    >,
+    mut early: Comparisons,
 ) -> Result<RecordingReport, DriveRunError> {
     let several = recording.windows.len() > 1;
     let judging = &opts.run.judging;
@@ -517,26 +503,22 @@ async fn judge(
         let mut by_name: BTreeMap<String, CheckpointReport> = BTreeMap::new();
         // Every shot settled (its comparison started while driving) and written at once, on the
         // blocking pool (every core).
-        let mut judged = Vec::with_capacity(live.shots.len());
-        for shot in live.shots.clone() {
+        let join_failed =
+            |e: tokio::task::JoinError| RunError::Output(format!("comparison task failed: {e}"));
+        let judged = live.shots.iter().cloned().map(|shot| {
             let ctx = ctx.clone();
             let recorded_frame = recorded
                 .get_mut(w)
                 .and_then(|r| r.remove(&shot.checkpoint.name));
-            let started = early.remove(&(w, shot.checkpoint.name.clone()));
-            judged.push(tokio::spawn(async move {
-                let verdict =
-                    match started {
-                        Some(task) => Some(task.await.map_err(|e| {
-                            RunError::Output(format!("comparison task failed: {e}"))
-                        })?),
-                        None => None,
-                    };
+            let comparing = early
+                .remove(&(w, shot.checkpoint.name.clone()))
+                .unwrap_or_else(|| {
+                    let (ctx, shot) = (ctx.clone(), shot.clone());
+                    tokio::task::spawn_blocking(move || ctx.judge(&shot))
+                });
+            async move {
+                let verdict = comparing.await.map_err(join_failed)??;
                 tokio::task::spawn_blocking(move || -> Result<CheckpointReport, RunError> {
-                    let verdict = match verdict {
-                        Some(v) => v?,
-                        None => ctx.judge(&shot)?,
-                    };
                     let name = shot.checkpoint.name.clone();
                     let png = shot.png.clone();
                     let mut report = ctx.settle(verdict, shot, None, None)?;
@@ -550,13 +532,11 @@ async fn judge(
                     Ok(report)
                 })
                 .await
-                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))?
-            }));
-        }
-        for task in judged {
-            let report = task
-                .await
-                .map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??;
+                .map_err(join_failed)?
+            }
+        });
+        for report in futures::future::join_all(judged.collect::<Vec<_>>()).await {
+            let report = report?;
             by_name.insert(report.name.clone(), report);
         }
         for (cp, why) in &live.missed {

@@ -55,6 +55,43 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// The live side alone: `steps` performed on a fresh context of the shared browser.
+fn drive_live(
+    rt: &tokio::runtime::Runtime,
+    window: &reel::recording::WindowStream,
+    steps: &[Step],
+    plan: &[Checkpoint],
+    map: &Arc<UrlMap>,
+) -> live::LiveResult {
+    rt.block_on(async {
+        let session = reel::replay::BrowserSession::start(
+            &reel::replay::BrowserOptions {
+                timeout: std::time::Duration::from_secs(30),
+                ..Default::default()
+            },
+            Some(&browser_ws()),
+        )
+        .await
+        .unwrap();
+        let windows = vec![WindowDrive {
+            window,
+            steps: steps.to_vec(),
+            plan: plan.to_vec(),
+        }];
+        let result = live::drive(
+            &session,
+            &windows,
+            map.clone(),
+            &LiveOptions::default(),
+            &|locators: &[Locator], i: usize| locators[i].confidence,
+        )
+        .await
+        .unwrap();
+        session.close().await;
+        result
+    })
+}
+
 #[test]
 fn hand_made_steps_drive_todomvc_the_same_way_twice() {
     let recording = reel::recording::load(
@@ -89,35 +126,7 @@ fn hand_made_steps_drive_todomvc_the_same_way_twice() {
     let spec: UrlSpec = server.url_arg().parse().unwrap();
     let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
     let rt = runtime();
-    let drive_once = || {
-        rt.block_on(async {
-            let session = reel::replay::BrowserSession::start(
-                &reel::replay::BrowserOptions {
-                    timeout: std::time::Duration::from_secs(30),
-                    ..Default::default()
-                },
-                Some(&browser_ws()),
-            )
-            .await
-            .unwrap();
-            let windows = vec![WindowDrive {
-                window,
-                steps: steps.clone(),
-                plan: plan.clone(),
-            }];
-            let result = live::drive(
-                &session,
-                &windows,
-                map.clone(),
-                &LiveOptions::default(),
-                &|locators: &[Locator], i: usize| locators[i].confidence,
-            )
-            .await
-            .unwrap();
-            session.close().await;
-            result
-        })
-    };
+    let drive_once = || drive_live(&rt, window, &steps, &plan, &map);
     let first = drive_once();
     let statuses: Vec<StepStatus> = first.steps.iter().map(|s| s.status).collect();
     assert_eq!(
@@ -187,35 +196,7 @@ fn live_screenshots_show_finished_transitions_and_what_observers_did() {
     let spec: UrlSpec = server.url_arg().parse().unwrap();
     let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
     let rt = runtime();
-    let drive_once = || {
-        rt.block_on(async {
-            let session = reel::replay::BrowserSession::start(
-                &reel::replay::BrowserOptions {
-                    timeout: std::time::Duration::from_secs(30),
-                    ..Default::default()
-                },
-                Some(&browser_ws()),
-            )
-            .await
-            .unwrap();
-            let windows = vec![WindowDrive {
-                window: &window,
-                steps: steps.clone(),
-                plan: plan.clone(),
-            }];
-            let result = live::drive(
-                &session,
-                &windows,
-                map.clone(),
-                &LiveOptions::default(),
-                &|locators: &[Locator], i: usize| locators[i].confidence,
-            )
-            .await
-            .unwrap();
-            session.close().await;
-            result
-        })
-    };
+    let drive_once = || drive_live(&rt, &window, &steps, &plan, &map);
     let first = drive_once();
     assert!(
         first.steps.iter().all(|s| s.status == StepStatus::Ok),
