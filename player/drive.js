@@ -161,6 +161,8 @@
   let caretStyle = null;
   // Lazily loaded content and iframes (their own frames and observers) need frames to run.
   const FRAME_BOUND = 'img[loading=lazy], iframe';
+  // Longest wait for two frames (normally a few ms each: frames are not rate-limited).
+  const FRAME_WAIT_MS = 1000;
 
   async function prepareShot(budgetMs, maskSelectors) {
     const deadline = performance.now() + budgetMs;
@@ -213,7 +215,16 @@
       }
       if (!running && !frames) break;
       frames = false;
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      // Bounded: a tab that paints no frame (a stalled compositor) must not hold the drive until
+      // the browser call's timeout; the screenshot is then marked as not settled.
+      const painted = await Promise.race([
+        new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+        new Promise((r) => setTimeout(() => r(false), FRAME_WAIT_MS)),
+      ]);
+      if (!painted) {
+        settled = false;
+        break;
+      }
       if (!document.getAnimations().some((a) => a.playState === 'running')) break;
     }
     const masks = [];

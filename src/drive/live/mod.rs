@@ -192,28 +192,38 @@ impl Live {
         windows: &[(&WindowStream, &[Step])],
         opts: &LiveOptions,
     ) -> Result<(), ReplayError> {
-        for (w, (window, steps)) in windows.iter().enumerate() {
-            let Some(first) = steps.first().filter(|s| s.action == Action::Navigate) else {
-                continue;
-            };
+        let starts_with_load: Vec<usize> = (0..windows.len())
+            .filter(|&w| {
+                windows[w]
+                    .1
+                    .first()
+                    .is_some_and(|s| s.action == Action::Navigate)
+            })
+            .collect();
+        let (context, map) = (self.context.clone(), self.map.clone());
+        let open = |w: usize| {
+            let (window, steps) = windows[w];
+            let first = &steps[0];
             let viewport = opts
                 .viewport_override
                 .unwrap_or_else(|| plan::viewport_at(window, first.t_ms.saturating_add(1)));
             let at = window.start_ms().saturating_add(first.t_ms);
-            self.tabs[w] = Some(
-                Tab::open(
+            let (context, map) = (&context, map.clone());
+            async move {
+                let tab = Tab::open(
                     session,
-                    &self.context,
+                    context,
                     window,
-                    self.map.clone(),
+                    map,
                     Answers::from_window(window),
                     at,
                     viewport,
                     opts,
                 )
-                .await?,
-            );
-        }
+                .await;
+                (w, tab)
+            }
+        };
         let times: Vec<WindowTimes> = windows
             .iter()
             .map(|(window, steps)| WindowTimes {
@@ -222,16 +232,53 @@ impl Live {
                 checkpoints: &[],
             })
             .collect();
-        if let Some((at, Entry::Step { window, index })) = timeline(&times).first().copied() {
-            let step = &windows[window].1[index];
-            if let Some(tab) = self.tabs[window].as_mut()
-                && step.action == Action::Navigate
+        // The drive's first step, when it is a page load: its tab opens first and the page
+        // loads while the other windows' tabs open.
+        let first = match timeline(&times).first().copied() {
+            Some((at, Entry::Step { window, index }))
+                if windows[window].1[index].action == Action::Navigate
+                    && starts_with_load.contains(&window) =>
             {
-                tab.advance_to(at, opts.io_budget).await?;
-                let outcome = tab.perform(step, &|_, _| 1.0).await?;
-                self.ahead = Some((window, step.t_ms, outcome));
+                Some((at, window, index))
+            }
+            _ => None,
+        };
+        let mut failed = None;
+        let mut performed = None;
+        let rest = starts_with_load
+            .iter()
+            .copied()
+            .filter(|&w| first.is_none_or(|(_, f, _)| f != w));
+        let others = futures::future::join_all(rest.map(open));
+        let opened = match first {
+            Some((at, w, index)) => {
+                let (_, tab) = open(w).await;
+                let mut tab = tab?;
+                let step = &windows[w].1[index];
+                let load = async {
+                    tab.advance_to(at, opts.io_budget).await?;
+                    tab.perform(step, &|_, _| 1.0).await
+                };
+                let (outcome, opened) = futures::future::join(load, others).await;
+                self.tabs[w] = Some(tab);
+                match outcome {
+                    Ok(outcome) => performed = Some((w, step.t_ms, outcome)),
+                    Err(e) => failed = Some(e),
+                }
+                opened
+            }
+            None => others.await,
+        };
+        for (w, tab) in opened {
+            match tab {
+                Ok(tab) => self.tabs[w] = Some(tab),
+                Err(e) => failed = failed.or(Some(e)),
             }
         }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        self.ahead = performed;
         Ok(())
     }
 

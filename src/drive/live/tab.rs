@@ -869,13 +869,7 @@ impl Tab {
             self.page.execute(top_left_png(self.viewport)),
         )
         .await?;
-        let _ = self
-            .eval(
-                "unfreezing the page",
-                "__reelDrive.afterShot()".into(),
-                Some(ctx),
-            )
-            .await?;
+        self.unfreeze(ctx).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(AsRef::<str>::as_ref(&resp.result.data))
             .map_err(|e| ReplayError::Browser(format!("screenshot data is not base64: {e}")))?;
@@ -888,6 +882,19 @@ impl Tab {
             mask_rects: prepared.masks,
             elapsed: t0.elapsed(),
         })
+    }
+
+    /// Lets the animations frozen for a screenshot run again. The call is queued behind the
+    /// screenshot and ahead of whatever is sent next, but nothing waits for its answer (a
+    /// failure shows in the next call).
+    async fn unfreeze(&self, ctx: ExecutionContextId) {
+        let mut params = EvaluateParams::new("__reelDrive.afterShot()");
+        params.context_id = Some(ctx);
+        let page = self.page.clone();
+        let mut call = Box::pin(async move { page.execute(params).await });
+        if futures::poll!(&mut call).is_pending() {
+            tokio::spawn(call);
+        }
     }
 
     /// Reads a value from the live page's main world (for tests and diagnostics).
