@@ -592,6 +592,13 @@ async fn run_timeline(
                     .time("advancing the clock", tab.advance_to(at, opts.io_budget))
                     .await?;
                 let shot = timings.time("screenshot", tab.capture(cp, opts)).await?;
+                if !shot.settled {
+                    tracing::warn!(
+                        "{}: {}: fonts, images or frames did not settle within the budget; the screenshot was taken anyway",
+                        windows[window].window.id,
+                        cp.name
+                    );
+                }
                 if let Some(f) = on_shot {
                     f(window, &shot);
                 }
