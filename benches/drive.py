@@ -8,7 +8,8 @@ process, medians of alternating runs. Compared with:
   0.5x its time).
 reel is timed twice: as in the regression use (`reel`: the recording was driven before, so each
 window's replay — steps located, recorded frames — is read from --cache) and cold (`cold`:
---refresh, the recording replayed alongside the drive). The peer never replays.
+--refresh, the recording replayed alongside the drive). The peer never replays; like reel, it
+answers the fetch/XHR calls the recording answered from the recording (Playwright routes).
 
 usage: benches/drive.py [--runs N] [--reel PATH] [--chrome PATH]  (default browser for both: the
 headless shell, which reel picks by default and Playwright uses for headless runs)
@@ -84,7 +85,8 @@ def events_by_window(path):
 
 
 def peer_plan(rec_path, report_rec, origin, steps_bin):
-    """Page-load URLs (mapped), resize sizes and typed texts per window, for the peer."""
+    """Page-load URLs (mapped), resize sizes, typed texts per window and the recorded answers of
+    fetch/XHR calls, for the peer."""
     pages, sizes, texts, enters = {}, {}, {}, {}
     for s in json.loads(subprocess.run([steps_bin, str(rec_path)], check=True,
                                        capture_output=True, text=True).stdout):
@@ -92,8 +94,26 @@ def peer_plan(rec_path, report_rec, origin, steps_bin):
             texts[f'{s["window"]}/{s["t_ms"]}'] = s["text"]
             enters[f'{s["window"]}/{s["t_ms"]}'] = bool(s.get("enter"))
     windows = events_by_window(rec_path)
+    answers = []
     for w, events in windows.items():
         events = sorted(events, key=lambda e: e["timestamp"])
+        # The fetch/XHR calls the recording answered (rrweb/network@1), as reel answers them.
+        for e in events:
+            d = e.get("data", {})
+            if e.get("type") != 6 or d.get("plugin") != "rrweb/network@1":
+                continue
+            for r in (d.get("payload") or {}).get("requests", []):
+                if r.get("initiatorType") not in ("fetch", "xmlhttprequest") or "responseBody" not in r:
+                    continue
+                headers = {k.lower(): v for k, v in (r.get("responseHeaders") or {}).items()}
+                body = r["responseBody"]
+                answers.append({
+                    "method": r.get("method", "GET"),
+                    "url": r["name"].replace("http://127.0.0.1:8700", origin),
+                    "status": r.get("responseStatus", 200),
+                    "contentType": headers.get("content-type", "application/json"),
+                    "body": body if isinstance(body, str) else json.dumps(body),
+                })
         key = w if len(windows) > 1 or w != "default" else "default"
         t0 = events[0]["timestamp"]
         pages[key] = [e["data"]["href"].replace("http://127.0.0.1:8700", origin)
@@ -103,7 +123,7 @@ def peer_plan(rec_path, report_rec, origin, steps_bin):
             if e.get("type") == 3 and d.get("source") == 4:
                 sizes[f"{key}/{e['timestamp'] - t0}"] = [d["width"], d["height"]]
     # Steps name their window; a one-window rrweb file is "default" there too.
-    return {"pages": pages, "sizes": sizes, "texts": texts, "enters": enters}
+    return {"pages": pages, "sizes": sizes, "texts": texts, "enters": enters, "answers": answers}
 
 
 def timed(cmd, env=None):

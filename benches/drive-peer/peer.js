@@ -4,7 +4,8 @@
 // The steps and checkpoints come from a `reel drive` report of the same recording, the page
 // loads' URLs from PLAN.json (`{"window id": ["mapped URL", ...]}`, written by benches/drive.py;
 // report.json does not carry them), typed texts and whether Enter follows them (`"texts":
-// {"window/t_ms": "…"}`, `"enters": {"window/t_ms": true}`). A step it cannot do is reported on
+// {"window/t_ms": "…"}`, `"enters": {"window/t_ms": true}`) and the recorded answers of fetch/XHR
+// calls (`"answers": [{method, url, status, contentType, body}]`). A step it cannot do is reported on
 // stderr and counted (`failed steps: N`): a fair comparison has none.
 // usage: node peer.js REPORT.json RECORDING_INDEX PLAN.json OUT_DIR
 "use strict";
@@ -47,6 +48,23 @@ async function main() {
       "--disable-sync", "--no-first-run", "--disable-quic", "--force-device-scale-factor=1", "--hide-scrollbars"],
   });
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  // The fetch/XHR calls the recording answered are answered from it, as reel does (in order per
+  // method and URL; the last answer repeats once they are used up).
+  const answers = new Map();
+  for (const a of plan.answers || []) {
+    const key = `${a.method} ${a.url}`;
+    if (!answers.has(key)) answers.set(key, []);
+    answers.get(key).push(a);
+  }
+  if (answers.size > 0) {
+    const urls = new Set((plan.answers || []).map((a) => a.url));
+    await context.route((url) => urls.has(url.href), async (route) => {
+      const queue = answers.get(`${route.request().method()} ${route.request().url()}`);
+      if (!queue) return route.continue();
+      const a = queue.length > 1 ? queue.shift() : queue[0];
+      await route.fulfill({ status: a.status, contentType: a.contentType, body: a.body });
+    });
+  }
   const pages = new Map();
   // Steps and checkpoints in recorded order; checkpoints by (window, t_ms).
   const work = rec.steps
@@ -72,7 +90,13 @@ async function main() {
         if (!pages.has("")) pages.set("", page);
       }
       const url = (loads.get(w.window) || []).shift();
-      if (url) await page.goto(url, { waitUntil: "load" });
+      if (url) {
+        // A recorded page load to the same document with a hash is still a load: goto alone
+        // would only move to the hash (without one, goto loads the page again by itself).
+        const sameDocument = url.includes("#") && page.url().split("#")[0] === url.split("#")[0];
+        await page.goto(url, { waitUntil: "load" });
+        if (sameDocument) await page.reload({ waitUntil: "load" });
+      }
       continue;
     }
     if (!page) continue;
