@@ -376,14 +376,12 @@ async fn drive_recording(
     let (replayed, driven) = tokio::join!(replays, driving);
     let (recorded, located): (Vec<_>, Vec<_>) = replayed.into_iter().unzip();
     // A window that could not be located explains a drive that stopped waiting for it.
-    let drives = unlocated
+    located
         .into_iter()
-        .zip(located)
-        .map(|(d, steps)| Ok(WindowDrive { steps: steps?, ..d }))
         .collect::<Result<Vec<_>, DriveError>>()?;
     let driven = driven?;
     let early = std::mem::take(&mut *early.lock().unwrap_or_else(|e| e.into_inner()));
-    judge(recording, opts, &contexts, &drives, driven, recorded, early).await
+    judge(recording, opts, &contexts, driven, recorded, early).await
 }
 
 /// Comparisons with the baselines, started as each screenshot was taken, by (window index,
@@ -480,18 +478,16 @@ async fn judge(
     recording: &Recording,
     opts: &DriveOptions,
     contexts: &[Arc<Context>],
-    drives: &[WindowDrive<'_>],
     driven: LiveResult,
     mut recorded: Vec<BTreeMap<String, Shot>>,
     mut early: Comparisons,
 ) -> Result<RecordingReport, DriveRunError> {
-    let several = recording.windows.len() > 1;
     let judging = &opts.run.judging;
     let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
-    for (w, (drive, live)) in drives.iter().zip(&driven.windows).enumerate() {
-        let label = several.then(|| drive.window.id.clone());
+    for (w, live) in driven.windows.iter().enumerate() {
         let ctx = contexts[w].clone();
+        let label = ctx.window().map(str::to_string);
         for c in &live.console {
             console_errors.push(ConsoleError {
                 window: live.window.clone(),
@@ -535,7 +531,7 @@ async fn judge(
                 .map_err(join_failed)?
             }
         });
-        for report in futures::future::join_all(judged.collect::<Vec<_>>()).await {
+        for report in futures::future::join_all(judged).await {
             let report = report?;
             by_name.insert(report.name.clone(), report);
         }

@@ -214,6 +214,11 @@ impl Context {
         }
     }
 
+    /// The window id, when the recording has several.
+    pub fn window(&self) -> Option<&str> {
+        self.window.as_deref()
+    }
+
     fn decode(&self, shot: &Shot) -> Result<Rgba, RunError> {
         decode_png(&shot.png).map_err(|_| {
             RunError::Output(format!(

@@ -257,13 +257,18 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
     let server = serve(Variant::Unchanged);
     let dir = tempfile::tempdir().unwrap();
     let rec = recording("todomvc-backbone/posthog-blob.jsonl");
-    let first = drive(
-        dir.path(),
-        std::slice::from_ref(&rec),
-        &server.url_arg(),
-        &[],
-    );
-    assert_eq!(first.status.code(), Some(0));
+    // Drives the recording (it must pass) and returns the log.
+    let drive_passing = |extra: &[&str]| {
+        let out = drive(
+            dir.path(),
+            std::slice::from_ref(&rec),
+            &server.url_arg(),
+            extra,
+        );
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    drive_passing(&[]);
     let r1 = report(dir.path());
     // Each window's replay (steps located, recorded frames) is kept for the next drive.
     let kept_dir = dir.path().join(".reel/cache/drive");
@@ -272,14 +277,7 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(kept.len(), 2, "one kept replay per window: {kept:?}");
-    let second = drive(
-        dir.path(),
-        std::slice::from_ref(&rec),
-        &server.url_arg(),
-        &["-v"],
-    );
-    assert_eq!(second.status.code(), Some(0));
-    let log = String::from_utf8_lossy(&second.stderr);
+    let log = drive_passing(&["-v"]);
     assert_eq!(
         log.matches("steps and recorded frames read from").count(),
         2,
@@ -315,14 +313,7 @@ fn the_unchanged_build_driven_twice_passes_with_every_frame_kept() {
     assert_recorded_frames_are_replays(dir.path(), &rec, checkpoints);
     // A damaged kept replay is replayed again (and replaced); the drive still passes.
     std::fs::write(&kept[0], b"not a replay").unwrap();
-    let third = drive(
-        dir.path(),
-        std::slice::from_ref(&rec),
-        &server.url_arg(),
-        &["-v"],
-    );
-    assert_eq!(third.status.code(), Some(0));
-    let log = String::from_utf8_lossy(&third.stderr);
+    let log = drive_passing(&["-v"]);
     assert_eq!(log.matches("kept replay not used").count(), 1, "{log}");
     assert_eq!(
         log.matches("steps and recorded frames read from").count(),
