@@ -76,12 +76,22 @@
     return { found: true, index: r.index, counts: r.counts, element: describe(r.el) };
   }
 
-  // Scrolls the target into view and returns where a pointer should act on it, in top-level
-  // viewport pixels, and whether the target (or something inside it) is what is there.
+  function whollyInView(el) {
+    const view = el.ownerDocument.defaultView;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= view.innerWidth && r.bottom <= view.innerHeight;
+  }
+
+  // Returns where a pointer should act on the target, in top-level viewport pixels, and whether
+  // the target (or something inside it) is what is there. The target is scrolled to the middle
+  // of the view only when it (or a frame holding it) is not wholly in view already, as a person
+  // scrolls only to what they cannot see: the page keeps the scroll position the user had.
   function point() {
     if (!current) return { ok: false, reason: 'no target' };
     const { el, doc, frames } = current;
-    el.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+    if (!whollyInView(el) || !frames.every(whollyInView)) {
+      el.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+    }
     const rects = Array.from(el.getClientRects()).filter((r) => r.width > 0 && r.height > 0);
     if (!rects.length) return { ok: false, reason: `${describe(el)} is not visible (no box)` };
     const view = doc.defaultView;

@@ -232,6 +232,58 @@ fn live_screenshots_show_finished_transitions_and_what_observers_did() {
     }
 }
 
+/// A click on what is wholly in view leaves the page where the user scrolled it (a person
+/// scrolls only to what they cannot see), and a live screenshot is of the scrolled viewport,
+/// not of the document's top.
+#[test]
+fn clicks_keep_the_users_scroll_and_screenshots_show_the_scrolled_view() {
+    let server = serve(Variant::Unchanged);
+    let window = reel::recording::WindowStream {
+        id: "default".into(),
+        events: Vec::new(),
+    };
+    let w = "default";
+    let mut open = step(w, 0, Action::Navigate);
+    open.text = Some(format!(
+        "http://127.0.0.1:8700{}",
+        drive_support::SCROLLED_PAGE_PATH
+    ));
+    let mut scroll = step(w, 1000, Action::Scroll);
+    scroll.scroll = Some((0.0, 1000.0));
+    let mut click = step(w, 2000, Action::Click);
+    click.locators = vec![css("#mark")];
+    let steps = vec![open, scroll, click];
+    let plan = vec![cp(1500), cp(2500)];
+    let spec: UrlSpec = server.url_arg().parse().unwrap();
+    let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
+    let rt = runtime();
+    let driven = drive_live(&rt, &window, &steps, &plan, &map);
+    assert!(
+        driven.steps.iter().all(|s| s.status == StepStatus::Ok),
+        "{:#?}",
+        driven.steps
+    );
+    let shots = &driven.windows[0].shots;
+    assert_eq!(shots.len(), 2);
+    let pixel = |png: &[u8], x: u32, y: u32| {
+        let img = image::load_from_memory(png).unwrap().to_rgb8();
+        img.get_pixel(x, y).0
+    };
+    for shot in shots {
+        assert_eq!(
+            pixel(&shot.png, 500, 50),
+            [0, 255, 0],
+            "{}: the band 1000 px down is at the top of the view",
+            shot.checkpoint.name
+        );
+    }
+    assert_eq!(
+        pixel(&shots[1].png, 50, 220),
+        [0, 0, 255],
+        "the button (200 px into the view) was clicked where it was"
+    );
+}
+
 /// `reel drive` in `dir` against `server`, attached to the shared browser.
 fn drive(
     dir: &std::path::Path,

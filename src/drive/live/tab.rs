@@ -10,9 +10,8 @@ use crate::drive::url_map::UrlMap;
 use crate::drive::{Action, Locator, Step, StepOutcome, StepStatus};
 use crate::plan::Checkpoint;
 use crate::replay::assets::{DRIVE_JS, LIVE_JS, LOCATE_JS};
-use crate::replay::player::top_left_png;
+use crate::replay::player::{capture_viewport, decode_screenshot};
 use crate::replay::{ConsoleEntry, ConsoleSource, ReplayError, Shot};
-use base64::Engine;
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::emulation::{
@@ -863,16 +862,14 @@ impl Tab {
             step: format!("settling the page for {}", cp.name),
             message,
         })?;
-        let resp = cdp(
-            "taking a screenshot",
-            self.timeout,
-            self.page.execute(top_left_png(self.viewport)),
-        )
-        .await?;
+        let (page, timeout) = (&self.page, self.timeout);
+        let png = capture_viewport(self.viewport, |params| async move {
+            let resp = cdp("taking a screenshot", timeout, page.execute(params)).await?;
+            decode_screenshot(resp.result.data.as_ref())
+        })
+        .await;
         self.unfreeze(ctx).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(AsRef::<str>::as_ref(&resp.result.data))
-            .map_err(|e| ReplayError::Browser(format!("screenshot data is not base64: {e}")))?;
+        let png = png?;
         Ok(Shot {
             checkpoint: cp.clone(),
             png,

@@ -222,6 +222,19 @@ document.getElementById('show').addEventListener('click', function () {
 });
 </script></body></html>"#;
 
+pub const SCROLLED_PAGE_PATH: &str = "/scrolled.html";
+const SCROLLED_PAGE: &str = r#"<!doctype html><html><head><style>
+body { margin: 0; height: 3000px; }
+#top { position: absolute; top: 0; left: 0; width: 100%; height: 100px; background: rgb(255, 0, 0); }
+#band { position: absolute; top: 1000px; left: 0; width: 100%; height: 100px; background: rgb(0, 255, 0); }
+#mark { position: absolute; top: 1200px; left: 0; width: 100px; height: 40px; }
+#mark.clicked { background: rgb(0, 0, 255); }
+</style></head><body>
+<div id="top"></div><div id="band"></div><button id="mark">mark</button>
+<script>
+document.getElementById('mark').addEventListener('click', function (e) { e.target.classList.add('clicked'); });
+</script></body></html>"#;
+
 fn respond(
     method: &str,
     target: &str,
@@ -252,6 +265,9 @@ fn respond(
     }
     if path == FRAMES_PAGE_PATH {
         return ("200 OK", "text/html", FRAMES_PAGE.as_bytes().to_vec());
+    }
+    if path == SCROLLED_PAGE_PATH {
+        return ("200 OK", "text/html", SCROLLED_PAGE.as_bytes().to_vec());
     }
     if path == "/swagger/swagger-initializer.js" {
         return (
