@@ -33,6 +33,7 @@ use chromiumoxide::cdp::js_protocol::runtime::{
 };
 use futures::StreamExt;
 use serde::Deserialize;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -235,32 +236,50 @@ impl Tab {
     /// New documents (page loads, reloads, navigations the page starts) get a clock that starts
     /// at `at_ms`.
     async fn set_clock_script(&mut self, at_ms: i64) -> Result<(), ReplayError> {
+        if let Some(update) = self.clock_script_update(at_ms) {
+            self.script = Some(update.await?);
+        }
+        Ok(())
+    }
+
+    /// The registration [`Tab::set_clock_script`] makes, as a future that owns what it needs
+    /// and yields the new script's id, so that it can run beside a step's first call (a tab's
+    /// commands are handled in the order sent: a document the step loads gets the new clock);
+    /// `None` when the registered script starts at `at_ms` already.
+    fn clock_script_update(
+        &mut self,
+        at_ms: i64,
+    ) -> Option<impl Future<Output = Result<ScriptIdentifier, ReplayError>> + use<>> {
         if self.script_at == at_ms {
-            return Ok(());
+            return None;
         }
-        if let Some(id) = self.script.take() {
-            cdp(
-                "updating the clock script",
-                self.timeout,
-                self.page
-                    .execute(RemoveScriptToEvaluateOnNewDocumentParams::new(id)),
-            )
-            .await?;
-        }
+        self.script_at = at_ms;
+        let previous = self.script.take();
+        let (page, timeout) = (self.page.clone(), self.timeout);
         let source = format!(
             "globalThis.__reelLiveConfig = {{now: {at_ms}, seed: {}}};\n{LIVE_JS}",
             self.seed
         );
-        let added = cdp(
-            "installing the clock script",
-            self.timeout,
-            self.page
-                .execute(AddScriptToEvaluateOnNewDocumentParams::new(source)),
-        )
-        .await?;
-        self.script = Some(added.result.identifier.clone());
-        self.script_at = at_ms;
-        Ok(())
+        Some(async move {
+            let add = cdp(
+                "installing the clock script",
+                timeout,
+                page.execute(AddScriptToEvaluateOnNewDocumentParams::new(source)),
+            );
+            let added = match previous {
+                // Both sent at once, the removal first: one round trip.
+                Some(id) => {
+                    let remove = cdp(
+                        "updating the clock script",
+                        timeout,
+                        page.execute(RemoveScriptToEvaluateOnNewDocumentParams::new(id)),
+                    );
+                    futures::try_join!(remove, add)?.1
+                }
+                None => add.await?,
+            };
+            Ok(added.result.identifier.clone())
+        })
     }
 
     /// Evaluates `expr` (awaiting a promise) in `context` (None: the page's main world). The
@@ -433,7 +452,25 @@ impl Tab {
                 reason.clone(),
             ));
         }
-        self.set_clock_script(self.clock_ms).await?;
+        let update = self.clock_script_update(self.clock_ms);
+        let script = async {
+            match update {
+                Some(update) => update.await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (script, outcome) = futures::join!(script, self.act(step, confidence));
+        if let Some(id) = script? {
+            self.script = Some(id);
+        }
+        outcome
+    }
+
+    async fn act(
+        &mut self,
+        step: &Step,
+        confidence: &dyn Fn(&[Locator], usize) -> f64,
+    ) -> Result<StepOutcome, ReplayError> {
         match step.action {
             Action::Navigate => self.navigate(step).await,
             Action::Resize => match step.size {
