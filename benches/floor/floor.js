@@ -1,7 +1,7 @@
 // The floor of a replay (benches/floor.py): what the browser alone costs to produce the screenshots
 // reel produces. Launches CHROME with the given flags, waits for its DevTools endpoint as reel does,
 // opens one page, and per image: sizes the viewport, shows the PNG (a file:// page, image decoded)
-// and captures a clipped PNG screenshot with reel's parameters. No rrweb, no events.
+// and captures a PNG screenshot of the viewport with reel's parameters. No rrweb, no events.
 // usage: node floor.js CHROME CAPTURE_DIR -- FLAG...
 //   CAPTURE_DIR: a `reel replay` output folder (capture.json and its PNGs).
 // Prints one JSON line: launch_ms (spawn to the endpoint), page_ms (page open and loaded),
@@ -101,7 +101,6 @@ async function main() {
     if (r.exceptionDetails) throw new Error("showing " + s.url + ": " + JSON.stringify(r.exceptionDetails));
     const shot = await cdp.send("Page.captureScreenshot", {
       format: "png",
-      clip: { x: 0, y: 0, width: s.w, height: s.h, scale: 1 },
       fromSurface: true,
       captureBeyondViewport: false,
       optimizeForSpeed: true,

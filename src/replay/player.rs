@@ -697,3 +697,57 @@ pub fn decode_screenshot(data: &str) -> Result<Vec<u8>, ReplayError> {
         .decode(data)
         .map_err(|e| ReplayError::Browser(format!("screenshot data is not base64: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().unwrap();
+        writer
+            .write_image_data(&vec![0u8; (w * h * 4) as usize])
+            .unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn png_size_reads_the_header_and_rejects_what_is_not_a_png() {
+        assert_eq!(png_size(&png(7, 3)), Some((7, 3)));
+        assert_eq!(png_size(b"not a png at all, but long enough"), None);
+        assert_eq!(png_size(&png(7, 3)[..20]), None);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_capture_of_another_size_is_taken_again_clipped() {
+        let calls = std::sync::Mutex::new(Vec::new());
+        let capture = |params: CaptureScreenshotParams| {
+            let clip = params
+                .clip
+                .as_ref()
+                .map(|c| (c.width as u32, c.height as u32));
+            calls.lock().unwrap().push(clip);
+            async move {
+                Ok(match clip {
+                    Some((w, h)) => png(w, h),
+                    None => png(1280, 800),
+                })
+            }
+        };
+        let shot = capture_viewport((1280, 800), capture).await.unwrap();
+        assert_eq!(png_size(&shot), Some((1280, 800)));
+        assert_eq!(
+            *calls.lock().unwrap(),
+            vec![None],
+            "the viewport, unclipped"
+        );
+        calls.lock().unwrap().clear();
+        let shot = capture_viewport((640, 400), capture).await.unwrap();
+        assert_eq!(png_size(&shot), Some((640, 400)));
+        assert_eq!(*calls.lock().unwrap(), vec![None, Some((640, 400))]);
+    }
+}
