@@ -362,13 +362,17 @@ async fn run_all(
     indexed.sort_by_key(|(i, p)| (std::cmp::Reverse(p.cost(opts.repeat)), *i));
     let checkpoints = indexed.iter().map(|(_, p)| p.checkpoints()).sum();
     observer.planned(indexed.len(), checkpoints);
+    // `in_flight` recordings replay at once; a recording that has replayed gives its place to the
+    // next one while its new baselines are encoded and written (as many more recordings).
+    let pages = tokio::sync::Semaphore::new(in_flight);
+    let pages = &pages;
     // The position in start order picks the browser, so jobs running together use different ones.
     let mut stream = futures::stream::iter(indexed.into_iter().enumerate())
         .map(|(k, (i, planned))| async move {
             let checkpoints = planned.checkpoints();
-            (i, checkpoints, run_one(pool, k, planned, opts).await)
+            (i, checkpoints, run_one(pool, k, planned, pages, opts).await)
         })
-        .buffer_unordered(in_flight);
+        .buffer_unordered(in_flight * 2);
     while let Some((i, checkpoints, done)) = stream.next().await {
         observer.done(&done.report, checkpoints);
         if let Ok(mut f) = finished.lock() {
@@ -377,7 +381,13 @@ async fn run_all(
     }
 }
 
-async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptions) -> Done {
+async fn run_one(
+    pool: &BrowserPool,
+    n: usize,
+    planned: Planned,
+    pages: &tokio::sync::Semaphore,
+    opts: &RunOptions,
+) -> Done {
     let Planned { input, plans } = planned;
     on_a_browser(
         pool,
@@ -385,7 +395,7 @@ async fn run_one(pool: &BrowserPool, n: usize, planned: Planned, opts: &RunOptio
         input,
         &opts.judging,
         async |session: &BrowserSession, recording: &Recording| {
-            run_recording(session, recording, &plans, opts).await
+            run_recording(session, recording, &plans, pages, opts).await
         },
     )
     .await
@@ -549,17 +559,36 @@ impl RunError {
     }
 }
 
+/// One window's screenshots compared with its baselines, before they are settled.
+struct Judged {
+    ctx: Arc<verdict::Context>,
+    verdicts: Vec<verdict::Verdict>,
+    shots: Vec<Shot>,
+    /// Second captures of the checkpoints that differed, by name.
+    second: BTreeMap<String, Shot>,
+    variations: BTreeMap<String, Variation>,
+}
+
+/// Replays every window of `recording` while holding one of `pages` (the run's replays in
+/// flight), compares the screenshots with the baselines and captures the differing ones a second
+/// time; then, the place given to the next recording, settles every checkpoint (new baselines
+/// encoded and written, side by side).
 async fn run_recording(
     session: &BrowserSession,
     recording: &Recording,
     plans: &[Vec<Checkpoint>],
+    pages: &tokio::sync::Semaphore,
     opts: &RunOptions,
 ) -> Result<RecordingReport, RunError> {
     let several = recording.windows.len() > 1;
-    let mut checkpoints = Vec::new();
     let mut console_errors = Vec::new();
     let mut blocked = 0;
     let mut canvas = None;
+    let mut judged = Vec::with_capacity(recording.windows.len());
+    let page = pages
+        .acquire()
+        .await
+        .map_err(|_| RunError::Output("the run ended before this recording started".into()))?;
     for (window, plan) in recording.windows.iter().zip(plans) {
         let window_label = several.then(|| window.id.clone());
         let first =
@@ -617,32 +646,46 @@ async fn run_recording(
                 second.insert(s.checkpoint.name.clone(), s);
             }
         }
-        // Settled side by side, as many at once as there are cores: writing a new baseline
-        // (decode, encode for size, write) is the slowest part of judging, and one checkpoint at a
-        // time kept this job's slot, and with it a page, waiting for each in turn.
-        let t_settle = std::time::Instant::now();
-        let settling = verdicts
-            .into_iter()
-            .zip(first.shots)
-            .map(|(verdict, shot)| {
-                let again = second.remove(&shot.checkpoint.name);
-                let variation = variations.remove(&shot.checkpoint.name);
-                let ctx = ctx.clone();
-                tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again, variation))
-            });
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // Every task finishes before an error is returned: none writes after the recording ended.
-        let settled: Vec<_> = futures::stream::iter(settling)
-            .buffered(cores)
-            .collect()
-            .await;
-        for result in settled {
-            checkpoints.push(
-                result.map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??,
-            );
-        }
-        crate::timings::since("judge: settle and write", t_settle);
+        judged.push(Judged {
+            ctx,
+            verdicts,
+            shots: first.shots,
+            second,
+            variations,
+        });
     }
+    drop(page);
+
+    // Settled side by side, as many at once as there are cores: writing a new baseline (decode,
+    // encode for size, write) is the slowest part of judging, and it needs no page.
+    let t_settle = std::time::Instant::now();
+    let settling = judged.into_iter().flat_map(|j| {
+        let Judged {
+            ctx,
+            verdicts,
+            shots,
+            mut second,
+            mut variations,
+        } = j;
+        verdicts.into_iter().zip(shots).map(move |(verdict, shot)| {
+            let again = second.remove(&shot.checkpoint.name);
+            let variation = variations.remove(&shot.checkpoint.name);
+            let ctx = ctx.clone();
+            tokio::task::spawn_blocking(move || ctx.settle(verdict, shot, again, variation))
+        })
+    });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Every task finishes before an error is returned: none writes after the recording ended.
+    let settled: Vec<_> = futures::stream::iter(settling)
+        .buffered(cores)
+        .collect()
+        .await;
+    let mut checkpoints = Vec::with_capacity(settled.len());
+    for result in settled {
+        checkpoints
+            .push(result.map_err(|e| RunError::Output(format!("comparison task failed: {e}")))??);
+    }
+    crate::timings::since("judge: settle and write", t_settle);
 
     let (console, console_unwritable) = opts.judging.console(&recording.id, console_errors)?;
     let failed = checkpoints.iter().any(|c| c.status.is_failure())
