@@ -347,7 +347,8 @@
       // inside a seek, and let the resize timer run now rather than in the middle of a seek.
       replayer.firstFullSnapshot = true;
       const t2 = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Due after those two (timers due at the same time run in the order they were set).
+      await new Promise((resolve) => setTimeout(resolve, 1));
       if (options.replayCanvas) {
         // Decode every canvas frame now: a seek then draws each from memory, in event order,
         // rather than racing image decodes (which would make two replays paint differently).
