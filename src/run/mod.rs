@@ -389,17 +389,27 @@ async fn run_one(
     opts: &RunOptions,
 ) -> Done {
     let Planned { input, plans } = planned;
+    // Taken before the recording's clock starts: its duration is its own replay and judging,
+    // not the wait for a page.
+    let page = match pages.acquire().await {
+        Ok(permit) => std::sync::Mutex::new(Some(permit)),
+        Err(_) => std::sync::Mutex::new(None),
+    };
     on_a_browser(
         pool,
         n,
         input,
         &opts.judging,
         async |session: &BrowserSession, recording: &Recording| {
-            run_recording(session, recording, &plans, pages, opts).await
+            run_recording(session, recording, &plans, &page, opts).await
         },
     )
     .await
 }
+
+/// The place among the run's replays in flight that a recording holds while it replays, given
+/// back (taken out) when only judging is left.
+type PageSlot<'a> = std::sync::Mutex<Option<tokio::sync::SemaphorePermit<'a>>>;
 
 /// An error that ends one recording's attempt.
 pub(crate) trait AttemptError: std::fmt::Display {
@@ -569,15 +579,15 @@ struct Judged {
     variations: BTreeMap<String, Variation>,
 }
 
-/// Replays every window of `recording` while holding one of `pages` (the run's replays in
-/// flight), compares the screenshots with the baselines and captures the differing ones a second
+/// Replays every window of `recording` while holding `page` (its place among the run's replays
+/// in flight), compares the screenshots with the baselines and captures the differing ones a second
 /// time; then, the place given to the next recording, settles every checkpoint (new baselines
 /// encoded and written, side by side).
 async fn run_recording(
     session: &BrowserSession,
     recording: &Recording,
     plans: &[Vec<Checkpoint>],
-    pages: &tokio::sync::Semaphore,
+    page: &PageSlot<'_>,
     opts: &RunOptions,
 ) -> Result<RecordingReport, RunError> {
     let several = recording.windows.len() > 1;
@@ -585,10 +595,6 @@ async fn run_recording(
     let mut blocked = 0;
     let mut canvas = None;
     let mut judged = Vec::with_capacity(recording.windows.len());
-    let page = pages
-        .acquire()
-        .await
-        .map_err(|_| RunError::Output("the run ended before this recording started".into()))?;
     for (window, plan) in recording.windows.iter().zip(plans) {
         let window_label = several.then(|| window.id.clone());
         let first =
@@ -654,7 +660,9 @@ async fn run_recording(
             variations,
         });
     }
-    drop(page);
+    if let Ok(mut page) = page.lock() {
+        page.take();
+    }
 
     // Settled side by side, as many at once as there are cores: writing a new baseline (decode,
     // encode for size, write) is the slowest part of judging, and it needs no page.
