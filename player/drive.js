@@ -82,16 +82,9 @@
     return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= view.innerWidth && r.bottom <= view.innerHeight;
   }
 
-  // Returns where a pointer should act on the target, in top-level viewport pixels, and whether
-  // the target (or something inside it) is what is there. The target is scrolled to the middle
-  // of the view only when it (or a frame holding it) is not wholly in view already, as a person
-  // scrolls only to what they cannot see: the page keeps the scroll position the user had.
-  function point() {
-    if (!current) return { ok: false, reason: 'no target' };
-    const { el, doc, frames } = current;
-    if (!whollyInView(el) || !frames.every(whollyInView)) {
-      el.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
-    }
+  // Where a pointer should act on the target, in top-level viewport pixels, and whether the
+  // target (or something inside it) is what is there.
+  function aim(el, doc, frames) {
     const rects = Array.from(el.getClientRects()).filter((r) => r.width > 0 && r.height > 0);
     if (!rects.length) return { ok: false, reason: `${describe(el)} is not visible (no box)` };
     const view = doc.defaultView;
@@ -115,6 +108,20 @@
       y: ly + oy,
       reason: reaches ? '' : `${describe(el)} is covered by ${describe(hit)}`,
     };
+  }
+
+  // `aim` at the target. It is scrolled to the middle of the view only when it (or a frame
+  // holding it) is not wholly in view, or is covered where it is (under a fixed header, say): a
+  // person scrolls only to what they cannot see or reach, so the page keeps the user's scroll.
+  function point() {
+    if (!current) return { ok: false, reason: 'no target' };
+    const { el, doc, frames } = current;
+    if (whollyInView(el) && frames.every(whollyInView)) {
+      const there = aim(el, doc, frames);
+      if (there.ok) return there;
+    }
+    el.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+    return aim(el, doc, frames);
   }
 
   function isTextField(el) {

@@ -228,11 +228,16 @@ body { margin: 0; height: 3000px; }
 #top { position: absolute; top: 0; left: 0; width: 100%; height: 100px; background: rgb(255, 0, 0); }
 #band { position: absolute; top: 1000px; left: 0; width: 100%; height: 100px; background: rgb(0, 255, 0); }
 #mark { position: absolute; top: 1200px; left: 0; width: 100px; height: 40px; }
-#mark.clicked { background: rgb(0, 0, 255); }
+#under { position: absolute; top: 1010px; left: 300px; width: 100px; height: 30px; }
+#header { position: fixed; top: 0; left: 0; width: 100%; height: 60px; background: rgb(128, 128, 128); }
+.clicked { background: rgb(0, 0, 255); }
 </style></head><body>
-<div id="top"></div><div id="band"></div><button id="mark">mark</button>
+<div id="top"></div><div id="band"></div><button id="mark">mark</button><button id="under">under</button>
+<div id="header"></div>
 <script>
-document.getElementById('mark').addEventListener('click', function (e) { e.target.classList.add('clicked'); });
+for (const id of ['mark', 'under']) {
+  document.getElementById(id).addEventListener('click', function (e) { e.target.classList.add('clicked'); });
+}
 </script></body></html>"#;
 
 fn respond(
