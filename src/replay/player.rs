@@ -682,13 +682,13 @@ fn viewport_png(clip: Option<(u32, u32)>) -> CaptureScreenshotParams {
     }
 }
 
-/// Width and height from a PNG's header.
+/// Width and height from a PNG's header (the pixels are not decoded).
 fn png_size(png: &[u8]) -> Option<(u32, u32)> {
-    if png.len() < 24 || &png[..8] != b"\x89PNG\r\n\x1a\n" || &png[12..16] != b"IHDR" {
-        return None;
-    }
-    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    Some((be(&png[16..20]), be(&png[20..24])))
+    let reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .ok()?;
+    let info = reader.info();
+    Some((info.width, info.height))
 }
 
 /// Base64 screenshot data, decoded.

@@ -391,10 +391,7 @@ async fn run_one(
     let Planned { input, plans } = planned;
     // Taken before the recording's clock starts: its duration is its own replay and judging,
     // not the wait for a page.
-    let page = match pages.acquire().await {
-        Ok(permit) => std::sync::Mutex::new(Some(permit)),
-        Err(_) => std::sync::Mutex::new(None),
-    };
+    let page = std::sync::Mutex::new(pages.acquire().await.ok());
     on_a_browser(
         pool,
         n,

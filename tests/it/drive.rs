@@ -171,32 +171,46 @@ fn hand_made_steps_drive_todomvc_the_same_way_twice() {
     }
 }
 
-/// What a live screenshot waits for: the end of a hover transition, an infinite animation held at
-/// its start, and an IntersectionObserver's callback (delivered after a frame, so the screenshot
-/// must let frames run while the page has observers); the same pixels in two drives.
-#[test]
-fn live_screenshots_show_finished_transitions_and_what_observers_did() {
+/// The live side alone on one of the test server's own pages (`path`): a page load, then
+/// `steps` (window "default"), screenshots at `plan`.
+fn drive_test_page(path: &str, steps: Vec<Step>, plan: &[Checkpoint]) -> live::LiveResult {
     let server = serve(Variant::Unchanged);
     let window = reel::recording::WindowStream {
         id: "default".into(),
         events: Vec::new(),
     };
+    let mut open = step("default", 0, Action::Navigate);
+    open.text = Some(format!("http://127.0.0.1:8700{path}"));
+    let steps: Vec<Step> = std::iter::once(open).chain(steps).collect();
+    let spec: UrlSpec = server.url_arg().parse().unwrap();
+    let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
+    drive_live(&runtime(), &window, &steps, plan, &map)
+}
+
+/// The RGB of pixel (`x`, `y`) of a screenshot.
+fn pixel(png: &[u8], x: u32, y: u32) -> [u8; 3] {
+    let img = image::load_from_memory(png).unwrap().to_rgb8();
+    img.get_pixel(x, y).0
+}
+
+/// What a live screenshot waits for: the end of a hover transition, an infinite animation held at
+/// its start, and an IntersectionObserver's callback (delivered after a frame, so the screenshot
+/// must let frames run while the page has observers); the same pixels in two drives.
+#[test]
+fn live_screenshots_show_finished_transitions_and_what_observers_did() {
     let w = "default";
-    let mut open = step(w, 0, Action::Navigate);
-    open.text = Some(format!(
-        "http://127.0.0.1:8700{}",
-        drive_support::FRAMES_PAGE_PATH
-    ));
     let mut hover = step(w, 1000, Action::Hover);
     hover.locators = vec![css("#hover")];
     let mut show = step(w, 2000, Action::Click);
     show.locators = vec![css("#show")];
-    let steps = vec![open, hover, show];
     let plan = vec![cp(1500), cp(2500)];
-    let spec: UrlSpec = server.url_arg().parse().unwrap();
-    let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
-    let rt = runtime();
-    let drive_once = || drive_live(&rt, &window, &steps, &plan, &map);
+    let drive_once = || {
+        drive_test_page(
+            drive_support::FRAMES_PAGE_PATH,
+            vec![hover.clone(), show.clone()],
+            &plan,
+        )
+    };
     let first = drive_once();
     assert!(
         first.steps.iter().all(|s| s.status == StepStatus::Ok),
@@ -205,10 +219,6 @@ fn live_screenshots_show_finished_transitions_and_what_observers_did() {
     );
     let shots = &first.windows[0].shots;
     assert_eq!(shots.len(), 2);
-    let pixel = |png: &[u8], x: u32, y: u32| {
-        let img = image::load_from_memory(png).unwrap().to_rgb8();
-        img.get_pixel(x, y).0
-    };
     assert_eq!(
         pixel(&shots[0].png, 100, 50),
         [255, 0, 0],
@@ -237,29 +247,18 @@ fn live_screenshots_show_finished_transitions_and_what_observers_did() {
 /// viewport, not of the document's top; a target in view but under a fixed header is scrolled to.
 #[test]
 fn clicks_keep_the_users_scroll_and_screenshots_show_the_scrolled_view() {
-    let server = serve(Variant::Unchanged);
-    let window = reel::recording::WindowStream {
-        id: "default".into(),
-        events: Vec::new(),
-    };
     let w = "default";
-    let mut open = step(w, 0, Action::Navigate);
-    open.text = Some(format!(
-        "http://127.0.0.1:8700{}",
-        drive_support::SCROLLED_PAGE_PATH
-    ));
     let mut scroll = step(w, 1000, Action::Scroll);
     scroll.scroll = Some((0.0, 1000.0));
     let mut click = step(w, 2000, Action::Click);
     click.locators = vec![css("#mark")];
     let mut covered = step(w, 3000, Action::Click);
     covered.locators = vec![css("#under")];
-    let steps = vec![open, scroll, click, covered];
-    let plan = vec![cp(1500), cp(2500)];
-    let spec: UrlSpec = server.url_arg().parse().unwrap();
-    let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
-    let rt = runtime();
-    let driven = drive_live(&rt, &window, &steps, &plan, &map);
+    let driven = drive_test_page(
+        drive_support::SCROLLED_PAGE_PATH,
+        vec![scroll, click, covered],
+        &[cp(1500), cp(2500)],
+    );
     assert!(
         driven.steps.iter().all(|s| s.status == StepStatus::Ok),
         "{:#?}",
@@ -267,10 +266,6 @@ fn clicks_keep_the_users_scroll_and_screenshots_show_the_scrolled_view() {
     );
     let shots = &driven.windows[0].shots;
     assert_eq!(shots.len(), 2);
-    let pixel = |png: &[u8], x: u32, y: u32| {
-        let img = image::load_from_memory(png).unwrap().to_rgb8();
-        img.get_pixel(x, y).0
-    };
     for shot in shots {
         assert_eq!(
             pixel(&shot.png, 500, 80),
