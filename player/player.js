@@ -24,6 +24,8 @@
   // Whether the events applied since the last seek started changed the replay's viewport.
   let viewportChanged = false;
   let rebuilds = 0;
+  // Stylesheet texts rrweb got from the harness's rewrites, and those it ran PostCSS on itself.
+  const stylesheets = { ahead: 0, by_rrweb: 0 };
 
   function stringify(arg) {
     if (typeof arg === "string") return arg;
@@ -247,6 +249,7 @@
       rebuilds: rebuilds,
       warnings: warnings,
       dropped_warnings: droppedWarnings,
+      stylesheets: stylesheets,
     };
   }
 
@@ -298,12 +301,68 @@
     };
   }
 
+  // rrweb's cache of stylesheet rewrites (`cache`, a Map from original text to rewritten),
+  // answering also for the texts the harness rewrote ahead (src/replay/css.rs): `entries` are
+  // [length, hash, edits] per original text, identified by its length and utf16Hash, with
+  // [start, end, replacement] edits in UTF-16 offsets. rrweb asks the cache before running
+  // PostCSS on a text, so those texts never reach PostCSS.
+  function adaptedCache(cache, entries) {
+    const known = new Map();
+    const lengths = new Set();
+    for (const [length, hash, edits] of entries) {
+      known.set(length + ":" + hash, edits);
+      lengths.add(length);
+    }
+    return {
+      get(text) {
+        const hit = cache.get(text);
+        if (hit !== undefined || typeof text !== "string" || !lengths.has(text.length)) return hit;
+        const edits = known.get(text.length + ":" + utf16Hash(text));
+        if (edits === undefined) return undefined;
+        stylesheets.ahead += 1;
+        let out = "";
+        let at = 0;
+        for (const [start, end, replacement] of edits) {
+          out += text.slice(at, start) + replacement;
+          at = end;
+        }
+        out += text.slice(at);
+        cache.set(text, out);
+        return out;
+      },
+      set(text, value) {
+        if (!cache.has(text)) stylesheets.by_rrweb += 1;
+        cache.set(text, value);
+        return this;
+      },
+    };
+  }
+
+  // 32-bit FNV-1a and 31 * h + unit over the UTF-16 units, as 16 hex digits (css.rs's utf16_hash).
+  function utf16Hash(text) {
+    let fnv = 0x811c9dc5;
+    let poly = 0;
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      fnv = Math.imul(fnv ^ unit, 0x01000193);
+      poly = (Math.imul(poly, 31) + unit) | 0;
+    }
+    const hex = (n) => (n >>> 0).toString(16).padStart(8, "0");
+    return hex(fnv) + hex(poly);
+  }
+
   window.reel = {
     // Fetches the events (served from memory by the harness) and builds the Replayer.
     // `urls`: the events as JSON arrays in chunks (so no single transfer is huge), in order.
     async load(urls, options) {
       options = options || {};
       const t0 = performance.now();
+      // rrweb's stylesheet rewrites done ahead by the harness, fetched beside the events.
+      const rewrites = options.css
+        ? fetch(options.css)
+            .then((r) => (r.ok ? r.json() : []))
+            .catch(() => [])
+        : Promise.resolve([]);
       events = [];
       for (const url of urls) {
         const response = await fetch(url);
@@ -315,6 +374,8 @@
       if (events.length < 2) {
         throw new Error("a replay needs at least 2 events, got " + (Array.isArray(events) ? events.length : typeof events));
       }
+      // Before the Replayer exists: awaiting after would let its start-up timers run.
+      const adapted = await rewrites;
       const t1 = performance.now();
       if (options.replayCanvas) events = canvasSnapshotsAsDrawing(events);
       document.body.classList.toggle("reel-hide-cursor", !options.showCursor);
@@ -339,6 +400,10 @@
         useVirtualDom: false,
         logger: { log: function () {}, warn: function () { recordWarning(arguments); } },
       });
+      const cache = replayer.cache && replayer.cache.stylesWithHoverClass;
+      if (cache instanceof Map && Array.isArray(adapted) && adapted.length) {
+        replayer.cache.stylesWithHoverClass = adaptedCache(cache, adapted);
+      }
       replayer.on("event-cast", noteEvent);
       replayer.on("fullsnapshot-rebuilded", () => (rebuilds += 1));
       // The constructor schedules the first Meta (resize) and full snapshot on timers of 0 and 1 ms.

@@ -91,6 +91,7 @@ impl BrowserArgs {
             settle_budget: self.settle_budget_ms,
             mask_selectors: Vec::new(),
             fresh_seeks: self.fresh_seeks,
+            adapt_css_ahead: true,
             // What `--jobs` (one per core by default) gives one recording in `reel run`.
             lanes: crate::run::pages_in_flight(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -4,6 +4,7 @@
 
 pub(crate) mod assets;
 pub(crate) mod chrome;
+pub mod css;
 mod fragments;
 pub(crate) mod isolation;
 pub(crate) mod liveness;
@@ -101,6 +102,9 @@ pub struct ReplayOptions {
     pub fresh_seeks: bool,
     /// Pages that may replay segments of one window's plan side by side (see [`capture_window`]).
     pub lanes: usize,
+    /// Hand rrweb its stylesheet rewrites done ahead by reel ([`css`]) rather than let it run
+    /// PostCSS on each stylesheet in the first rebuild; the same text either way.
+    pub adapt_css_ahead: bool,
 }
 
 impl Default for ReplayOptions {
@@ -112,6 +116,7 @@ impl Default for ReplayOptions {
             mask_selectors: Vec::new(),
             fresh_seeks: false,
             lanes: 1,
+            adapt_css_ahead: true,
         }
     }
 }
@@ -191,6 +196,7 @@ pub struct EventChunks<'a> {
     /// Same-document CSS references are made local again, see [`fragments`].
     pages: Vec<String>,
     ranges: Vec<std::ops::Range<usize>>,
+    stylesheets: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl<'a> EventChunks<'a> {
@@ -210,6 +216,7 @@ impl<'a> EventChunks<'a> {
             window,
             pages: fragments::page_urls(window),
             ranges,
+            stylesheets: std::sync::OnceLock::new(),
         }
     }
 
@@ -219,6 +226,24 @@ impl<'a> EventChunks<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
+    }
+
+    /// rrweb's rewrites of the window's stylesheets, done ahead (see [`css`]), as the player
+    /// takes them: a JSON array of `[original, adapted or null]`.
+    pub fn stylesheets(&self) -> Vec<u8> {
+        self.stylesheets
+            .get_or_init(|| {
+                let localized: Vec<_> = self
+                    .window
+                    .events
+                    .iter()
+                    .map(|e| e.json.get())
+                    .filter(|json| json.contains("\"_cssText\"") || json.contains("\"isStyle\""))
+                    .map(|json| fragments::localize(json, &self.pages))
+                    .collect();
+                css::adapted_stylesheets(localized.iter().map(|c| c.as_ref()))
+            })
+            .clone()
     }
 
     /// Chunk `i` as a JSON array, or `None` past the last one.

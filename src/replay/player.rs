@@ -258,6 +258,7 @@ impl PlayerPage {
             "replayCanvas": opts.replay_canvas,
             "freshSeeks": opts.fresh_seeks,
             "awaitRequests": self.traffic.network_allowed,
+            "css": opts.adapt_css_ahead.then(|| format!("{EVENTS_PATH}{STYLESHEETS_FILE}")),
         });
         if self.loaded.swap(true, Ordering::SeqCst) {
             return Err(ReplayError::Browser(
@@ -284,11 +285,14 @@ impl PlayerPage {
             tokio::select! {
                 v = &mut call => break v?,
                 Some((id, path)) = requests.recv() => {
-                    let chunk = path
-                        .strip_prefix(EVENTS_PATH)
-                        .and_then(|p| p.strip_suffix(".json"))
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .and_then(|n| chunks.chunk(n));
+                    let file = path.strip_prefix(EVENTS_PATH);
+                    let chunk = if file == Some(STYLESHEETS_FILE) {
+                        Some(chunks.stylesheets())
+                    } else {
+                        file.and_then(|p| p.strip_suffix(".json"))
+                            .and_then(|n| n.parse::<usize>().ok())
+                            .and_then(|n| chunks.chunk(n))
+                    };
                     let answer = match chunk {
                         Some(body) => {
                             self.watch
@@ -463,6 +467,9 @@ async fn load_player(page: &Page, watch: &Watch) -> Result<(), ReplayError> {
         .await?;
     Ok(())
 }
+
+/// Where the player asks for the stylesheet rewrites done ahead, under [`EVENTS_PATH`].
+const STYLESHEETS_FILE: &str = "stylesheets.json";
 
 /// Ends a load's tap when the load ends, however it ends: later requests for events fail.
 struct CloseTap<'a>(&'a EventsTap);

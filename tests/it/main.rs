@@ -14,6 +14,7 @@ mod canvas;
 mod ci;
 mod cli;
 mod config;
+mod css;
 mod diff;
 mod drive;
 mod drive_steps;
