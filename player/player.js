@@ -478,16 +478,22 @@
     // Lets go of the replay (its document, events and replayer) while the page waits to be
     // loaded again for another recording.
     unload() {
-      if (replayer) {
-        try {
-          replayer.pause();
-          if (typeof replayer.destroy === "function") replayer.destroy();
-        } catch (e) {}
-      }
+      // The replay is torn down in a task of its own, so the harness does not wait for it (the
+      // page may never be used again, or is loaded afresh first, which ends that task's document).
+      const old = replayer;
+      const root = document.getElementById("root");
+      const stale = root ? Array.from(root.childNodes) : [];
       replayer = null;
       events = [];
-      const root = document.getElementById("root");
-      if (root) root.replaceChildren();
+      setTimeout(() => {
+        if (old) {
+          try {
+            old.pause();
+            if (typeof old.destroy === "function") old.destroy();
+          } catch (e) {}
+        }
+        for (const node of stale) node.remove();
+      }, 0);
       return true;
     },
 

@@ -453,9 +453,17 @@ impl BrowserSession {
             .lock()
             .map(|mut p| std::mem::take(&mut *p))
             .unwrap_or_default();
-        futures::future::join_all(idle.into_iter().map(|p| p.close())).await;
+        let child = self.child.lock().ok().and_then(|mut c| c.take());
+        if child.is_some() {
+            // Killing the browser ends its pages.
+            idle.into_iter().for_each(super::player::PlayerPage::forget);
+        } else {
+            futures::future::join_all(idle.into_iter().map(|p| p.close())).await;
+        }
         self.lost.raise("the browser was closed");
-        self.kill();
+        if let Some(child) = &child {
+            signal_group(child);
+        }
         for task in [&self.handler, &self.watcher] {
             if let Ok(mut t) = task.lock()
                 && let Some(t) = t.take()
@@ -463,10 +471,19 @@ impl BrowserSession {
                 t.abort();
             }
         }
+        // While the killed processes are torn down: nothing of theirs writes to it any more.
         if let Ok(mut p) = self.profile.lock()
             && let Some(p) = p.take()
         {
             let _ = p.close();
+        }
+        if let Some(mut child) = child {
+            // Reaped aside: its teardown takes 8-20 ms that nothing needs to wait for (when reel
+            // exits first, init reaps it).
+            std::thread::spawn(move || {
+                let _ = child.kill();
+                let _ = child.wait();
+            });
         }
     }
 
@@ -482,14 +499,19 @@ impl BrowserSession {
 
 /// Kills the process group `child` leads (the browser and its helpers), then reaps `child`.
 fn kill_group(child: &mut Child) {
+    signal_group(child);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Sends SIGKILL to the process group `child` leads.
+fn signal_group(child: &Child) {
     if let Ok(pid) = i32::try_from(child.id()) {
         // SAFETY-free check: kill has no memory-safety preconditions.
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 impl Drop for BrowserSession {

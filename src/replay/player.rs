@@ -444,6 +444,13 @@ impl PlayerPage {
         self.console.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
+    /// Lets go of the page without closing it, for a browser about to be killed.
+    pub fn forget(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+
     /// Closes the page (at once when it or its browser is gone).
     pub async fn close(self) {
         let _ = self
