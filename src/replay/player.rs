@@ -100,7 +100,12 @@ pub struct PlayerPage {
     lost: Arc<Alarm>,
     /// Whether events were loaded into the player since it was (re)loaded.
     loaded: std::sync::atomic::AtomicBool,
+    /// The emulated viewport, width and height packed, or [`NO_VIEWPORT`].
+    viewport: std::sync::atomic::AtomicU64,
 }
+
+/// No viewport emulated (the browser's own).
+const NO_VIEWPORT: u64 = 0;
 
 /// Most idle player pages a browser keeps for later replays.
 const MAX_IDLE_PAGES: usize = 4;
@@ -157,6 +162,7 @@ impl PlayerPage {
                     .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default()),
             )
             .await?;
+        self.viewport.store(NO_VIEWPORT, Ordering::SeqCst);
         load_player(&self.page, &self.watch).await?;
         // Whatever the last document logged or requested has reached the listeners once a
         // round trip made after its unload has.
@@ -220,6 +226,7 @@ impl PlayerPage {
             events,
             lost,
             loaded: std::sync::atomic::AtomicBool::new(false),
+            viewport: std::sync::atomic::AtomicU64::new(NO_VIEWPORT),
         })
     }
 
@@ -322,11 +329,18 @@ impl PlayerPage {
         })
     }
 
+    /// Emulates a `w`x`h` viewport (no call when that is the size already emulated).
     pub async fn set_viewport(&self, (w, h): (u32, u32)) -> Result<(), ReplayError> {
+        let packed = (u64::from(w) << 32) | u64::from(h);
+        if self.viewport.load(Ordering::SeqCst) == packed {
+            return Ok(());
+        }
         let params = SetDeviceMetricsOverrideParams::new(w as i64, h as i64, 1.0, false);
+        self.viewport.store(NO_VIEWPORT, Ordering::SeqCst);
         self.watch
             .step("sizing the viewport", self.page.execute(params))
             .await?;
+        self.viewport.store(packed, Ordering::SeqCst);
         Ok(())
     }
 
