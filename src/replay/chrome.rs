@@ -299,7 +299,7 @@ fn sweep_stale_profiles() {
 /// A connected browser: the CDP client, its event-loop task, and (when launched) the process and
 /// its temporary profile.
 pub struct BrowserSession {
-    pub browser: Browser,
+    pub browser: Arc<Browser>,
     handler: Mutex<Option<JoinHandle<()>>>,
     child: Mutex<Option<Child>>,
     profile: Mutex<Option<tempfile::TempDir>>,
@@ -312,6 +312,11 @@ pub struct BrowserSession {
     pub info: BrowserInfo,
     pub timeout: Duration,
     pub allow_network: bool,
+    /// The URL at which the browser's side of request interception serves the player page to
+    /// this session's new pages, so a page is created straight at it (see
+    /// [`super::player::PlayerPage::open`]), and the task serving it; `None` when the browser
+    /// would not intercept at its level (pages then open blank and navigate to the player).
+    pub(crate) player: Option<(String, JoinHandle<()>)>,
     /// Player pages that finished a replay, kept for the next (see
     /// [`super::player::PlayerPage::open`]).
     pub(crate) idle_players: Mutex<Vec<super::player::PlayerPage>>,
@@ -338,7 +343,12 @@ impl BrowserSession {
             .map_err(|e| ReplayError::Browser(format!("cannot attach to {url}: {e}")))?;
             let lost = Arc::new(Alarm::default());
             let handler = spawn_handler(handler, lost.clone());
-            let info = match identify(&browser, opts.timeout).await {
+            let browser = Arc::new(browser);
+            let (info, player) = tokio::join!(
+                identify(&browser, opts.timeout),
+                serve_player(&browser, opts.timeout)
+            );
+            let info = match info {
                 Ok(info) => info,
                 Err(e) => {
                     handler.abort();
@@ -347,6 +357,7 @@ impl BrowserSession {
             };
             return Ok(BrowserSession {
                 browser,
+                player: player.ok(),
                 handler: Mutex::new(Some(handler)),
                 child: Mutex::new(None),
                 profile: Mutex::new(None),
@@ -381,11 +392,17 @@ impl BrowserSession {
             Ok(Ok((browser, handler))) => {
                 let lost = Arc::new(Alarm::default());
                 let handler = spawn_handler(handler, lost.clone());
-                match identify(&browser, opts.timeout).await {
+                let browser = Arc::new(browser);
+                let (info, player) = tokio::join!(
+                    identify(&browser, opts.timeout),
+                    serve_player(&browser, opts.timeout)
+                );
+                match info {
                     Ok(info) => {
                         let watcher = watch_process(child.id(), lost.clone());
                         return Ok(BrowserSession {
                             browser,
+                            player: player.ok(),
                             handler: Mutex::new(Some(handler)),
                             child: Mutex::new(Some(child)),
                             profile: Mutex::new(Some(profile)),
@@ -471,6 +488,9 @@ impl BrowserSession {
                 t.abort();
             }
         }
+        if let Some((_, task)) = &self.player {
+            task.abort();
+        }
         // While the killed processes are torn down: nothing of theirs writes to it any more.
         if let Ok(mut p) = self.profile.lock()
             && let Some(p) = p.take()
@@ -497,6 +517,77 @@ impl BrowserSession {
     }
 }
 
+/// Serves the player page from the browser's side of request interception at a URL of this
+/// session's own (so reel processes sharing a browser never answer each other's pages): a page
+/// created at that URL loads the player while it is being attached and set up, instead of
+/// opening blank and navigating afterwards (~30 ms a page). Only that URL is intercepted at the
+/// browser's level; once a page intercepts its own requests, the browser's level no longer sees
+/// them.
+async fn serve_player(
+    browser: &Arc<Browser>,
+    timeout: Duration,
+) -> Result<(String, JoinHandle<()>), String> {
+    use chromiumoxide::cdp::browser_protocol::fetch::{
+        ContinueRequestParams, EnableParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
+        RequestPattern,
+    };
+    static SERVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let url = format!(
+        "{}/player-{}-{}-{nanos}.html",
+        super::assets::ORIGIN,
+        std::process::id(),
+        SERVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut paused = browser
+        .event_listener::<EventRequestPaused>()
+        .await
+        .map_err(|e| e.to_string())?;
+    let enable = EnableParams::builder()
+        .pattern(RequestPattern::builder().url_pattern(url.clone()).build())
+        .build();
+    tokio::time::timeout(timeout, browser.execute(enable))
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    let body = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        super::assets::player_page(),
+    );
+    let (served, browser) = (url.clone(), browser.clone());
+    let task = tokio::spawn(async move {
+        while let Some(event) = paused.next().await {
+            let id = event.request_id.clone();
+            let answer = if event.request.url == served {
+                match FulfillRequestParams::builder()
+                    .request_id(id)
+                    .response_code(200)
+                    .response_headers(vec![
+                        HeaderEntry::new("Content-Type", "text/html; charset=utf-8"),
+                        HeaderEntry::new("Cache-Control", "no-store"),
+                    ])
+                    .body(body.clone())
+                    .build()
+                {
+                    Ok(p) => browser.execute(p).await.map(|_| ()),
+                    Err(_) => continue,
+                }
+            } else {
+                browser
+                    .execute(ContinueRequestParams::new(id))
+                    .await
+                    .map(|_| ())
+            };
+            if let Err(e) = answer {
+                tracing::debug!("serving the player from the browser: {e}");
+            }
+        }
+    });
+    Ok((url, task))
+}
+
 /// Kills the process group `child` leads (the browser and its helpers), then reaps `child`.
 fn kill_group(child: &mut Child) {
     signal_group(child);
@@ -516,6 +607,9 @@ fn signal_group(child: &Child) {
 
 impl Drop for BrowserSession {
     fn drop(&mut self) {
+        if let Some((_, task)) = &self.player {
+            task.abort();
+        }
         if let Ok(mut guard) = self.child.lock()
             && let Some(child) = guard.as_mut()
         {

@@ -214,8 +214,10 @@ impl PlayerPage {
         tasks.push(listen_exceptions(&page, console.clone(), now_ms.clone(), &watch).await?);
         crate::timings::since("page isolate", t_isolate);
         tracing::debug!("page isolated in {:?}", t0.elapsed());
-        crate::timings::span("player page", load_player(&page, &watch)).await?;
-        tracing::debug!("player page loaded in {:?}", t0.elapsed());
+        if session.player.is_none() {
+            crate::timings::span("player page", load_player(&page, &watch)).await?;
+            tracing::debug!("player page loaded in {:?}", t0.elapsed());
+        }
         Ok(PlayerPage {
             page,
             watch,
@@ -535,7 +537,8 @@ fn record(sink: &Mutex<Vec<ConsoleEntry>>, now_ms: &AtomicI64, level: &str, mess
     }
 }
 
-/// A new blank page of `session`'s browser. Its target is not known until it is open, so any
+/// A new page of `session`'s browser, at the player when the browser serves it (else blank). Its
+/// target is not known until it is open, so any
 /// renderer of the browser crashing meanwhile fails the step at once (a page whose renderer dies
 /// while it opens never finishes opening); the caller's retry then opens another.
 async fn open_page(session: &BrowserSession, watch: &Watch) -> Result<Page, ReplayError> {
@@ -562,7 +565,15 @@ async fn open_page(session: &BrowserSession, watch: &Watch) -> Result<Page, Repl
     };
     let page = watch
         .and(&crashed)
-        .step(what, session.browser.new_page("about:blank"))
+        .step(
+            what,
+            session.browser.new_page(
+                session
+                    .player
+                    .as_ref()
+                    .map_or("about:blank", |p| p.0.as_str()),
+            ),
+        )
         .await;
     raiser.abort();
     page
