@@ -231,19 +231,22 @@ impl<'a> EventChunks<'a> {
     /// rrweb's rewrites of the window's stylesheets, done ahead (see [`css`]), as the player
     /// takes them: a JSON array of `[original, adapted or null]`.
     pub fn stylesheets(&self) -> Vec<u8> {
-        self.stylesheets
-            .get_or_init(|| {
-                let localized: Vec<_> = self
-                    .window
-                    .events
-                    .iter()
-                    .map(|e| e.json.get())
-                    .filter(|json| json.contains("\"_cssText\"") || json.contains("\"isStyle\""))
-                    .map(|json| fragments::localize(json, &self.pages))
-                    .collect();
-                css::adapted_stylesheets(localized.iter().map(|c| c.as_ref()))
-            })
-            .clone()
+        self.prepare_stylesheets().clone()
+    }
+
+    /// Works out [`EventChunks::stylesheets`] now, if not done yet.
+    pub fn prepare_stylesheets(&self) -> &Vec<u8> {
+        self.stylesheets.get_or_init(|| {
+            let localized: Vec<_> = self
+                .window
+                .events
+                .iter()
+                .map(|e| e.json.get())
+                .filter(|json| json.contains("\"_cssText\"") || json.contains("\"isStyle\""))
+                .map(|json| fragments::localize(json, &self.pages))
+                .collect();
+            css::adapted_stylesheets(localized.iter().map(|c| c.as_ref()))
+        })
     }
 
     /// Chunk `i` as a JSON array, or `None` past the last one.
@@ -524,7 +527,13 @@ async fn capture_segment(
     started: Instant,
     mut visits: impl Visits,
 ) -> Result<Segment, ReplayError> {
-    let page = player::PlayerPage::open(session).await?;
+    // The stylesheet rewrites are worked out while the browser opens the page.
+    let (page, ()) = tokio::join!(player::PlayerPage::open(session), async {
+        if opts.adapt_css_ahead {
+            chunks.prepare_stylesheets();
+        }
+    });
+    let page = page?;
     let result = drive(
         &page,
         chunks,
