@@ -104,7 +104,21 @@ pub async fn intercept(
     let page = page.clone();
     let task = tokio::spawn(async move {
         let mut answers = answers;
-        while let Some(event) = paused.next().await {
+        // Requests are routed one after another, in the order the browser paused them (recorded
+        // answers are taken in that order); their answers are sent in that order too, but none
+        // waits for the browser to acknowledge the one before.
+        let mut answering = futures::stream::FuturesOrdered::new();
+        loop {
+            let event = tokio::select! {
+                Some(event) = paused.next() => event,
+                Some((url, result)) = answering.next(), if !answering.is_empty() => {
+                    if let Err(e) = result {
+                        tracing::debug!("request handling for {url}: {e}");
+                    }
+                    continue;
+                }
+                else => break,
+            };
             let request = &event.request;
             let url = match &request.url_fragment {
                 Some(f) => format!("{}{f}", request.url),
@@ -121,22 +135,17 @@ pub async fn intercept(
                 post_body(request).as_deref(),
             );
             let origin_header = header(request, "Origin");
-            let result = match decided {
-                Route::Recorded(answer) => {
+            match &decided {
+                Route::Recorded(_) => {
                     if let Ok(mut l) = seen.lock() {
                         l.answered_from_recording += 1;
                     }
                     tracing::debug!("answered from the recording: {} {url}", request.method);
-                    fulfill(&page, &event, &answer, &map, origin_header.as_deref()).await
                 }
-                Route::Preflight => preflight(&page, &event, origin_header.as_deref()).await,
-                Route::Live(to) => {
+                Route::Live(_) => {
                     if let Ok(mut l) = seen.lock() {
                         l.live += 1;
                     }
-                    let mut params = ContinueRequestParams::new(event.request_id.clone());
-                    params.url = to;
-                    page.execute(params).await.map(|_| ())
                 }
                 Route::Blocked => {
                     tracing::debug!("blocked {url}");
@@ -147,17 +156,31 @@ pub async fn intercept(
                             l.blocked_urls.push(url.chars().take(300).collect());
                         }
                     }
-                    page.execute(FailRequestParams::new(
-                        event.request_id.clone(),
-                        ErrorReason::BlockedByClient,
-                    ))
-                    .await
-                    .map(|_| ())
                 }
-            };
-            if let Err(e) = result {
-                tracing::debug!("request handling for {url}: {e}");
+                Route::Preflight => {}
             }
+            let (page, map) = (page.clone(), map.clone());
+            answering.push_back(async move {
+                let result = match decided {
+                    Route::Recorded(answer) => {
+                        fulfill(&page, &event, &answer, &map, origin_header.as_deref()).await
+                    }
+                    Route::Preflight => preflight(&page, &event, origin_header.as_deref()).await,
+                    Route::Live(to) => {
+                        let mut params = ContinueRequestParams::new(event.request_id.clone());
+                        params.url = to;
+                        page.execute(params).await.map(|_| ())
+                    }
+                    Route::Blocked => page
+                        .execute(FailRequestParams::new(
+                            event.request_id.clone(),
+                            ErrorReason::BlockedByClient,
+                        ))
+                        .await
+                        .map(|_| ()),
+                };
+                (url, result)
+            });
         }
     });
     Ok((log, task))
