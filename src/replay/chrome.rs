@@ -528,8 +528,7 @@ async fn serve_player(
     timeout: Duration,
 ) -> Result<(String, JoinHandle<()>), String> {
     use chromiumoxide::cdp::browser_protocol::fetch::{
-        ContinueRequestParams, EnableParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
-        RequestPattern,
+        ContinueRequestParams, EnableParams, EventRequestPaused, RequestPattern,
     };
     static SERVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
@@ -552,27 +551,15 @@ async fn serve_player(
         .await
         .map_err(|_| "timed out".to_string())?
         .map_err(|e| e.to_string())?;
-    let body = base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        super::assets::player_page(),
-    );
+    let [(_, mime, page)] = super::assets::player_files();
     let (served, browser) = (url.clone(), browser.clone());
     let task = tokio::spawn(async move {
         while let Some(event) = paused.next().await {
             let id = event.request_id.clone();
             let answer = if event.request.url == served {
-                match FulfillRequestParams::builder()
-                    .request_id(id)
-                    .response_code(200)
-                    .response_headers(vec![
-                        HeaderEntry::new("Content-Type", "text/html; charset=utf-8"),
-                        HeaderEntry::new("Cache-Control", "no-store"),
-                    ])
-                    .body(body.clone())
-                    .build()
-                {
-                    Ok(p) => browser.execute(p).await.map(|_| ()),
-                    Err(_) => continue,
+                match super::isolation::response(id, mime, page) {
+                    Some(p) => browser.execute(p).await.map(|_| ()),
+                    None => continue,
                 }
             } else {
                 browser

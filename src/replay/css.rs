@@ -34,23 +34,23 @@ pub const MAX_ADAPTED: usize = 100_000;
 pub fn adapted_stylesheets<'a>(events: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
-    for json in events {
-        if !(json.contains("\"_cssText\"") || json.contains("\"isStyle\"")) {
-            continue;
-        }
+    for json in events.into_iter().filter(|json| may_hold_stylesheets(json)) {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
             continue;
         };
         let mut texts = Vec::new();
         stylesheet_texts(&value, &mut texts);
         for text in texts {
-            if text.is_empty() || !seen.insert(text.clone()) || entries.len() == MAX_ADAPTED {
+            if text.is_empty() || entries.len() == MAX_ADAPTED {
+                continue;
+            }
+            let (length, hash) = utf16_hash(&text);
+            if !seen.insert((length, hash)) {
                 continue;
             }
             let Some(edits) = edits_for_replay(&text) else {
                 continue;
             };
-            let (length, hash) = utf16_hash(&text);
             let edits: Vec<_> = utf16_edits(&text, &edits)
                 .into_iter()
                 .map(|(start, end, text)| serde_json::json!([start, end, text]))
@@ -90,6 +90,11 @@ fn utf16_edits(text: &str, edits: &[Edit]) -> Vec<(usize, usize, String)> {
     out
 }
 
+/// Whether the JSON of an event may carry stylesheet text (a cheap test before parsing it).
+pub fn may_hold_stylesheets(json: &str) -> bool {
+    json.contains("\"_cssText\"") || json.contains("\"isStyle\"")
+}
+
 /// The keys rrweb's cache is looked up with: each `_cssText` (as is, for a node rebuilt without
 /// children, and without rrweb's `/* rr_split */` markers, for one with text children) and the
 /// text of each text node marked `isStyle`.
@@ -123,22 +128,6 @@ fn stylesheet_texts(value: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 const SPLIT_MARKER: &str = "/* rr_split */";
-
-/// What rrweb's `adaptCssForReplay` returns for `css`, when PostCSS would parse it; `None` when
-/// it would not (rrweb then returns `css` and warns) or the port is unsure.
-pub fn adapt_for_replay(css: &str) -> Option<String> {
-    let edits = edits_for_replay(css)?;
-    let mut out =
-        String::with_capacity(css.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
-    let mut at = 0;
-    for e in &edits {
-        out.push_str(&css[at..e.start]);
-        out.push_str(&e.text);
-        at = e.end;
-    }
-    out.push_str(&css[at..]);
-    Some(out)
-}
 
 /// What rrweb's rewrite changes in `css`, in order, as byte ranges and their replacements.
 fn edits_for_replay(css: &str) -> Option<Vec<Edit>> {
@@ -581,12 +570,7 @@ impl<'a> Parser<'a> {
 
     fn rule(&mut self, mut tokens: Vec<Token>) -> Result<(), Fail> {
         tokens.pop();
-        while tokens
-            .last()
-            .is_some_and(|t| matches!(t.kind, Kind::Space | Kind::Comment))
-        {
-            tokens.pop();
-        }
+        trim_spaces_and_comments(&mut tokens);
         self.depth += 1;
         let (selector, _clean) = self.raw(&tokens, false);
         if !selector.contains(":hover") {
@@ -891,8 +875,18 @@ fn js_trim(s: &str) -> &str {
 mod tests {
     use super::*;
 
+    /// What rrweb's `adaptCssForReplay` returns for `css`, when the port is sure of it.
     fn adapt(css: &str) -> Option<String> {
-        adapt_for_replay(css)
+        let edits = edits_for_replay(css)?;
+        let mut out = String::new();
+        let mut at = 0;
+        for e in &edits {
+            out.push_str(&css[at..e.start]);
+            out.push_str(&e.text);
+            at = e.end;
+        }
+        out.push_str(&css[at..]);
+        Some(out)
     }
 
     #[test]
@@ -1040,7 +1034,7 @@ mod tests {
             let css: String = (0..1 + next(24))
                 .map(|_| pieces[next(pieces.len())])
                 .collect();
-            if let Some(out) = adapt_for_replay(&css)
+            if let Some(out) = adapt(&css)
                 && !css.contains(":hover")
                 && !css.contains("-device-")
             {

@@ -229,7 +229,19 @@ pub async fn fulfill(
     mime: &str,
     body: &[u8],
 ) -> Result<(), chromiumoxide::error::CdpError> {
-    let params = FulfillRequestParams::builder()
+    match response(request_id, mime, body) {
+        Some(p) => page.execute(p).await.map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// The answer [`fulfill`] gives: `body` as `mime`, never cached.
+pub(crate) fn response(
+    request_id: RequestId,
+    mime: &str,
+    body: &[u8],
+) -> Option<FulfillRequestParams> {
+    FulfillRequestParams::builder()
         .request_id(request_id)
         .response_code(200)
         .response_headers(vec![
@@ -237,14 +249,9 @@ pub async fn fulfill(
             HeaderEntry::new("Cache-Control", "no-store"),
         ])
         .body(base64::engine::general_purpose::STANDARD.encode(body))
-        .build();
-    match params {
-        Ok(p) => page.execute(p).await.map(|_| ()),
-        Err(e) => {
-            tracing::warn!("cannot build a response: {e}");
-            Ok(())
-        }
-    }
+        .build()
+        .inspect_err(|e| tracing::warn!("cannot build a response: {e}"))
+        .ok()
 }
 
 async fn fail(

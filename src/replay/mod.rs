@@ -228,21 +228,16 @@ impl<'a> EventChunks<'a> {
         self.ranges.is_empty()
     }
 
-    /// rrweb's rewrites of the window's stylesheets, done ahead (see [`css`]), as the player
-    /// takes them: a JSON array of `[original, adapted or null]`.
-    pub fn stylesheets(&self) -> Vec<u8> {
-        self.prepare_stylesheets().clone()
-    }
-
-    /// Works out [`EventChunks::stylesheets`] now, if not done yet.
-    pub fn prepare_stylesheets(&self) -> &Vec<u8> {
+    /// rrweb's rewrites of the window's stylesheets, done ahead, as the player takes them (see
+    /// [`css::adapted_stylesheets`]); worked out on the first call.
+    pub fn stylesheets(&self) -> &[u8] {
         self.stylesheets.get_or_init(|| {
             let localized: Vec<_> = self
                 .window
                 .events
                 .iter()
                 .map(|e| e.json.get())
-                .filter(|json| json.contains("\"_cssText\"") || json.contains("\"isStyle\""))
+                .filter(|json| css::may_hold_stylesheets(json))
                 .map(|json| fragments::localize(json, &self.pages))
                 .collect();
             css::adapted_stylesheets(localized.iter().map(|c| c.as_ref()))
@@ -530,7 +525,7 @@ async fn capture_segment(
     // The stylesheet rewrites are worked out while the browser opens the page.
     let (page, ()) = tokio::join!(player::PlayerPage::open(session), async {
         if opts.adapt_css_ahead {
-            chunks.prepare_stylesheets();
+            chunks.stylesheets();
         }
     });
     let page = page?;

@@ -296,7 +296,7 @@ impl PlayerPage {
                 Some((id, path)) = requests.recv() => {
                     let file = path.strip_prefix(EVENTS_PATH);
                     let chunk = if file == Some(STYLESHEETS_FILE) {
-                        Some(chunks.stylesheets())
+                        Some(chunks.stylesheets().to_vec())
                     } else {
                         file.and_then(|p| p.strip_suffix(".json"))
                             .and_then(|n| n.parse::<usize>().ok())
@@ -537,10 +537,10 @@ fn record(sink: &Mutex<Vec<ConsoleEntry>>, now_ms: &AtomicI64, level: &str, mess
     }
 }
 
-/// A new page of `session`'s browser, at the player when the browser serves it (else blank). Its
-/// target is not known until it is open, so any
-/// renderer of the browser crashing meanwhile fails the step at once (a page whose renderer dies
-/// while it opens never finishes opening); the caller's retry then opens another.
+/// A new page of `session`'s browser, at the player when the browser serves it (else blank).
+/// Its target is not known until it is open, so any renderer of the browser crashing meanwhile
+/// fails the step at once (a page whose renderer dies while it opens never finishes opening);
+/// the caller's retry then opens another.
 async fn open_page(session: &BrowserSession, watch: &Watch) -> Result<Page, ReplayError> {
     let what = "opening a page";
     let mut crashes = watch

@@ -195,3 +195,22 @@ pub fn redact_times(text: &str) -> String {
     }
     res.join(" ")
 }
+
+/// A multi-threaded tokio runtime for tests that call reel's library directly.
+pub fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A [`reel::replay::BrowserSession`] attached to the shared Chromium ([`browser_ws`]).
+pub async fn attached_session() -> reel::replay::BrowserSession {
+    let opts = reel::replay::BrowserOptions {
+        timeout: std::time::Duration::from_secs(60),
+        ..reel::replay::BrowserOptions::default()
+    };
+    reel::replay::BrowserSession::start(&opts, Some(&browser_ws()))
+        .await
+        .expect("attach to the shared Chromium")
+}

@@ -7,26 +7,8 @@
 use crate::common::*;
 use reel::recording::{EventType, Limits, WindowStream, load};
 use reel::replay::player::PlayerPage;
-use reel::replay::{BrowserOptions, BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions};
+use reel::replay::{BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions};
 use serde_json::{Value, json};
-use std::time::Duration;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
-async fn session() -> BrowserSession {
-    let opts = BrowserOptions {
-        timeout: Duration::from_secs(60),
-        ..BrowserOptions::default()
-    };
-    BrowserSession::start(&opts, Some(&browser_ws()))
-        .await
-        .expect("attach to the shared Chromium")
-}
 
 /// What a replay of `window` leaves in its `<style>` elements at each full snapshot and at the
 /// end, and the player's stylesheet counts.
@@ -75,9 +57,9 @@ async fn styles(
 
 #[test]
 fn the_suite_recordings_replay_the_same_stylesheets_with_rrweb_running_postcss_on_none() {
-    let rt = runtime();
+    let rt = tokio_runtime();
     rt.block_on(async {
-        let session = session().await;
+        let session = attached_session().await;
         let mut ahead_total = 0;
         for rel in [
             "swagger-ui/rrweb-events.json",
@@ -171,9 +153,9 @@ fn edge_case_stylesheets_come_out_as_rrweb_makes_them() {
     std::fs::write(&path, events.to_string()).unwrap();
     let rec = load(&path, &Limits::default()).unwrap();
     let window = &rec.windows[0];
-    let rt = runtime();
+    let rt = tokio_runtime();
     rt.block_on(async {
-        let session = session().await;
+        let session = attached_session().await;
         let (by_rrweb, _) = styles(&session, window, false).await;
         let (ahead, counts) = styles(&session, window, true).await;
         assert_eq!(by_rrweb, ahead);

@@ -48,13 +48,6 @@ fn backbone_todos(server: &drive_support::AppServer) -> Vec<(String, bool)> {
         .collect()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The live side alone: `steps` performed on a fresh context of the shared browser.
 fn drive_live(
     rt: &tokio::runtime::Runtime,
@@ -64,15 +57,7 @@ fn drive_live(
     map: &Arc<UrlMap>,
 ) -> live::LiveResult {
     rt.block_on(async {
-        let session = reel::replay::BrowserSession::start(
-            &reel::replay::BrowserOptions {
-                timeout: std::time::Duration::from_secs(30),
-                ..Default::default()
-            },
-            Some(&browser_ws()),
-        )
-        .await
-        .unwrap();
+        let session = attached_session().await;
         let windows = vec![WindowDrive {
             window,
             steps: steps.to_vec(),
@@ -125,7 +110,7 @@ fn hand_made_steps_drive_todomvc_the_same_way_twice() {
     let server = serve(Variant::Unchanged);
     let spec: UrlSpec = server.url_arg().parse().unwrap();
     let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
-    let rt = runtime();
+    let rt = tokio_runtime();
     let drive_once = || drive_live(&rt, window, &steps, &plan, &map);
     let first = drive_once();
     let statuses: Vec<StepStatus> = first.steps.iter().map(|s| s.status).collect();
@@ -184,7 +169,7 @@ fn drive_test_page(path: &str, steps: Vec<Step>, plan: &[Checkpoint]) -> live::L
     let steps: Vec<Step> = std::iter::once(open).chain(steps).collect();
     let spec: UrlSpec = server.url_arg().parse().unwrap();
     let map = Arc::new(UrlMap::resolve(&[spec], &[]).unwrap());
-    drive_live(&runtime(), &window, &steps, plan, &map)
+    drive_live(&tokio_runtime(), &window, &steps, plan, &map)
 }
 
 /// The RGB of pixel (`x`, `y`) of a screenshot.

@@ -11,27 +11,10 @@ use reel::drive::steps::extract;
 use reel::drive::{Action, Step, Strategy};
 use reel::recording::{Limits, WindowStream, load};
 use reel::replay::player::PlayerPage;
-use reel::replay::{BrowserOptions, BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions};
+use reel::replay::{BrowserSession, EVENT_CHUNK_BYTES, EventChunks, ReplayOptions};
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
-async fn session() -> BrowserSession {
-    let opts = BrowserOptions {
-        timeout: Duration::from_secs(60),
-        ..BrowserOptions::default()
-    };
-    BrowserSession::start(&opts, Some(&browser_ws()))
-        .await
-        .expect("attach to the shared Chromium")
-}
+use std::time::Instant;
 
 fn windows(rel: &str) -> Vec<WindowStream> {
     load(&recording(rel), &Limits::default())
@@ -158,9 +141,9 @@ fn ids_set_by_mutations(window: &WindowStream) -> HashSet<String> {
 
 #[test]
 fn every_step_of_the_app_recordings_is_located() {
-    let rt = runtime();
+    let rt = tokio_runtime();
     rt.block_on(async {
-        let session = session().await;
+        let session = attached_session().await;
         let mut report = Vec::new();
         for (name, rel) in [
             ("todomvc-backbone", "todomvc-backbone/posthog-blob.jsonl"),
@@ -312,9 +295,9 @@ async fn eval(page: &chromiumoxide::Page, expr: &str) -> Value {
 
 #[test]
 fn the_fixture_page_exercises_every_strategy_and_the_ambiguity_rule() {
-    let rt = runtime();
+    let rt = tokio_runtime();
     rt.block_on(async {
-        let session = session().await;
+        let session = attached_session().await;
         let page = session.browser.new_page("about:blank").await.unwrap();
         let html = std::fs::read_to_string(shared("drive/locators.html")).unwrap();
         page.set_content(html).await.unwrap();
