@@ -4,8 +4,13 @@ browser launched with reel's flags, one page, the same number of screenshots of 
 images at the same viewports, timed inside a minimal CDP script without rrweb
 (benches/floor/floor.js). Alternating runs, medians.
 
-usage: benches/floor.py [--runs N] [--reel PATH] [--chrome PATH] [--jobs N] [RECORDING...]
+usage: benches/floor.py [--runs N] [--reel PATH] [--chrome PATH] [--jobs N] [--peer] [RECORDING...]
 Needs: a release build (cargo build --release), Chromium, `npm ci` in benches/floor (done here).
+
+--peer adds the Playwright + rrweb script of benches/replay.py (benches/replay-peer/peer.js, on
+the same browser, whole process) to the same alternation, and prints floor/peer: the lowest
+reel/peer any harness could reach on this machine, since the floor does nothing but the launch
+and the screenshots.
 
 reel gets `--chrome` explicitly so both sides run the same binary (default: the headless shell
 reel finds first). The floor's flags are read from `launch_flags` in src/replay/chrome.rs, so
@@ -41,13 +46,13 @@ def reel_flags():
 PERF = shutil.which("perf")
 
 
-def run(cmd, tmp):
+def run(cmd, tmp, env=None):
     """Wall seconds, CPU seconds of the whole process tree (NaN without perf), stdout."""
     stat = tmp / "perf.csv"
     prefix = [PERF, "stat", "-x,", "-e", "task-clock", "-o", str(stat), "--"] if PERF else []
     t0 = time.perf_counter()
     out = subprocess.run(prefix + cmd, check=True, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL).stdout
+                         stderr=subprocess.DEVNULL, env=env).stdout
     wall = time.perf_counter() - t0
     cpu = float("nan")
     if PERF:
@@ -64,6 +69,8 @@ def main():
     ap.add_argument("--reel", default=str(ROOT / "target" / "release" / "reel"))
     ap.add_argument("--chrome", default=SHELL if os.path.exists(SHELL) else None)
     ap.add_argument("--jobs", type=int, help="reel's --jobs (default: reel's own default)")
+    ap.add_argument("--peer", action="store_true",
+                    help="also time benches/replay-peer/peer.js on the same browser, alternating")
     ap.add_argument("recordings", nargs="*")
     args = ap.parse_args()
     if not args.chrome:
@@ -71,6 +78,9 @@ def main():
     floor_dir = ROOT / "benches" / "floor"
     if not (floor_dir / "node_modules").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=floor_dir, check=True)
+    peer_dir = ROOT / "benches" / "replay-peer"
+    if args.peer and not (peer_dir / "node_modules").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=peer_dir, check=True)
     flags = reel_flags()
     recordings = [Path(r) for r in args.recordings] or [RECORDINGS / r for r in DEFAULT]
     reel_extra = ["--chrome", args.chrome] + (["--jobs", str(args.jobs)] if args.jobs else [])
@@ -82,12 +92,21 @@ def main():
             probe = tmp / f"probe-{name}"
             subprocess.run([args.reel, "replay", str(rec), "--out", str(probe), *reel_extra],
                            check=True, stdout=subprocess.DEVNULL)
-            n = len(json.loads((probe / "capture.json").read_text())["checkpoints"])
-            reel_wall, reel_cpu, floor_ms, floor_launch, floor_cpu = [], [], [], [], []
+            checkpoints = json.loads((probe / "capture.json").read_text())["checkpoints"]
+            n = len(checkpoints)
+            points = [f'{c["t_ms"]}:{c["viewport"][0]}x{c["viewport"][1]}' for c in checkpoints]
+            reel_wall, reel_cpu, floor_ms, floor_launch, floor_cpu, peer_wall = [], [], [], [], [], []
             for i in range(args.runs):
                 out = tmp / f"reel-{name}-{i}"
-                sides = ["reel", "floor"] if i % 2 == 0 else ["floor", "reel"]
+                sides = ["reel", "floor"] + (["peer"] if args.peer else [])
+                sides = sides[i % len(sides):] + sides[:i % len(sides)]
                 for side in sides:
+                    if side == "peer":
+                        wall, _, _ = run(["node", str(peer_dir / "peer.js"), str(rec),
+                                          str(tmp / f"peer-{name}-{i}"), *points], tmp,
+                                         dict(os.environ, CHROME=args.chrome))
+                        peer_wall.append(wall)
+                        continue
                     if side == "reel":
                         wall, cpu, _ = run([args.reel, "replay", str(rec), "--out", str(out),
                                             *reel_extra], tmp)
@@ -103,15 +122,17 @@ def main():
                         floor_cpu.append(cpu)
             med = statistics.median
             rows.append((name, n, med(reel_wall), med(floor_ms), med(floor_launch), med(reel_cpu),
-                         med(floor_cpu)))
+                         med(floor_cpu), med(peer_wall) if peer_wall else float("nan")))
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, {os.cpu_count()} cores, "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}, runs {args.runs}, "
           f"browser {args.chrome}, reel {' '.join(reel_extra[2:]) or 'default jobs'}")
     print(f"{'recording':<26}{'checkpoints':>12}{'reel s':>9}{'floor s':>9}{'reel/floor':>12}"
-          f"{'launch s':>10}{'reel CPU s':>12}{'floor CPU s':>13}{'CPU ratio':>11}")
-    for name, n, r, f, launch, rc, fc in rows:
+          f"{'launch s':>10}{'reel CPU s':>12}{'floor CPU s':>13}{'CPU ratio':>11}"
+          + (f"{'peer s':>9}{'reel/peer':>11}{'floor/peer':>12}" if args.peer else ""))
+    for name, n, r, f, launch, rc, fc, p in rows:
         print(f"{name:<26}{n:>12}{r:>9.2f}{f:>9.2f}{r / f:>12.2f}{launch:>10.2f}{rc:>12.2f}"
-              f"{fc:>13.2f}{rc / fc:>11.2f}")
+              f"{fc:>13.2f}{rc / fc:>11.2f}"
+              + (f"{p:>9.2f}{r / p:>11.2f}{f / p:>12.2f}" if args.peer else ""))
 
 
 if __name__ == "__main__":
