@@ -5,6 +5,7 @@
 //! stale temp files swept, and the smaller items.
 
 use crate::common::*;
+use crate::processes::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -13,62 +14,6 @@ use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-/// Child processes of `pid` (all threads).
-fn children(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for t in tasks.flatten() {
-            if let Ok(text) = std::fs::read_to_string(t.path().join("children")) {
-                out.extend(
-                    text.split_whitespace()
-                        .filter_map(|p| p.parse::<u32>().ok()),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// Every descendant of `pid`.
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut stack = vec![pid];
-    while let Some(p) = stack.pop() {
-        for c in children(p) {
-            out.push(c);
-            stack.push(c);
-        }
-    }
-    out
-}
-
-fn cmdline(pid: u32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-        .unwrap_or_default()
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.contains(") Z "))
-        .unwrap_or(false)
-}
-
-/// The browser reel launched: its child whose command line has the DevTools flag.
-fn launched_browser(reel: u32, timeout: Duration) -> u32 {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if let Some(p) = children(reel)
-            .into_iter()
-            .find(|p| cmdline(*p).contains("--remote-debugging-port"))
-        {
-            return p;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("reel started no browser within {timeout:?}");
-}
 
 /// The renderers of `browser`, once one of them has been running for at least `age` (the page's;
 /// Chromium may also keep a spare one).
@@ -93,18 +38,6 @@ fn renderers_of(browser: u32, age: Duration, timeout: Duration) -> Vec<u32> {
         std::thread::sleep(Duration::from_millis(5));
     }
     panic!("no renderer of {browser} lived {age:?} within {timeout:?}");
-}
-
-fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if let Some(s) = child.try_wait().unwrap() {
-            return Some(s);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    None
 }
 
 /// Lines of `child`'s stderr with the moment each arrived, collected by a thread.

@@ -8,6 +8,7 @@ mod common;
 mod drive_support;
 #[cfg(all(feature = "posthog", feature = "object-store"))]
 mod fetch_support;
+mod processes;
 
 mod browser_record;
 mod canvas;

@@ -2,60 +2,10 @@
 //! These tests let reel launch its own browser, since that is what they disturb.
 
 use crate::common::*;
+use crate::processes::*;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// Child processes of `pid` (all threads).
-fn children(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for t in tasks.flatten() {
-            if let Ok(text) = std::fs::read_to_string(t.path().join("children")) {
-                out.extend(
-                    text.split_whitespace()
-                        .filter_map(|p| p.parse::<u32>().ok()),
-                );
-            }
-        }
-    }
-    out
-}
-
-fn is_chromium(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .map(|c| c.contains("chrom"))
-        .unwrap_or(false)
-}
-
-fn alive(pid: u32) -> bool {
-    // A zombie counts as gone.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.contains(") Z "))
-        .unwrap_or(false)
-}
-
-fn wait_for_browser(reel: u32, timeout: Duration) -> u32 {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if let Some(p) = children(reel).into_iter().find(|p| is_chromium(*p)) {
-            return p;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("reel started no browser within {timeout:?}");
-}
-
-fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if let Some(s) = child.try_wait().unwrap() {
-            return Some(s);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
 
 fn copies(dir: &Path, n: usize) -> Vec<PathBuf> {
     (0..n)
@@ -100,7 +50,7 @@ fn a_browser_killed_mid_run_is_replaced_and_the_run_finishes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let browser = wait_for_browser(child.id(), Duration::from_secs(20));
+    let browser = launched_browser(child.id(), Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(1500));
     unsafe {
         libc::kill(browser as i32, libc::SIGKILL);
@@ -137,7 +87,7 @@ fn ctrl_c_stops_promptly_closes_the_browser_and_writes_a_partial_report() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let browser = wait_for_browser(child.id(), Duration::from_secs(20));
+    let browser = launched_browser(child.id(), Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(2500));
     let sent = Instant::now();
     unsafe {
