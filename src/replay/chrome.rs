@@ -341,34 +341,10 @@ impl BrowserSession {
             .await
             .map_err(|_| ReplayError::Browser(format!("attaching to {url} timed out")))?
             .map_err(|e| ReplayError::Browser(format!("cannot attach to {url}: {e}")))?;
-            let lost = Arc::new(Alarm::default());
-            let handler = spawn_handler(handler, lost.clone());
-            let browser = Arc::new(browser);
-            let (info, player) = tokio::join!(
-                identify(&browser, opts.timeout),
-                serve_player(&browser, opts.timeout)
-            );
-            let info = match info {
-                Ok(info) => info,
-                Err(e) => {
-                    handler.abort();
-                    return Err(ReplayError::Browser(format!("{url}: {e}")));
-                }
+            return match Connected::set_up(browser, handler, opts.timeout).await {
+                Ok(c) => Ok(c.into_session(None, url.to_string(), opts)),
+                Err(e) => Err(ReplayError::Browser(format!("{url}: {e}"))),
             };
-            return Ok(BrowserSession {
-                browser,
-                player: player.ok(),
-                handler: Mutex::new(Some(handler)),
-                child: Mutex::new(None),
-                profile: Mutex::new(None),
-                lost,
-                watcher: Mutex::new(None),
-                label: url.to_string(),
-                info,
-                timeout: opts.timeout,
-                allow_network: opts.allow_network,
-                idle_players: Mutex::new(Vec::new()),
-            });
         }
         let exe = find_chrome(opts.chrome.as_deref())?;
         sweep_stale_profiles();
@@ -390,35 +366,12 @@ impl BrowserSession {
         .await;
         let failure = match connected {
             Ok(Ok((browser, handler))) => {
-                let lost = Arc::new(Alarm::default());
-                let handler = spawn_handler(handler, lost.clone());
-                let browser = Arc::new(browser);
-                let (info, player) = tokio::join!(
-                    identify(&browser, opts.timeout),
-                    serve_player(&browser, opts.timeout)
-                );
-                match info {
-                    Ok(info) => {
-                        let watcher = watch_process(child.id(), lost.clone());
-                        return Ok(BrowserSession {
-                            browser,
-                            player: player.ok(),
-                            handler: Mutex::new(Some(handler)),
-                            child: Mutex::new(Some(child)),
-                            profile: Mutex::new(Some(profile)),
-                            lost,
-                            watcher: Mutex::new(Some(watcher)),
-                            label: exe.display().to_string(),
-                            info,
-                            timeout: opts.timeout,
-                            allow_network: opts.allow_network,
-                            idle_players: Mutex::new(Vec::new()),
-                        });
+                match Connected::set_up(browser, handler, opts.timeout).await {
+                    Ok(c) => {
+                        let label = exe.display().to_string();
+                        return Ok(c.into_session(Some((child, profile)), label, opts));
                     }
-                    Err(e) => {
-                        handler.abort();
-                        format!("{}: {e}", exe.display())
-                    }
+                    Err(e) => format!("{}: {e}", exe.display()),
                 }
             }
             Ok(Err(e)) => format!("cannot connect to {}: {e}", exe.display()),
@@ -513,6 +466,77 @@ impl BrowserSession {
             && let Some(mut child) = guard.take()
         {
             kill_group(&mut child);
+        }
+    }
+}
+
+/// A browser connected and identified, before it becomes a [`BrowserSession`].
+struct Connected {
+    browser: Arc<Browser>,
+    handler: JoinHandle<()>,
+    lost: Arc<Alarm>,
+    info: BrowserInfo,
+    player: Option<(String, JoinHandle<()>)>,
+}
+
+impl Connected {
+    /// Runs the client's event loop, then identifies the browser while it starts serving the
+    /// player page; nothing keeps running when identifying fails.
+    async fn set_up(
+        browser: Browser,
+        handler: chromiumoxide::Handler,
+        timeout: Duration,
+    ) -> Result<Connected, String> {
+        let lost = Arc::new(Alarm::default());
+        let handler = spawn_handler(handler, lost.clone());
+        let browser = Arc::new(browser);
+        let (info, player) =
+            tokio::join!(identify(&browser, timeout), serve_player(&browser, timeout));
+        let player = player
+            .inspect_err(|e| tracing::debug!("pages open blank: {e}"))
+            .ok();
+        match info {
+            Ok(info) => Ok(Connected {
+                browser,
+                handler,
+                lost,
+                info,
+                player,
+            }),
+            Err(e) => {
+                handler.abort();
+                if let Some((_, task)) = player {
+                    task.abort();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The session; `launched`: the browser's process and profile when reel started it.
+    fn into_session(
+        self,
+        launched: Option<(Child, tempfile::TempDir)>,
+        label: String,
+        opts: &BrowserOptions,
+    ) -> BrowserSession {
+        let watcher = launched
+            .as_ref()
+            .map(|(child, _)| watch_process(child.id(), self.lost.clone()));
+        let (child, profile) = launched.unzip();
+        BrowserSession {
+            browser: self.browser,
+            player: self.player,
+            handler: Mutex::new(Some(self.handler)),
+            child: Mutex::new(child),
+            profile: Mutex::new(profile),
+            lost: self.lost,
+            watcher: Mutex::new(watcher),
+            label,
+            info: self.info,
+            timeout: opts.timeout,
+            allow_network: opts.allow_network,
+            idle_players: Mutex::new(Vec::new()),
         }
     }
 }
