@@ -173,11 +173,16 @@
 
   // Settles the page for a screenshot: fonts and images loaded (within `budgetMs`), animations
   // and transitions frozen (finite ones at their end, infinite ones at their start), carets
-  // hidden, two frames painted when anything needs them. Returns the boxes of the mask selectors.
+  // hidden, two frames painted when anything needs them. Returns the boxes of the mask selectors
+  // and whether the page is `still`: nothing in it moves or changes by itself (no animation,
+  // observer, media, frame or load in progress), so until a script runs or a request comes and
+  // goes it paints these same pixels.
   const paused = [];
   let caretStyle = null;
   // Lazily loaded content and iframes (their own frames and observers) need frames to run.
   const FRAME_BOUND = 'img[loading=lazy], iframe';
+  // What can change the page's pixels without a script of the page running.
+  const RESTLESS = 'iframe, frame, video, audio, embed, object, marquee, img[loading=lazy]';
   // Longest wait for two frames (normally a few ms each: frames are not rate-limited).
   const FRAME_WAIT_MS = 1000;
 
@@ -210,6 +215,7 @@
     // the screenshot's own frame paints the same pixels, so none is waited for.
     const observed = !window.dispatchEvent(new CustomEvent('__reel-observers', { cancelable: true }));
     let frames = waited || observed || document.querySelector(FRAME_BOUND) !== null;
+    let animated = false;
     // Transitions can start late (hover follows layout a frame later): freeze, wait two frames,
     // and again while anything still runs. getAnimations() brings style up to date first.
     for (let round = 0; round < 4; round++) {
@@ -217,6 +223,7 @@
       for (const a of document.getAnimations()) {
         if (a.playState !== 'running') continue;
         running = true;
+        animated = true;
         const timing = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming() : {};
         if (timing.iterations === Infinity) {
           a.pause();
@@ -261,7 +268,15 @@
         if (w > 0 && h > 0) masks.push([x, y, w, h]);
       }
     }
-    return { settled, masks, href: location.href };
+    const still =
+      settled &&
+      !waited &&
+      !observed &&
+      !animated &&
+      document.readyState === 'complete' &&
+      document.getAnimations().length === 0 &&
+      document.querySelector(RESTLESS) === null;
+    return { settled, masks, href: location.href, still };
   }
 
   function afterShot() {

@@ -130,6 +130,8 @@ pub struct Shot {
     pub href: Option<String>,
     /// Events the replayer applied to get here from the previous checkpoint.
     pub events_applied: u64,
+    /// The image is the previous screenshot's: nothing could change the page in between.
+    pub repeated: bool,
     /// Whether every stylesheet, image and font had settled within the budget.
     pub settled: bool,
     /// Boxes of elements matching the mask selectors, (x, y, w, h).
@@ -711,6 +713,7 @@ async fn drive(
             png,
             href: state.href,
             events_applied: state.events_applied,
+            repeated: false,
             settled: state.settled,
             mask_rects: state.mask_rects,
             elapsed: t0.elapsed(),

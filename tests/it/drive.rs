@@ -227,6 +227,36 @@ fn live_screenshots_show_finished_transitions_and_what_observers_did() {
     }
 }
 
+/// A checkpoint with nothing run since the previous screenshot (no step, no timer, no request)
+/// of a still page is that screenshot again; a timer that changed the page, or an animation
+/// running on it, makes a new one.
+#[test]
+fn a_still_page_is_not_shot_again_until_something_ran() {
+    let driven = drive_test_page(
+        drive_support::TIMER_PAGE_PATH,
+        Vec::new(),
+        &[cp(1000), cp(2000), cp(2500), cp(4000), cp(4500)],
+    );
+    let shots = &driven.windows[0].shots;
+    let repeated: Vec<bool> = shots.iter().map(|s| s.repeated).collect();
+    assert_eq!(repeated, [false, true, true, false, true]);
+    assert_eq!(pixel(&shots[2].png, 100, 50), [0, 0, 255]);
+    assert_eq!(pixel(&shots[3].png, 100, 50), [255, 0, 0], "the timer ran");
+    assert!(shots[1].png == shots[0].png && shots[4].png == shots[3].png);
+
+    let animated = drive_test_page(
+        drive_support::FRAMES_PAGE_PATH,
+        Vec::new(),
+        &[cp(1000), cp(2000)],
+    );
+    let shots = &animated.windows[0].shots;
+    assert_eq!(shots.len(), 2);
+    assert!(
+        shots.iter().all(|s| !s.repeated),
+        "a page with a running animation is shot every time"
+    );
+}
+
 /// A click on what is wholly in view leaves the page where the user scrolled it (a person
 /// scrolls only to what they cannot see or reach), and a live screenshot is of the scrolled
 /// viewport, not of the document's top; a target in view but under a fixed header is scrolled to.

@@ -502,9 +502,21 @@ async fn run_timeline(
     let mut outcomes = Vec::new();
     let mut shots: Vec<WindowShots> = windows.iter().map(|_| (Vec::new(), Vec::new())).collect();
     let mut timings = Timings::default();
+    // Everything that may change a page of the drive (a step in any window, a clock advance
+    // that ran something, any request) moves this on; a window whose last screenshot was
+    // taken at the current mark has nothing new to show.
+    let mut activity = 0u64;
+    let mut shot_at: Vec<Option<(u64, u64)>> = vec![None; windows.len()];
+    let network = |tabs: &[Option<Tab>]| {
+        tabs.iter()
+            .flatten()
+            .map(Tab::net_activity)
+            .fold((0, 0), |(e, o), (te, to)| (e + te, o + to))
+    };
     for (at, entry) in timeline(&times) {
         match entry {
             Entry::Step { window, index } => {
+                activity += 1;
                 let w = &windows[window];
                 let mut step = &w.steps[index];
                 let located;
@@ -588,10 +600,18 @@ async fn run_timeline(
                         .push((cp.clone(), "the window had no page loaded yet".into()));
                     continue;
                 };
-                timings
+                let ran = timings
                     .time("advancing the clock", tab.advance_to(at, opts.io_budget))
                     .await?;
-                let shot = timings.time("screenshot", tab.capture(cp, opts)).await?;
+                activity += u64::from(ran);
+                let (events, open) = network(tabs);
+                let mark = (activity, events);
+                let unchanged = open == 0 && shot_at[window] == Some(mark);
+                let tab = tabs[window].as_mut().expect("checked above");
+                let shot = timings
+                    .time("screenshot", tab.capture(cp, opts, unchanged))
+                    .await?;
+                shot_at[window] = Some(mark);
                 if !shot.settled {
                     tracing::warn!(
                         "{}: {}: fonts, images or frames did not settle within the budget; the screenshot was taken anyway",

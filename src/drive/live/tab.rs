@@ -21,6 +21,9 @@ use chromiumoxide::cdp::browser_protocol::input::{
     DispatchKeyEventParams, DispatchKeyEventType, DispatchMouseEventParams, DispatchMouseEventType,
     MouseButton,
 };
+use chromiumoxide::cdp::browser_protocol::network::{
+    EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent,
+};
 use chromiumoxide::cdp::browser_protocol::page::{
     AddScriptToEvaluateOnNewDocumentParams, CreateIsolatedWorldParams, EventFrameStartedLoading,
     EventFrameStoppedLoading, NavigateParams, ReloadParams,
@@ -69,7 +72,21 @@ pub struct Tab {
     viewport: (u32, u32),
     /// Whether a document of the build was loaded (the clock exists).
     loaded: bool,
+    /// Requests of the tab, as the browser reports them.
+    requests: Arc<Requests>,
+    /// The last screenshot, kept while the page was still when it was taken.
+    still_shot: Option<Shot>,
 }
+
+/// Requests of a tab: events seen (sent, finished, failed) and how many are still open.
+#[derive(Default)]
+pub struct Requests {
+    events: AtomicU64,
+    open: AtomicI64,
+}
+
+/// What the network of a tab has done: `(events, open requests)`.
+pub type NetActivity = (u64, i64);
 
 #[derive(Deserialize)]
 struct Found {
@@ -114,6 +131,8 @@ struct TargetState {
 #[derive(Deserialize)]
 struct Prepared {
     settled: bool,
+    #[serde(default)]
+    still: bool,
     #[serde(default)]
     masks: Vec<(u32, u32, u32, u32)>,
     #[serde(default)]
@@ -188,6 +207,7 @@ impl Tab {
         let console = Arc::new(Mutex::new(Vec::new()));
         let offset_ms = Arc::new(AtomicI64::new(0));
         let loads = Arc::new(Loads::default());
+        let requests = Arc::new(Requests::default());
         let mut tasks = vec![interceptor];
         tasks.extend(
             listen(
@@ -199,6 +219,7 @@ impl Tab {
             )
             .await?,
         );
+        tasks.extend(count_requests(&page, requests.clone(), timeout).await?);
         cdp(
             "emulating focus",
             timeout,
@@ -224,6 +245,8 @@ impl Tab {
             clock_ms: at_ms,
             viewport,
             loaded: false,
+            requests,
+            still_shot: None,
         };
         tab.resize(viewport).await?;
         tab.set_clock_script(at_ms).await?;
@@ -397,13 +420,19 @@ impl Tab {
         self.wait_loaded().await;
     }
 
-    /// Moves the tab's clock to `at_ms` (epoch), running what falls due on the way.
-    pub async fn advance_to(&mut self, at_ms: i64, io_budget: Duration) -> Result<(), ReplayError> {
+    /// Moves the tab's clock to `at_ms` (epoch), running what falls due on the way. Returns
+    /// whether the page may have changed: anything ran, a fetch/XHR call is still open, or the
+    /// clock could not be read.
+    pub async fn advance_to(
+        &mut self,
+        at_ms: i64,
+        io_budget: Duration,
+    ) -> Result<bool, ReplayError> {
         self.offset_ms
             .store(at_ms.saturating_sub(self.start_ms), Ordering::Relaxed);
         if !self.loaded {
             self.clock_ms = at_ms;
-            return Ok(());
+            return Ok(true);
         }
         self.wait_loaded().await;
         let target = at_ms.max(self.clock_ms);
@@ -413,9 +442,14 @@ impl Tab {
         );
         // A document that went away mid-call (a navigation the page started) is retried once
         // the next one has loaded.
-        for _ in 0..3 {
+        let mut busy = true;
+        for attempt in 0..3 {
             match self.eval("advancing the clock", expr.clone(), None).await? {
-                Ok(_) => break,
+                Ok(advanced) => {
+                    let count = |key: &str| advanced.get(key).and_then(|v| v.as_u64());
+                    busy = attempt > 0 || count("ran") != Some(0) || count("pending") != Some(0);
+                    break;
+                }
                 Err(e) => {
                     tracing::debug!("{}: advancing the clock: {e}", self.window);
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -424,7 +458,7 @@ impl Tab {
             }
         }
         self.clock_ms = target;
-        Ok(())
+        Ok(busy)
     }
 
     pub async fn resize(&mut self, (w, h): (u32, u32)) -> Result<(), ReplayError> {
@@ -860,13 +894,30 @@ impl Tab {
     }
 
     /// Screenshots the viewport at `cp` (the clock already advanced to it): fonts and images
-    /// settled, animations and carets frozen, two frames painted.
+    /// settled, animations and carets frozen, two frames painted. `unchanged` says that nothing
+    /// ran in the drive since this tab's last screenshot (no step, no timer, no request): when
+    /// its page was still then, it paints the same pixels now, and that screenshot is the answer.
     pub async fn capture(
         &mut self,
         cp: &Checkpoint,
         opts: &LiveOptions,
+        unchanged: bool,
     ) -> Result<Shot, ReplayError> {
         let t0 = Instant::now();
+        if let Some(still) = self.still_shot.as_ref().filter(|_| unchanged) {
+            tracing::debug!(
+                "{}: {}: the page is still: the last screenshot stands",
+                self.window,
+                cp.name
+            );
+            return Ok(Shot {
+                checkpoint: cp.clone(),
+                repeated: true,
+                elapsed: t0.elapsed(),
+                ..still.clone()
+            });
+        }
+        self.still_shot = None;
         self.wait_loaded().await;
         // The hover state of what moved under the pointer since it last moved is settled now,
         // not whenever the browser next checks.
@@ -907,15 +958,28 @@ impl Tab {
         .await;
         self.unfreeze(ctx).await;
         let png = png?;
-        Ok(Shot {
+        let shot = Shot {
             checkpoint: cp.clone(),
             png,
             href: prepared.href,
             events_applied: 0,
+            repeated: false,
             settled: prepared.settled,
             mask_rects: prepared.masks,
             elapsed: t0.elapsed(),
-        })
+        };
+        if prepared.still && prepared.settled {
+            self.still_shot = Some(shot.clone());
+        }
+        Ok(shot)
+    }
+
+    /// What the tab's network has done so far.
+    pub fn net_activity(&self) -> NetActivity {
+        (
+            self.requests.events.load(Ordering::SeqCst),
+            self.requests.open.load(Ordering::SeqCst),
+        )
     }
 
     /// Lets the animations frozen for a screenshot run again. The call is queued behind the
@@ -971,6 +1035,54 @@ impl Loads {
         }
         started > stopped
     }
+}
+
+/// Counts the tab's requests as the browser reports them: sent (a redirect continues the same
+/// request), finished and failed.
+async fn count_requests(
+    page: &Page,
+    requests: Arc<Requests>,
+    timeout: Duration,
+) -> Result<Vec<JoinHandle<()>>, ReplayError> {
+    let mut sent = cdp(
+        "listening to requests",
+        timeout,
+        page.event_listener::<EventRequestWillBeSent>(),
+    )
+    .await?;
+    let mut finished = cdp(
+        "listening to requests",
+        timeout,
+        page.event_listener::<EventLoadingFinished>(),
+    )
+    .await?;
+    let mut failed = cdp(
+        "listening to requests",
+        timeout,
+        page.event_listener::<EventLoadingFailed>(),
+    )
+    .await?;
+    let counted = requests.clone();
+    let starts = tokio::spawn(async move {
+        while let Some(ev) = sent.next().await {
+            counted.events.fetch_add(1, Ordering::SeqCst);
+            if ev.redirect_response.is_none() {
+                counted.open.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    let ends = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(_) = finished.next() => {}
+                Some(_) = failed.next() => {}
+                else => break,
+            }
+            requests.events.fetch_add(1, Ordering::SeqCst);
+            requests.open.fetch_sub(1, Ordering::SeqCst);
+        }
+    });
+    Ok(vec![starts, ends])
 }
 
 /// Listens to the page's console errors, uncaught exceptions (unhandled rejections included),

@@ -222,6 +222,17 @@ document.getElementById('show').addEventListener('click', function () {
 });
 </script></body></html>"#;
 
+/// A page that changes only when a timer (3 s after the load) turns its box red.
+pub const TIMER_PAGE_PATH: &str = "/timer.html";
+const TIMER_PAGE: &str = r#"<!doctype html><html><head><style>
+body { margin: 0; }
+#box { position: absolute; top: 0; left: 0; width: 200px; height: 100px; background: rgb(0, 0, 255); }
+#box.late { background: rgb(255, 0, 0); }
+</style></head><body><div id="box"></div>
+<script>
+setTimeout(function () { document.getElementById('box').classList.add('late'); }, 3000);
+</script></body></html>"#;
+
 pub const SCROLLED_PAGE_PATH: &str = "/scrolled.html";
 const SCROLLED_PAGE: &str = r#"<!doctype html><html><head><style>
 body { margin: 0; height: 3000px; }
@@ -270,6 +281,9 @@ fn respond(
     }
     if path == FRAMES_PAGE_PATH {
         return ("200 OK", "text/html", FRAMES_PAGE.as_bytes().to_vec());
+    }
+    if path == TIMER_PAGE_PATH {
+        return ("200 OK", "text/html", TIMER_PAGE.as_bytes().to_vec());
     }
     if path == SCROLLED_PAGE_PATH {
         return ("200 OK", "text/html", SCROLLED_PAGE.as_bytes().to_vec());
