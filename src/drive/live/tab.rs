@@ -809,9 +809,15 @@ impl Tab {
         Ok(base)
     }
 
-    /// Gives a navigation the input started a moment to begin, then waits for its load.
+    /// Waits for the load of a navigation the input started, if it did. The browser reports a
+    /// navigation's start before it answers a call that reached the page after the input (the
+    /// answer even waits for the new document), so one round trip to the page tells.
     async fn after_input(&self) {
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        let mut ping = EvaluateParams::new("0");
+        ping.return_by_value = Some(true);
+        if let Err(e) = cdp("reaching the page", self.timeout, self.page.execute(ping)).await {
+            tracing::debug!("{}: after the input: {e}", self.window);
+        }
         self.wait_loaded().await;
     }
 
