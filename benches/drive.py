@@ -10,11 +10,15 @@ reel is timed twice: as in the regression use (`reel`: the recording was driven 
 window's replay — steps located, recorded frames — is read from --cache) and cold (`cold`:
 --refresh, the recording replayed alongside the drive). The peer never replays; like reel, it
 answers the fetch/XHR calls the recording answered from the recording (Playwright routes).
+Beside them, the floor (benches/floor/drive-floor.js): the same steps and screenshots done as
+cheaply as a CDP client can on reel's launch flags — no virtual clock, no settling, no locator
+ranking — what any harness doing this work on this browser pays at the least; `floor/peer` is
+the lowest reel/peer such a harness could reach here.
 
 usage: benches/drive.py [--runs N] [--reel PATH] [--chrome PATH]  (default browser for both: the
 headless shell, which reel picks by default and Playwright uses for headless runs)
 Needs: a release build (cargo build --release --bin reel --example drive_steps), Chromium, `npm ci`
-in tests/apps and benches/drive-peer (./scripts/install-deps does the first).
+in tests/apps, benches/drive-peer and benches/floor (./scripts/install-deps does the first).
 
 Numbers taken while other work runs on the machine are noisy: the load average is printed.
 """
@@ -135,10 +139,10 @@ def timed(cmd, env=None):
                           text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # The peer says which steps it could not do; a fair comparison has none.
+    # The peer and the floor say which steps they could not do; a fair comparison has none.
     for line in done.stderr.splitlines():
         if line.startswith("failed steps: ") and line != "failed steps: 0":
-            print(f"warning: the peer {line}", file=sys.stderr)
+            print(f"warning: {Path(cmd[1]).name} {line}", file=sys.stderr)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -149,8 +153,14 @@ def main():
     ap.add_argument("--chrome", default="/usr/bin/chromium-headless-shell")
     args = ap.parse_args()
     peer = ROOT / "benches" / "drive-peer"
-    if not (peer / "node_modules").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=peer, check=True)
+    floor_dir = ROOT / "benches" / "floor"
+    for d in (peer, floor_dir):
+        if not (d / "node_modules").exists():
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=d, check=True)
+    sys.path.insert(0, str(ROOT / "benches"))
+    import floor as replay_floor
+    # reel drives with its launch flags, the network allowed (requests are routed, not proxied).
+    flags = [f for f in replay_floor.reel_flags() if not f.startswith("--proxy")]
     port = serve()
     origin = f"http://127.0.0.1:{port}"
     url = f"http://127.0.0.1:8700={origin}"
@@ -175,8 +185,8 @@ def main():
             plan_path.write_text(json.dumps(peer_plan(rec, r, origin, steps_bin)))
             real_s = r["session_duration_ms"] / 1000
             steps = sum(1 for s in r.get("steps", []) if s["status"] != "skipped")
-            times = {"reel": [], "cold": [], "peer": []}
-            cpu = {"reel": [], "cold": [], "peer": []}
+            times = {"reel": [], "cold": [], "peer": [], "floor": []}
+            cpu = {"reel": [], "cold": [], "peer": [], "floor": []}
             for i in range(args.runs):
                 cmds = [
                     # The regression use: the recording was driven before, its replay is kept.
@@ -185,6 +195,8 @@ def main():
                     ("cold", base + ["--refresh", "--out", str(work / f"cold{i}")]),
                     ("peer", ["node", str(peer / "peer.js"), str(work / "first" / "report.json"), "0",
                               str(plan_path), str(work / f"peer{i}")]),
+                    ("floor", ["node", str(floor_dir / "drive-floor.js"), args.chrome,
+                               str(work / "first" / "report.json"), "0", str(plan_path), "--", *flags]),
                 ]
                 for k in range(len(cmds)):
                     name, cmd = cmds[(i + k) % len(cmds)]
@@ -195,17 +207,17 @@ def main():
             med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
             rows.append((rel.split("/")[0], steps, len(r["checkpoints"]), real_s, med["reel"], med["peer"],
                          med_cpu["reel"], med_cpu["peer"], min(times["reel"]), max(times["reel"]),
-                         med["cold"]))
+                         med["cold"], med["floor"]))
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, {os.cpu_count()} cores, "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}, runs {args.runs}, browser {args.chrome}")
     print("reel: replays kept from the first drive; cold: --refresh (every window replayed again)")
     print(f"{'recording':<26}{'steps':>7}{'checkpoints':>13}{'real time s':>13}{'reel s':>9}{'(min-max)':>13}"
           f"{'peer s':>9}{'reel/peer':>11}{'x real time':>13}{'cold s':>9}{'cold/peer':>11}{'cold x real':>13}"
-          f"{'reel CPU s':>12}{'peer CPU s':>12}")
-    for name, steps, n, real_s, r, p, rc, pc, lo, hi, cold in rows:
+          f"{'reel CPU s':>12}{'peer CPU s':>12}{'floor s':>9}{'floor/peer':>12}{'reel/floor':>12}")
+    for name, steps, n, real_s, r, p, rc, pc, lo, hi, cold, fl in rows:
         print(f"{name:<26}{steps:>7}{n:>13}{real_s:>13.1f}{r:>9.2f}{f'{lo:.2f}-{hi:.2f}':>13}{p:>9.2f}"
               f"{r / p:>11.2f}{real_s / r:>13.1f}{cold:>9.2f}{cold / p:>11.2f}{real_s / cold:>13.1f}"
-              f"{rc:>12.2f}{pc:>12.2f}")
+              f"{rc:>12.2f}{pc:>12.2f}{fl:>9.2f}{fl / p:>12.2f}{r / fl:>12.2f}")
 
 
 if __name__ == "__main__":
