@@ -158,19 +158,27 @@ impl BaselineStore {
     }
 
     /// Writes `img` as the baseline at `path` unless the existing baseline has exactly these
-    /// pixels. Returns whether it wrote.
-    pub fn save_png(&self, path: &Path, img: &Rgba) -> Result<bool, BaselineError> {
+    /// pixels; `source`: the browser's PNG it was decoded from, named in the file (see
+    /// [`super::provenance`]). Returns whether it wrote.
+    pub fn save_png(
+        &self,
+        path: &Path,
+        img: &Rgba,
+        source: Option<&[u8]>,
+    ) -> Result<bool, BaselineError> {
         if let Ok(Some(existing)) = self.load_png(path)
             && existing.dimensions() == img.dimensions()
             && existing.as_raw() == img.as_raw()
         {
             return Ok(false);
         }
-        crate::files::write_durable(path, &encode_png_small(img)).map_err(|source| {
-            BaselineError::Write {
-                path: path.display().to_string(),
-                source,
-            }
+        let mut png = encode_png_small(img);
+        if let Some(shot) = source {
+            png = super::provenance::stamp(png, shot);
+        }
+        crate::files::write_durable(path, &png).map_err(|source| BaselineError::Write {
+            path: path.display().to_string(),
+            source,
         })?;
         Ok(true)
     }
@@ -302,10 +310,10 @@ mod tests {
         let s = BaselineStore::new(dir.path());
         let p = s.png_path("r", None, "c");
         let img = Rgba::from_pixel(4, 3, image::Rgba([1, 2, 3, 255]));
-        assert!(s.save_png(&p, &img).unwrap());
-        assert!(!s.save_png(&p, &img).unwrap());
+        assert!(s.save_png(&p, &img, None).unwrap());
+        assert!(!s.save_png(&p, &img, None).unwrap());
         let other = Rgba::from_pixel(4, 3, image::Rgba([9, 2, 3, 255]));
-        assert!(s.save_png(&p, &other).unwrap());
+        assert!(s.save_png(&p, &other, None).unwrap());
         assert_eq!(s.load_png(&p).unwrap().unwrap(), other);
     }
 

@@ -83,6 +83,22 @@ pub struct DiffResult {
     pub image: Option<Rgba>,
 }
 
+impl DiffResult {
+    /// Two images of `width` x `height` with the same pixels.
+    pub fn identical(width: u32, height: u32) -> DiffResult {
+        DiffResult {
+            width,
+            height,
+            diff_pixels: 0,
+            aa_pixels: 0,
+            diff_ratio: 0.0,
+            size_mismatch: false,
+            identical: true,
+            image: None,
+        }
+    }
+}
+
 /// Largest possible YIQ delta: the threshold scales it.
 const MAX_YIQ_DELTA: f64 = 35215.0;
 

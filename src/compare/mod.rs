@@ -6,11 +6,14 @@
 //! - `mask`: rectangles painted over both images before comparing.
 //! - `tolerance`: when a number of differing pixels still passes.
 //! - [`baseline`]: the approved screenshots and console errors on disk.
+//! - [`provenance`]: the screenshot a baseline was written from, so that the same bytes again
+//!   match without a decode or a diff.
 
 pub mod baseline;
 pub(crate) mod kernel;
 mod mask;
 mod png_io;
+pub mod provenance;
 pub(crate) mod regions;
 mod tolerance;
 

@@ -224,7 +224,7 @@ fn promote(
         })
     })?;
     store
-        .save_png(baseline, &img)
+        .save_png(baseline, &img, Some(&png))
         .map_err(|e| Promote::Failed(e.into()))?;
     Ok(())
 }

@@ -257,6 +257,18 @@ impl Context {
         );
         let first = match self.judging.baselines.read_png(&baseline_path)? {
             None => First::Missing,
+            Some(bytes)
+                if compare::provenance::written_from(&bytes)
+                    == Some(compare::provenance::digest(&shot.png)) =>
+            {
+                // The very screenshot the baseline was written from: the same pixels.
+                let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
+                let (width, height) = baseline.dimensions();
+                First::Within(
+                    DiffResult::identical(width, height),
+                    crate::report::thumbnail::png(baseline),
+                )
+            }
             Some(bytes) => {
                 let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
                 let actual = self.decode(shot)?;
@@ -311,7 +323,7 @@ impl Context {
         report: &mut CheckpointReport,
         shot: &Shot,
     ) -> Result<bool, RunError> {
-        match self.judging.baselines.save_png(path, img) {
+        match self.judging.baselines.save_png(path, img, Some(&shot.png)) {
             Ok(_) => Ok(true),
             Err(BaselineError::Write { source, .. }) => {
                 report.status = CheckpointStatus::Error;

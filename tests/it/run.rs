@@ -71,6 +71,29 @@ fn paint_box(png: &Path) {
     img.save(png).unwrap();
 }
 
+/// The raw `reSC` chunk (length, type, data, CRC) of a PNG file, if it has one.
+fn stamp_chunk(png: &[u8]) -> Option<Vec<u8>> {
+    let mut i = 8;
+    while i + 12 <= png.len() {
+        let len = u32::from_be_bytes(png[i..i + 4].try_into().unwrap()) as usize;
+        if &png[i + 4..i + 8] == b"reSC" {
+            return Some(png[i..i + 12 + len].to_vec());
+        }
+        i += 12 + len;
+    }
+    None
+}
+
+/// `paint_box`, keeping the baseline's stamp (as a tool that copies unknown chunks would).
+fn paint_box_keeping_the_stamp(png: &Path) {
+    let chunk = stamp_chunk(&std::fs::read(png).unwrap()).expect("a stamped baseline");
+    paint_box(png);
+    let mut bytes = std::fs::read(png).unwrap();
+    let iend = bytes.len() - 12;
+    bytes.splice(iend..iend, chunk);
+    std::fs::write(png, bytes).unwrap();
+}
+
 fn mtimes(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -98,8 +121,18 @@ fn baselines_lifecycle_changed_update_and_approve() {
     assert!(first.iter().all(|(_, s)| s == "new"), "{first:?}");
     let baselines = ws.path("snapshots/angular");
     assert!(baselines.join("console.json").is_file());
-    for (name, _) in &first {
-        assert!(baselines.join(format!("{name}.png")).is_file());
+    // Each baseline names the screenshot it was written from: the report's actual image.
+    let report = ws.report();
+    for cp in report["recordings"][0]["checkpoints"].as_array().unwrap() {
+        let name = cp["name"].as_str().unwrap();
+        let baseline = std::fs::read(baselines.join(format!("{name}.png"))).unwrap();
+        let actual =
+            std::fs::read(ws.path("reel-report").join(cp["actual"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            reel::compare::provenance::written_from(&baseline),
+            Some(reel::compare::provenance::digest(&actual)),
+            "{name}"
+        );
     }
     let before = mtimes(&baselines);
 
@@ -113,9 +146,10 @@ fn baselines_lifecycle_changed_update_and_approve() {
         "unchanged baselines were rewritten"
     );
 
-    // A baseline with a painted box fails with exactly that checkpoint changed.
+    // A baseline with a painted box fails with exactly that checkpoint changed, also when the
+    // tool that painted it kept the stamp naming the screenshot it was written from.
     let victim = &first[first.len() / 2].0;
-    paint_box(&baselines.join(format!("{victim}.png")));
+    paint_box_keeping_the_stamp(&baselines.join(format!("{victim}.png")));
     let o = ws.run(&[&rec], &[], false);
     assert_eq!(o.status.code(), Some(1));
     let report = ws.report();
