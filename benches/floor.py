@@ -4,13 +4,15 @@ browser launched with reel's flags, one page, the same number of screenshots of 
 images at the same viewports, timed inside a minimal CDP script without rrweb
 (benches/floor/floor.js). Alternating runs, medians.
 
-usage: benches/floor.py [--runs N] [--reel PATH] [--chrome PATH] [--jobs N] [--peer] [RECORDING...]
+usage: benches/floor.py [--runs N] [--reel PATH] [--chrome PATH] [--jobs N] [--peer]
+                        [--floor-pages N] [RECORDING...]
 Needs: a release build (cargo build --release), Chromium, `npm ci` in benches/floor (done here).
 
 --peer adds the Playwright + rrweb script of benches/replay.py (benches/replay-peer/peer.js, on
 the same browser, whole process) to the same alternation, and prints floor/peer: the lowest
 reel/peer any harness could reach on this machine, since the floor does nothing but the launch
-and the screenshots.
+and the screenshots. --floor-pages N has the floor take its screenshots in N pages side by side
+(every N-th each), as reel's lanes split a replay: the floor of a harness that works in parallel.
 
 reel gets `--chrome` explicitly so both sides run the same binary (default: the headless shell
 reel finds first). The floor's flags are read from `launch_flags` in src/replay/chrome.rs, so
@@ -69,6 +71,8 @@ def main():
     ap.add_argument("--reel", default=str(ROOT / "target" / "release" / "reel"))
     ap.add_argument("--chrome", default=SHELL if os.path.exists(SHELL) else None)
     ap.add_argument("--jobs", type=int, help="reel's --jobs (default: reel's own default)")
+    ap.add_argument("--floor-pages", type=int, default=1,
+                    help="pages the floor takes its screenshots in, side by side (as reel's lanes)")
     ap.add_argument("--peer", action="store_true",
                     help="also time benches/replay-peer/peer.js on the same browser, alternating")
     ap.add_argument("recordings", nargs="*")
@@ -114,7 +118,8 @@ def main():
                         reel_cpu.append(cpu)
                     else:
                         _, cpu, text = run(["node", str(floor_dir / "floor.js"), args.chrome,
-                                            str(probe), "--", *flags], tmp)
+                                            str(probe), "--", *flags], tmp,
+                                           dict(os.environ, FLOOR_PAGES=str(args.floor_pages)))
                         r = json.loads(text)
                         assert r["screenshots"] == n
                         floor_ms.append(r["floor_ms"] / 1000)
@@ -125,7 +130,8 @@ def main():
                          med(floor_cpu), med(peer_wall) if peer_wall else float("nan")))
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, {os.cpu_count()} cores, "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}, runs {args.runs}, "
-          f"browser {args.chrome}, reel {' '.join(reel_extra[2:]) or 'default jobs'}")
+          f"browser {args.chrome}, reel {' '.join(reel_extra[2:]) or 'default jobs'}, "
+          f"floor pages {args.floor_pages}")
     print(f"{'recording':<26}{'checkpoints':>12}{'reel s':>9}{'floor s':>9}{'reel/floor':>12}"
           f"{'launch s':>10}{'reel CPU s':>12}{'floor CPU s':>13}{'CPU ratio':>11}"
           + (f"{'peer s':>9}{'reel/peer':>11}{'floor/peer':>12}" if args.peer else ""))

@@ -2,8 +2,9 @@
 // reel produces. Launches CHROME with the given flags, waits for its DevTools endpoint as reel does,
 // opens one page, and per image: sizes the viewport, shows the PNG (a file:// page, image decoded)
 // and captures a PNG screenshot of the viewport with reel's parameters. No rrweb, no events.
-// usage: node floor.js CHROME CAPTURE_DIR -- FLAG...
+// usage: [FLOOR_PAGES=N] node floor.js CHROME CAPTURE_DIR -- FLAG...
 //   CAPTURE_DIR: a `reel replay` output folder (capture.json and its PNGs).
+//   FLOOR_PAGES: pages taking the screenshots side by side, every N-th each (default 1).
 // Prints one JSON line: launch_ms (spawn to the endpoint), page_ms (page open and loaded),
 // shots_ms (every checkpoint), floor_ms (spawn to the last screenshot), total_ms (browser closed).
 "use strict";
@@ -84,16 +85,24 @@ async function main() {
   const launched = performance.now();
   const cdp = cdpClient(ws);
 
-  const { targetId } = await cdp.send("Target.createTarget", { url: "about:blank" });
-  const { sessionId } = await cdp.send("Target.attachToTarget", { targetId, flatten: true });
-  await cdp.send("Page.enable", {}, sessionId);
-  const loaded = cdp.once("Page.loadEventFired", sessionId);
-  await cdp.send("Page.navigate", { url: "file://" + html }, sessionId);
-  await loaded;
+  // FLOOR_PAGES pages (default 1) take the screenshots side by side, every FLOOR_PAGES-th each,
+  // as reel's lanes split a replay.
+  const open = async () => {
+    const { targetId } = await cdp.send("Target.createTarget", { url: "about:blank" });
+    const { sessionId } = await cdp.send("Target.attachToTarget", { targetId, flatten: true });
+    await cdp.send("Page.enable", {}, sessionId);
+    const loaded = cdp.once("Page.loadEventFired", sessionId);
+    await cdp.send("Page.navigate", { url: "file://" + html }, sessionId);
+    await loaded;
+    return sessionId;
+  };
+  const pages = Math.max(1, Number(process.env.FLOOR_PAGES || 1));
+  const sessions = await Promise.all(Array.from({ length: pages }, open));
   const pageReady = performance.now();
 
   let bytes = 0;
-  for (const s of shots) {
+  const take = async (sessionId, part) => {
+  for (const s of part) {
     await cdp.send("Emulation.setDeviceMetricsOverride",
       { width: s.w, height: s.h, deviceScaleFactor: 1, mobile: false }, sessionId);
     const r = await cdp.send("Runtime.evaluate",
@@ -107,6 +116,8 @@ async function main() {
     }, sessionId);
     bytes += Buffer.from(shot.data, "base64").length;
   }
+  };
+  await Promise.all(sessions.map((id, k) => take(id, shots.filter((_, i) => i % pages === k))));
   const shotsDone = performance.now();
   await cdp.send("Browser.close").catch(() => {});
   await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
