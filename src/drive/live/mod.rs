@@ -502,11 +502,8 @@ async fn run_timeline(
     let mut outcomes = Vec::new();
     let mut shots: Vec<WindowShots> = windows.iter().map(|_| (Vec::new(), Vec::new())).collect();
     let mut timings = Timings::default();
-    // Everything that may change a page of the drive (a step in any window, a clock advance
-    // that ran something, any request) moves this on; a window whose last screenshot was
-    // taken at the current mark has nothing new to show.
+    // Steps in any window and clock advances that ran something, so far (see `DriveMark`).
     let mut activity = 0u64;
-    let mut shot_at: Vec<Option<(u64, u64)>> = vec![None; windows.len()];
     let network = |tabs: &[Option<Tab>]| {
         tabs.iter()
             .flatten()
@@ -605,13 +602,11 @@ async fn run_timeline(
                     .await?;
                 activity += u64::from(ran);
                 let (events, open) = network(tabs);
-                let mark = (activity, events);
-                let unchanged = open == 0 && shot_at[window] == Some(mark);
+                let mark = (open == 0).then_some((activity, events));
                 let tab = tabs[window].as_mut().expect("checked above");
                 let shot = timings
-                    .time("screenshot", tab.capture(cp, opts, unchanged))
+                    .time("screenshot", tab.capture(cp, opts, mark))
                     .await?;
-                shot_at[window] = Some(mark);
                 if !shot.settled {
                     tracing::warn!(
                         "{}: {}: fonts, images or frames did not settle within the budget; the screenshot was taken anyway",

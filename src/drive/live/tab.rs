@@ -74,19 +74,22 @@ pub struct Tab {
     loaded: bool,
     /// Requests of the tab, as the browser reports them.
     requests: Arc<Requests>,
-    /// The last screenshot, kept while the page was still when it was taken.
-    still_shot: Option<Shot>,
+    /// The last screenshot and the drive's mark when it was taken (see [`Tab::capture`]), kept
+    /// while the page was still then.
+    still_shot: Option<(DriveMark, Shot)>,
 }
+
+/// Where a drive stands: everything done so far that may change a page of it (steps in any
+/// window, clock advances that ran something) and the requests its tabs sent, finished or
+/// failed. Two equal marks mean nothing of the drive ran in between.
+pub type DriveMark = (u64, u64);
 
 /// Requests of a tab: events seen (sent, finished, failed) and how many are still open.
 #[derive(Default)]
-pub struct Requests {
+struct Requests {
     events: AtomicU64,
     open: AtomicI64,
 }
-
-/// What the network of a tab has done: `(events, open requests)`.
-pub type NetActivity = (u64, i64);
 
 #[derive(Deserialize)]
 struct Found {
@@ -900,17 +903,18 @@ impl Tab {
     }
 
     /// Screenshots the viewport at `cp` (the clock already advanced to it): fonts and images
-    /// settled, animations and carets frozen, two frames painted. `unchanged` says that nothing
-    /// ran in the drive since this tab's last screenshot (no step, no timer, no request): when
-    /// its page was still then, it paints the same pixels now, and that screenshot is the answer.
+    /// settled, animations and carets frozen, two frames painted. `mark`: where the drive stands
+    /// (`None` while a request is open). When it is where it stood at this tab's last
+    /// screenshot, nothing ran in between; if the page was still then, it paints the same pixels
+    /// now, and that screenshot is the answer.
     pub async fn capture(
         &mut self,
         cp: &Checkpoint,
         opts: &LiveOptions,
-        unchanged: bool,
+        mark: Option<DriveMark>,
     ) -> Result<Shot, ReplayError> {
         let t0 = Instant::now();
-        if let Some(still) = self.still_shot.as_ref().filter(|_| unchanged) {
+        if let Some((_, still)) = self.still_shot.as_ref().filter(|(at, _)| mark == Some(*at)) {
             tracing::debug!(
                 "{}: {}: the page is still: the last screenshot stands",
                 self.window,
@@ -975,13 +979,13 @@ impl Tab {
             elapsed: t0.elapsed(),
         };
         if prepared.still && prepared.settled {
-            self.still_shot = Some(shot.clone());
+            self.still_shot = mark.map(|at| (at, shot.clone()));
         }
         Ok(shot)
     }
 
-    /// What the tab's network has done so far.
-    pub fn net_activity(&self) -> NetActivity {
+    /// What the tab's network has done so far: (events, open requests).
+    pub fn net_activity(&self) -> (u64, i64) {
         (
             self.requests.events.load(Ordering::SeqCst),
             self.requests.open.load(Ordering::SeqCst),
@@ -1043,6 +1047,15 @@ impl Loads {
     }
 }
 
+/// A stream of the page's events of type `T` (`what` names the wait in an error).
+async fn events<T: chromiumoxide::cdp::IntoEventKind>(
+    page: &Page,
+    what: &str,
+    timeout: Duration,
+) -> Result<chromiumoxide::listeners::EventStream<T>, ReplayError> {
+    cdp(what, timeout, page.event_listener::<T>()).await
+}
+
 /// Counts the tab's requests as the browser reports them: sent (a redirect continues the same
 /// request), finished and failed.
 async fn count_requests(
@@ -1050,24 +1063,10 @@ async fn count_requests(
     requests: Arc<Requests>,
     timeout: Duration,
 ) -> Result<Vec<JoinHandle<()>>, ReplayError> {
-    let mut sent = cdp(
-        "listening to requests",
-        timeout,
-        page.event_listener::<EventRequestWillBeSent>(),
-    )
-    .await?;
-    let mut finished = cdp(
-        "listening to requests",
-        timeout,
-        page.event_listener::<EventLoadingFinished>(),
-    )
-    .await?;
-    let mut failed = cdp(
-        "listening to requests",
-        timeout,
-        page.event_listener::<EventLoadingFailed>(),
-    )
-    .await?;
+    let mut sent = events::<EventRequestWillBeSent>(page, "listening to requests", timeout).await?;
+    let mut finished =
+        events::<EventLoadingFinished>(page, "listening to requests", timeout).await?;
+    let mut failed = events::<EventLoadingFailed>(page, "listening to requests", timeout).await?;
     let counted = requests.clone();
     let starts = tokio::spawn(async move {
         while let Some(ev) = sent.next().await {
@@ -1110,30 +1109,14 @@ async fn listen(
             });
         }
     };
-    let mut calls = cdp(
-        "listening to the console",
-        timeout,
-        page.event_listener::<EventConsoleApiCalled>(),
-    )
-    .await?;
-    let mut thrown = cdp(
-        "listening for exceptions",
-        timeout,
-        page.event_listener::<EventExceptionThrown>(),
-    )
-    .await?;
-    let mut started = cdp(
-        "listening to page loads",
-        timeout,
-        page.event_listener::<EventFrameStartedLoading>(),
-    )
-    .await?;
-    let mut stopped = cdp(
-        "listening to page loads",
-        timeout,
-        page.event_listener::<EventFrameStoppedLoading>(),
-    )
-    .await?;
+    let mut calls =
+        events::<EventConsoleApiCalled>(page, "listening to the console", timeout).await?;
+    let mut thrown =
+        events::<EventExceptionThrown>(page, "listening for exceptions", timeout).await?;
+    let mut started =
+        events::<EventFrameStartedLoading>(page, "listening to page loads", timeout).await?;
+    let mut stopped =
+        events::<EventFrameStoppedLoading>(page, "listening to page loads", timeout).await?;
     let main = page.mainframe().await.ok().flatten();
     let (s1, o1) = (sink.clone(), offset_ms.clone());
     let console = tokio::spawn(async move {
