@@ -12,61 +12,8 @@
 // Prints one JSON line: launch_ms, floor_ms (spawn to the last screenshot), total_ms (browser
 // closed), screenshots, failed (steps it could not do; a fair floor has none).
 "use strict";
-const { spawn } = require("child_process");
 const fs = require("fs");
-const os = require("os");
-const path = require("path");
-const WebSocket = require("ws");
-
-function cdpClient(ws) {
-  let next = 1;
-  const pending = new Map();
-  const listeners = [];
-  ws.on("message", (data) => {
-    const msg = JSON.parse(data);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (msg.error) reject(new Error(JSON.stringify(msg.error)));
-      else resolve(msg.result);
-    } else if (msg.method) {
-      for (const l of listeners.slice()) l(msg);
-    }
-  });
-  return {
-    send(method, params = {}, sessionId) {
-      const id = next++;
-      ws.send(JSON.stringify({ id, method, params, sessionId }));
-      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-    },
-    on(fn) {
-      listeners.push(fn);
-    },
-    once(method, sessionId) {
-      return new Promise((resolve) => {
-        const l = (msg) => {
-          if (msg.method === method && msg.sessionId === sessionId) {
-            listeners.splice(listeners.indexOf(l), 1);
-            resolve(msg.params);
-          }
-        };
-        listeners.push(l);
-      });
-    },
-  };
-}
-
-function devtoolsEndpoint(child) {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    child.stderr.on("data", (d) => {
-      seen += d;
-      const m = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error("browser exited (" + code + "): " + seen)));
-  });
-}
+const { launch } = require("./cdp");
 
 // Evaluated in the page: the centre of the one element a locator names (scrolled into view when
 // it is not), with what a step needs to know about it.
@@ -135,15 +82,10 @@ async function main() {
     .map((s) => ({ kind: "step", window: s.window, t: s.t_ms, s }))
     .concat(rec.checkpoints.map((c) => ({ kind: "shot", window: c.window || "", t: c.t_ms, c })));
   work.sort((a, b) => a.t - b.t || (a.kind === "shot" ? -1 : 1));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "reel-drive-floor-"));
 
   const t0 = performance.now();
-  const child = spawn(chrome, [...flags, "--user-data-dir=" + profile], { stdio: ["ignore", "ignore", "pipe"] });
-  const endpoint = await devtoolsEndpoint(child);
-  const ws = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: 512 << 20 });
-  await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+  const { cdp, close, dispose } = await launch(chrome, flags);
   const launched = performance.now();
-  const cdp = cdpClient(ws);
   // The recording's answers to fetch/XHR calls, as the peer routes them.
   cdp.on((msg) => {
     if (msg.method !== "Fetch.requestPaused") return;
@@ -289,11 +231,9 @@ async function main() {
   }
   const done = performance.now();
   console.error(`failed steps: ${failed}`);
-  await cdp.send("Browser.close").catch(() => {});
-  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+  await close();
   const closed = performance.now();
-  ws.terminate();
-  fs.rmSync(profile, { recursive: true, force: true });
+  dispose();
   console.log(JSON.stringify({
     screenshots: shots,
     failed,

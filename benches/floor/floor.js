@@ -8,55 +8,10 @@
 // Prints one JSON line: launch_ms (spawn to the endpoint), page_ms (page open and loaded),
 // shots_ms (every checkpoint), floor_ms (spawn to the last screenshot), total_ms (browser closed).
 "use strict";
-const { spawn } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const WebSocket = require("ws");
-
-function cdpClient(ws) {
-  let next = 1;
-  const pending = new Map();
-  const waiters = [];
-  ws.on("message", (data) => {
-    const msg = JSON.parse(data);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (msg.error) reject(new Error(JSON.stringify(msg.error)));
-      else resolve(msg.result);
-    } else if (msg.method) {
-      for (let i = 0; i < waiters.length; i++) {
-        if (waiters[i].method === msg.method && waiters[i].sessionId === msg.sessionId) {
-          waiters.splice(i, 1)[0].resolve(msg.params);
-          break;
-        }
-      }
-    }
-  });
-  return {
-    send(method, params = {}, sessionId) {
-      const id = next++;
-      ws.send(JSON.stringify({ id, method, params, sessionId }));
-      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-    },
-    once(method, sessionId) {
-      return new Promise((resolve) => waiters.push({ method, sessionId, resolve }));
-    },
-  };
-}
-
-function devtoolsEndpoint(child) {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    child.stderr.on("data", (d) => {
-      seen += d;
-      const m = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error("browser exited (" + code + "): " + seen)));
-  });
-}
+const { launch } = require("./cdp");
 
 async function main() {
   const [chrome, captureDir, sep, ...flags] = process.argv.slice(2);
@@ -73,17 +28,10 @@ async function main() {
     "<!doctype html><style>html,body{margin:0}img{display:block}</style><img id=i>" +
       "<script>function show(src){const i=document.getElementById('i');i.src=src;return i.decode();}</script>",
   );
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "reel-floor-profile-"));
 
   const t0 = performance.now();
-  const child = spawn(chrome, [...flags, "--user-data-dir=" + profile], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const endpoint = await devtoolsEndpoint(child);
-  const ws = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: 512 << 20 });
-  await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+  const { cdp, close, dispose } = await launch(chrome, flags);
   const launched = performance.now();
-  const cdp = cdpClient(ws);
 
   // FLOOR_PAGES pages (default 1) take the screenshots side by side, every FLOOR_PAGES-th each,
   // as reel's lanes split a replay.
@@ -119,11 +67,9 @@ async function main() {
   };
   await Promise.all(sessions.map((id, k) => take(id, shots.filter((_, i) => i % pages === k))));
   const shotsDone = performance.now();
-  await cdp.send("Browser.close").catch(() => {});
-  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+  await close();
   const closed = performance.now();
-  ws.terminate();
-  fs.rmSync(profile, { recursive: true, force: true });
+  dispose();
   fs.rmSync(path.dirname(html), { recursive: true, force: true });
   console.log(JSON.stringify({
     screenshots: shots.length,
