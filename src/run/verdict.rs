@@ -259,7 +259,7 @@ impl Context {
             None => First::Missing,
             Some(bytes)
                 if compare::provenance::written_from(&bytes)
-                    == Some(compare::provenance::digest(&shot.png)) =>
+                    .is_some_and(|source| source == compare::provenance::digest(&shot.png)) =>
             {
                 // The very screenshot the baseline was written from: the same pixels.
                 let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
