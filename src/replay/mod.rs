@@ -290,16 +290,18 @@ pub fn write_events_json(
 /// in two vs 1.39-1.63 s in four; rrweb-todomvc-angularjs, 11, the same in one as in two).
 pub const MIN_CHECKPOINTS_PER_LANE: usize = 8;
 
-/// Most lanes for a window whose events fill more than one chunk: every lane's page holds its
-/// own copy of the events (measured on the 108 MB session of `benches/scale.py`: two lanes 5.3 s
-/// and 1.45 GB for reel + Chromium, four lanes 7.6 s and 2.37 GB).
+/// Most lanes for a window whose events fill more than one chunk, or with a full snapshot of
+/// [`LARGE_SNAPSHOT_BYTES`] or more: every lane's page holds its own copy of the events (the 108 MB
+/// session of `benches/scale.py`: two lanes 5.3 s and 1.45 GB for reel + Chromium, four lanes
+/// 7.6 s and 2.37 GB), and every later lane's catch-up rebuilds the document.
 pub const MAX_LANES_LARGE_WINDOW: usize = 2;
 
-/// Full snapshots from this size up make a window replay in one lane: every later lane's
-/// catch-up rebuilds the document, and a large one costs more than the lane saves (swagger-ui,
-/// 228 KB snapshots, 19 checkpoints: 1.78-2.07 s in one lane, 2.49-2.57 s with `--jobs 2`'s four;
-/// the other shared recordings' snapshots, 10-29 KB, gain or break even with lanes).
-pub const ONE_LANE_SNAPSHOT_BYTES: usize = 100_000;
+/// Full snapshots from this size up limit a window to [`MAX_LANES_LARGE_WINDOW`] lanes (swagger-ui,
+/// 228 KB snapshots, 19 checkpoints, 7 alternating runs, 2026-12-04: one lane 0.93-1.18 s, median
+/// 0.96, two 0.88-1.04 s, median 0.93, the same frames; four were no faster than two. One lane
+/// was the faster before seeks applied events straight to the DOM and stylesheets were rewritten
+/// ahead).
+pub const LARGE_SNAPSHOT_BYTES: usize = 100_000;
 
 fn lanes_for_window(lanes: usize, chunks: usize, window: &WindowStream) -> usize {
     let largest_snapshot = window
@@ -309,9 +311,7 @@ fn lanes_for_window(lanes: usize, chunks: usize, window: &WindowStream) -> usize
         .map(|e| e.json.get().len())
         .max()
         .unwrap_or(0);
-    if largest_snapshot >= ONE_LANE_SNAPSHOT_BYTES {
-        1
-    } else if chunks > 1 {
+    if largest_snapshot >= LARGE_SNAPSHOT_BYTES || chunks > 1 {
         lanes.min(MAX_LANES_LARGE_WINDOW)
     } else {
         lanes
@@ -782,16 +782,17 @@ mod tests {
     }
 
     #[test]
-    fn a_large_full_snapshot_means_one_lane() {
+    fn a_large_full_snapshot_means_at_most_two_lanes() {
         let mut w = window(10);
-        let text = "x".repeat(ONE_LANE_SNAPSHOT_BYTES);
+        let text = "x".repeat(LARGE_SNAPSHOT_BYTES);
         w.events[0] = Event {
             kind: EventType::FullSnapshot,
             timestamp: 0,
             source: None,
             json: RawValue::from_string(format!("{{\"type\":2,\"data\":\"{text}\"}}")).unwrap(),
         };
-        assert_eq!(lanes_for_window(4, 1, &w), 1);
+        assert_eq!(lanes_for_window(4, 1, &w), MAX_LANES_LARGE_WINDOW);
+        assert_eq!(lanes_for_window(1, 1, &w), 1);
         w.events[0].json =
             RawValue::from_string(format!("{{\"type\":2,\"data\":\"{}\"}}", &text[100..])).unwrap();
         assert_eq!(lanes_for_window(4, 1, &w), 4);
