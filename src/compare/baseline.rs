@@ -4,7 +4,7 @@
 //! ([`BaselinesRecord`]). PNGs are written small and never rewritten when their pixels are
 //! unchanged; every write is atomic.
 
-use super::{Rgba, decode_png, encode_png_small};
+use super::{Rgba, decode_png, encode_png_small, reencode_png_small};
 use crate::recording::sanitize_id;
 use crate::replay::{BrowserInfo, ConsoleSource};
 use serde::{Deserialize, Serialize};
@@ -159,7 +159,8 @@ impl BaselineStore {
 
     /// Writes `img` as the baseline at `path` unless the existing baseline has exactly these
     /// pixels; `source`: the browser's PNG it was decoded from, named in the file (see
-    /// [`super::provenance`]). Returns whether it wrote.
+    /// [`super::provenance`]) and re-encoded rather than `img` where its format allows
+    /// ([`reencode_png_small`]). Returns whether it wrote.
     pub fn save_png(
         &self,
         path: &Path,
@@ -172,15 +173,34 @@ impl BaselineStore {
         {
             return Ok(false);
         }
-        let mut png = encode_png_small(img);
-        if let Some(shot) = source {
-            png = super::provenance::stamp(png, shot);
-        }
-        crate::files::write_durable(path, &png).map_err(|source| BaselineError::Write {
+        let png = match source {
+            Some(shot) => super::provenance::stamp(
+                reencode_png_small(shot).unwrap_or_else(|| encode_png_small(img)),
+                shot,
+            ),
+            None => encode_png_small(img),
+        };
+        self.write(path, &png)?;
+        Ok(true)
+    }
+
+    /// Writes the browser's screenshot `shot` (its PNG bytes) as the baseline at `path`,
+    /// re-encoded for size without decoding it to RGBA ([`reencode_png_small`]) and naming it
+    /// as its source. `Ok(false)`, writing nothing, when its format needs that decode: decode it
+    /// and use [`Self::save_png`].
+    pub fn save_screenshot(&self, path: &Path, shot: &[u8]) -> Result<bool, BaselineError> {
+        let Some(png) = reencode_png_small(shot) else {
+            return Ok(false);
+        };
+        self.write(path, &super::provenance::stamp(png, shot))?;
+        Ok(true)
+    }
+
+    fn write(&self, path: &Path, png: &[u8]) -> Result<(), BaselineError> {
+        crate::files::write_durable(path, png).map_err(|source| BaselineError::Write {
             path: path.display().to_string(),
             source,
-        })?;
-        Ok(true)
+        })
     }
 
     /// The approved console errors, or `None` when none were approved yet.
@@ -315,6 +335,48 @@ mod tests {
         let other = Rgba::from_pixel(4, 3, image::Rgba([9, 2, 3, 255]));
         assert!(s.save_png(&p, &other, None).unwrap());
         assert_eq!(s.load_png(&p).unwrap().unwrap(), other);
+    }
+
+    fn png_of(colour: png::ColorType, palette: bool, pixels: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, 4, 3);
+        enc.set_color(colour);
+        if palette {
+            enc.set_palette(vec![10, 20, 30, 200, 100, 50]);
+        }
+        enc.write_header()
+            .unwrap()
+            .write_image_data(pixels)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_screenshot_is_written_as_the_browser_encoded_its_colours() {
+        use crate::compare::provenance::{digest, written_from};
+        let dir = tempfile::tempdir().unwrap();
+        let s = BaselineStore::new(dir.path());
+        let p = s.png_path("r", None, "c");
+        let rgb: Vec<u8> = (0..36).map(|i| (i * 7) as u8).collect();
+        let shot = png_of(png::ColorType::Rgb, false, &rgb);
+        assert!(s.save_screenshot(&p, &shot).unwrap());
+        let written = std::fs::read(&p).unwrap();
+        assert_eq!(written[25], 2, "still RGB");
+        assert_eq!(written_from(&written), Some(digest(&shot)));
+        assert_eq!(s.load_png(&p).unwrap(), Some(decode_png(&shot).unwrap()));
+
+        // A palette image needs the decode: nothing is written, the caller decodes.
+        let q = s.png_path("r", None, "d");
+        let indexed = png_of(png::ColorType::Indexed, true, &[0, 1, 1, 0].repeat(3));
+        assert!(!s.save_screenshot(&q, &indexed).unwrap());
+        assert!(!q.exists());
+        let img = decode_png(&indexed).unwrap();
+        assert!(s.save_png(&q, &img, Some(&indexed)).unwrap());
+        assert_eq!(
+            written_from(&std::fs::read(&q).unwrap()),
+            Some(digest(&indexed))
+        );
+        assert_eq!(s.load_png(&q).unwrap(), Some(img));
     }
 
     #[test]

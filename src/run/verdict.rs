@@ -323,7 +323,38 @@ impl Context {
         report: &mut CheckpointReport,
         shot: &Shot,
     ) -> Result<bool, RunError> {
-        match self.judging.baselines.save_png(path, img, Some(&shot.png)) {
+        let saved = self.judging.baselines.save_png(path, img, Some(&shot.png));
+        self.note_saved(saved, path, report, shot)
+    }
+
+    /// [`Self::save_baseline`] for a checkpoint without a baseline: the screenshot is decoded
+    /// only when its format needs it.
+    fn save_new_baseline(
+        &self,
+        path: &Path,
+        report: &mut CheckpointReport,
+        shot: &Shot,
+    ) -> Result<bool, RunError> {
+        let saved = match self.judging.baselines.save_screenshot(path, &shot.png) {
+            Ok(false) => {
+                let img = self.decode(shot)?;
+                let saved = self.judging.baselines.save_png(path, &img, Some(&shot.png));
+                compare::recycle(img);
+                saved
+            }
+            written => written,
+        };
+        self.note_saved(saved, path, report, shot)
+    }
+
+    fn note_saved(
+        &self,
+        saved: Result<bool, BaselineError>,
+        path: &Path,
+        report: &mut CheckpointReport,
+        shot: &Shot,
+    ) -> Result<bool, RunError> {
+        match saved {
             Ok(_) => Ok(true),
             Err(BaselineError::Write { source, .. }) => {
                 report.status = CheckpointStatus::Error;
@@ -395,11 +426,7 @@ impl Context {
         match verdict.first {
             First::Missing => {
                 if update.writes_missing() {
-                    let img = self.decode(&shot)?;
-                    let saved =
-                        self.save_baseline(&verdict.baseline_path, &img, &mut report, &shot)?;
-                    compare::recycle(img);
-                    if !saved {
+                    if !self.save_new_baseline(&verdict.baseline_path, &mut report, &shot)? {
                         return Ok(report);
                     }
                     report.status = CheckpointStatus::New;
