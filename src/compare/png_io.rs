@@ -314,35 +314,77 @@ pub fn encode_png_small(img: &Rgba) -> Vec<u8> {
     )
 }
 
-/// [`encode_png_small`] for the image of the PNG `png` without widening it to RGBA first: 8-bit
-/// RGB or RGBA, not interlaced and without a transparent colour key (as browsers' screenshots
-/// are) keeps its colour type, and decodes to the same RGBA as `png` does. `None` for any other
-/// PNG, or one that does not decode: decode it and encode the RGBA instead. For Chromium's
-/// screenshots this takes half the time or less of a decode to RGBA and that encode, and the
-/// files are 1.5-9% smaller (RGB has no alpha to store).
-pub fn reencode_png_small(png: &[u8]) -> Option<Vec<u8>> {
-    let mut decoder = png::Decoder::new_with_limits(
-        Cursor::new(png),
-        png::Limits {
-            bytes: MAX_DECODED_BYTES + (1 << 20),
-        },
-    );
-    decoder.set_transformations(png::Transformations::IDENTITY);
-    decoder.set_ignore_text_chunk(true);
-    decoder.set_ignore_iccp_chunk(true);
-    let mut reader = decoder.read_info().ok()?;
-    let info = reader.info();
-    let (width, height, colour) = (info.width, info.height, info.color_type);
-    let plain = matches!(colour, png::ColorType::Rgb | png::ColorType::Rgba)
-        && info.bit_depth == png::BitDepth::Eight
-        && !info.interlaced
-        && info.trns.is_none();
-    let len = reader.output_buffer_size()?;
-    if !plain || len > MAX_DECODED_BYTES {
-        return None;
+/// The rows of a PNG that is 8-bit RGB or RGBA, not interlaced and without a transparent colour
+/// key, as browsers' screenshots are: its bytes as they are decode to the same pixels as
+/// [`decode_png`]'s RGBA (RGB opaque), so they can be used without widening them first.
+pub struct PlainRows<'a> {
+    reader: png::Reader<Cursor<&'a [u8]>>,
+    pub width: u32,
+    pub height: u32,
+    /// 3 (RGB) or 4 (RGBA).
+    pub channels: usize,
+}
+
+impl<'a> PlainRows<'a> {
+    /// `None` for any other PNG, one larger than [`decode_png`] takes, or bytes that are not one.
+    pub fn open(png: &'a [u8]) -> Option<Self> {
+        let mut decoder = png::Decoder::new_with_limits(
+            Cursor::new(png),
+            png::Limits {
+                bytes: MAX_DECODED_BYTES + (1 << 20),
+            },
+        );
+        decoder.set_transformations(png::Transformations::IDENTITY);
+        decoder.set_ignore_text_chunk(true);
+        decoder.set_ignore_iccp_chunk(true);
+        let reader = decoder.read_info().ok()?;
+        let info = reader.info();
+        let channels = match info.color_type {
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            _ => return None,
+        };
+        let plain =
+            info.bit_depth == png::BitDepth::Eight && !info.interlaced && info.trns.is_none();
+        let (width, height) = (info.width, info.height);
+        let rgba_len = (width as usize)
+            .checked_mul(height as usize)?
+            .checked_mul(4)?;
+        if !plain || rgba_len > MAX_DECODED_BYTES {
+            return None;
+        }
+        Some(PlainRows {
+            reader,
+            width,
+            height,
+            channels,
+        })
     }
-    let mut pixels = pixel_buffer(len);
-    let decoded = reader.next_frame(&mut pixels);
+
+    /// The next row, top to bottom; `None` after the last one or when the data is damaged.
+    pub fn next_row(&mut self) -> Option<&[u8]> {
+        self.reader.next_row().ok().flatten().map(|row| row.data())
+    }
+
+    fn colour(&self) -> png::ColorType {
+        if self.channels == 4 {
+            png::ColorType::Rgba
+        } else {
+            png::ColorType::Rgb
+        }
+    }
+}
+
+/// [`encode_png_small`] for the image of the PNG `png` without widening it to RGBA first: a
+/// [`PlainRows`] PNG keeps its colour type. `None` for any other PNG, or one that does not
+/// decode: decode it and encode the RGBA instead. For Chromium's screenshots this takes half the
+/// time or less of a decode to RGBA and that encode, and 8-bit RGB has no alpha to store.
+pub fn reencode_png_small(png: &[u8]) -> Option<Vec<u8>> {
+    let mut rows = PlainRows::open(png)?;
+    let (width, height, colour) = (rows.width, rows.height, rows.colour());
+    let row_len = width as usize * rows.channels;
+    let mut pixels = pixel_buffer(row_len * height as usize);
+    let decoded = rows.reader.next_frame(&mut pixels);
     let out = decoded
         .ok()
         .map(|_| encode_small(&pixels, width, height, colour));

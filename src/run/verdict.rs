@@ -262,12 +262,16 @@ impl Context {
                     .is_some_and(|source| source == compare::provenance::digest(&shot.png)) =>
             {
                 // The very screenshot the baseline was written from: the same pixels.
-                let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
-                let (width, height) = baseline.dimensions();
-                First::Within(
-                    DiffResult::identical(width, height),
-                    crate::report::thumbnail::png(baseline),
-                )
+                let ((width, height), thumbnail) =
+                    match crate::report::thumbnail::png_of_png(&shot.png) {
+                        Some(made) => made,
+                        None => {
+                            let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
+                            let size = baseline.dimensions();
+                            (size, crate::report::thumbnail::png(baseline))
+                        }
+                    };
+                First::Within(DiffResult::identical(width, height), thumbnail)
             }
             Some(bytes) => {
                 let baseline = BaselineStore::decode(&baseline_path, &bytes)?;
