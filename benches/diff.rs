@@ -15,6 +15,9 @@ use reel::compare::{self, DiffOptions, Rgba};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// A new baseline made from a screenshot's PNG bytes.
+type FromShot = dyn Fn(&[u8]) -> Vec<u8>;
+
 /// A PNG encoder under test.
 type Encoder = dyn Fn(&Rgba) -> Vec<u8>;
 
@@ -120,8 +123,19 @@ fn main() {
     }
     println!("\nPNG encoding of the base screenshots: size in KiB / median ms");
     println!(
-        "{:<12} {:>8} {:>16} {:>16} {:>16} {:>16}",
-        "image", "input", "zlib 9+adaptive", "zlib 6+adaptive", "small (zlib 4)", "fast (fdeflate)"
+        "(shot: the image as 8-bit RGB at zlib level 1, filter Up, as Chromium's fast PNG; a new \
+         baseline was its decode to RGBA and encode_png_small, now reencode_png_small)"
+    );
+    println!(
+        "{:<12} {:>8} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+        "image",
+        "input",
+        "zlib 9+adaptive",
+        "zlib 6+adaptive",
+        "small",
+        "fast (fdeflate)",
+        "shot: decode+small",
+        "shot: reencode"
     );
     for size in ["1280x720", "1920x1080", "1280x8000"] {
         let name = format!("ui_{size}_base");
@@ -158,13 +172,45 @@ fn main() {
             });
             cells.push(format!("{:>7} / {:>6.1}", bytes / 1024, ms));
         }
+        let shot = chromium_like_shot(&img);
+        let from_shot: [&FromShot; 2] = [
+            &|png| compare::encode_png_small(&compare::decode_png(png).expect("decodes")),
+            &|png| compare::reencode_png_small(png).expect("plain RGB"),
+        ];
+        for f in from_shot {
+            let bytes = f(&shot).len();
+            let ms = median_ms(enc_rounds, || {
+                std::hint::black_box(f(&shot));
+            });
+            cells.push(format!("{:>7} / {:>6.1}", bytes / 1024, ms));
+        }
         println!(
-            "{size:<12} {:>8} {:>16} {:>16} {:>16} {:>16}",
+            "{size:<12} {:>8} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
             input / 1024,
             cells[0],
             cells[1],
             cells[2],
-            cells[3]
+            cells[3],
+            cells[4],
+            cells[5]
         );
     }
+}
+
+/// `img` as Chromium's fast screenshot PNG is: 8-bit RGB, zlib level 1, every row filtered Up.
+fn chromium_like_shot(img: &Rgba) -> Vec<u8> {
+    let rgb: Vec<u8> = img
+        .as_raw()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, img.width(), img.height());
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_deflate_compression(png::DeflateCompression::Level(1));
+    enc.set_filter(png::Filter::Up);
+    if let Ok(mut w) = enc.write_header() {
+        let _ = w.write_image_data(&rgb);
+    }
+    out
 }
