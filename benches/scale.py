@@ -10,9 +10,17 @@ Prints one table per measurement with ratios against the targets:
     generated session of >= 100 MB of events;
   - `reel run` of one small recording, Chromium launch included.
 
-usage: benches/scale.py [--runs N] [--reel PATH]   (build first: cargo build --release)
+usage: benches/scale.py [--runs N] [--reel PATH] [--baselines-written [--floor]]
+(build first: cargo build --release)
+
+--floor (with --baselines-written) adds the floor of the suite to the same alternation: one
+browser launched with reel's flags taking the same 94 screenshots of reel's own images as a
+bare CDP client (benches/floor/floor.js, `npm ci` in benches/floor), in one page and in as many
+pages side by side as `--jobs 2` keeps busy. No harness doing these screenshots on this machine
+can take less than the floor's time, so the floor's time over reel's `--jobs 1` is the lowest
+`--jobs 2` / `--jobs 1` any harness could show here with reel's `--jobs 1` as it is.
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,6 +169,30 @@ def run_once(reel, recording, work):
     return secs, own, tree, report
 
 
+def suite_floor(reel, files, tmp):
+    """The command of the suite's floor (benches/floor/floor.js over every recording's `reel
+    replay` output, reel's flags, the headless shell) and the pages `--jobs 2` keeps busy."""
+    sys.path.insert(0, str(ROOT / "benches"))
+    import floor
+    chrome = floor.SHELL if os.path.exists(floor.SHELL) else shutil.which("chromium-headless-shell")
+    if not chrome:
+        raise SystemExit("--floor needs chromium-headless-shell")
+    floor_dir = ROOT / "benches" / "floor"
+    if not (floor_dir / "node_modules").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=floor_dir, check=True,
+                       stdout=subprocess.DEVNULL)
+    captures = []
+    for i, f in enumerate(files):
+        out = tmp / f"floor-capture-{i}"
+        subprocess.run([reel, "replay", f, "--out", str(out), "--chrome", chrome], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Every window of the recording: a capture.json per window folder, or one at the top.
+        captures += [str(c.parent) for c in sorted(out.rglob("capture.json"))]
+    src = (ROOT / "src" / "run" / "mod.rs").read_text()
+    pages = 2 * int(re.search(r"PAGES_PER_JOB: usize = (\d+);", src).group(1))
+    return ["node", str(floor_dir / "floor.js"), chrome, *captures, "--", *floor.reel_flags()], pages
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -168,7 +200,12 @@ def main():
     ap.add_argument("--baselines-written", action="store_true",
                     help="only the throughput of --jobs 1 and --jobs 2, every baseline new and "
                          "written (--update=missing in an empty folder)")
+    ap.add_argument("--floor", action="store_true",
+                    help="with --baselines-written: the suite's floor (benches/floor/floor.js) "
+                         "in one page and in --jobs 2's pages, in the same alternation")
     args = ap.parse_args()
+    if args.floor and not args.baselines_written:
+        ap.error("--floor goes with --baselines-written")
     reel = args.reel
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -186,8 +223,21 @@ def main():
             configs, update = configs[:2], "--update=missing"
         results, cpus, busy = {}, {}, {}
         checkpoints = written = None
+        floor_cmd = None
+        if args.floor:
+            floor_cmd, floor_pages = suite_floor(reel, files, tmp)
+            configs += [(f"floor, 1 page", None), (f"floor, {floor_pages} pages", floor_pages)]
         for r in range(args.runs):
             for name, flags in (configs if r % 2 == 0 else list(reversed(configs))):
+                if name.startswith("floor"):
+                    busy0 = machine_busy_s()
+                    out = subprocess.run(floor_cmd, check=True, stdout=subprocess.PIPE,
+                                         env=dict(os.environ, FLOOR_PAGES=str(flags or 1))).stdout
+                    busy.setdefault(name, []).append(machine_busy_s() - busy0)
+                    # Spawning the browser to the last screenshot: the floor's own measure.
+                    results.setdefault(name, []).append(json.loads(out)["floor_ms"] / 1000)
+                    cpus.setdefault(name, []).append(0.0)
+                    continue
                 work = tmp / f"w{r}{len(results.get(name, []))}{name.replace(' ', '')}"
                 work.mkdir()
                 busy0 = machine_busy_s()
@@ -211,6 +261,9 @@ def main():
         print("(machine busy: every process of the machine while reel ran, its browser included; "
               "the best --jobs 2 could do with the same work is busy / cores)")
         print("(all runs, s: " + "; ".join(f"{n} " + " ".join(f"{x:.2f}" for x in results[n]) for n, _ in configs) + ")")
+        if args.floor:
+            print("(floor: a bare CDP client's time from spawning the browser to its last "
+                  "screenshot; vs --jobs 1: the lowest --jobs 2 / --jobs 1 any harness could reach)")
         if args.baselines_written:
             print(f"baselines written: {written // 1024} KiB")
         goal = "0.55x (issue #19, baselines written)" if args.baselines_written else "0.65x"

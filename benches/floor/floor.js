@@ -2,8 +2,9 @@
 // reel produces. Launches CHROME with the given flags, waits for its DevTools endpoint as reel does,
 // opens one page, and per image: sizes the viewport, shows the PNG (a file:// page, image decoded)
 // and captures a PNG screenshot of the viewport with reel's parameters. No rrweb, no events.
-// usage: [FLOOR_PAGES=N] node floor.js CHROME CAPTURE_DIR -- FLAG...
-//   CAPTURE_DIR: a `reel replay` output folder (capture.json and its PNGs).
+// usage: [FLOOR_PAGES=N] node floor.js CHROME CAPTURE_DIR... -- FLAG...
+//   CAPTURE_DIR: a `reel replay` output folder (capture.json and its PNGs); with several, one
+//   browser takes all their screenshots (the floor of a suite: benches/scale.py --floor).
 //   FLOOR_PAGES: pages taking the screenshots side by side, every N-th each (default 1).
 // Prints one JSON line: launch_ms (spawn to the endpoint), page_ms (page open and loaded),
 // shots_ms (every checkpoint), floor_ms (spawn to the last screenshot), total_ms (browser closed).
@@ -14,14 +15,19 @@ const path = require("path");
 const { launch } = require("./cdp");
 
 async function main() {
-  const [chrome, captureDir, sep, ...flags] = process.argv.slice(2);
-  if (sep !== "--") throw new Error("usage: node floor.js CHROME CAPTURE_DIR -- FLAG...");
-  const capture = JSON.parse(fs.readFileSync(path.join(captureDir, "capture.json"), "utf8"));
-  const shots = capture.checkpoints.map((c) => ({
-    url: "file://" + path.resolve(captureDir, c.file),
-    w: c.viewport[0],
-    h: c.viewport[1],
-  }));
+  const args = process.argv.slice(2);
+  const sep = args.indexOf("--");
+  if (sep < 2) throw new Error("usage: node floor.js CHROME CAPTURE_DIR... -- FLAG...");
+  const [chrome, ...captureDirs] = args.slice(0, sep);
+  const flags = args.slice(sep + 1);
+  const shots = captureDirs.flatMap((captureDir) => {
+    const capture = JSON.parse(fs.readFileSync(path.join(captureDir, "capture.json"), "utf8"));
+    return capture.checkpoints.map((c) => ({
+      url: "file://" + path.resolve(captureDir, c.file),
+      w: c.viewport[0],
+      h: c.viewport[1],
+    }));
+  });
   const html = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reel-floor-page-")), "floor.html");
   fs.writeFileSync(
     html,
