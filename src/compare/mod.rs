@@ -22,7 +22,7 @@ pub use kernel::{Background, DiffOptions, DiffResult, diff};
 pub use mask::{MaskColor, Rect, paint_masks};
 pub use png_io::{
     CompareError, PlainRows, decode_png, decode_png_file, decode_png_limited, encode_png_fast,
-    encode_png_small, load_png, recycle, reencode_png_small,
+    encode_png_small, load_png, png_size, recycle, reencode_png_small,
 };
 pub use tolerance::Tolerance;
 

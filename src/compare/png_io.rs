@@ -74,6 +74,13 @@ impl From<png::DecodingError> for DecodeFailure {
     }
 }
 
+/// Width and height from a PNG's header (the pixels are not decoded).
+pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    let reader = png::Decoder::new(Cursor::new(png)).read_info().ok()?;
+    let info = reader.info();
+    Some((info.width, info.height))
+}
+
 /// Decodes PNG bytes to RGBA8: palettes and low bit depths are expanded, 16-bit samples cut to
 /// their high byte, greyscale replicated, missing alpha made opaque (tRNS honoured).
 pub fn decode_png(bytes: &[u8]) -> Result<Rgba, DecodeFailure> {
@@ -557,6 +564,14 @@ mod tests {
                 none.min(adaptive)
             );
         }
+    }
+
+    #[test]
+    fn png_size_reads_the_header_and_rejects_what_is_not_a_png() {
+        let png = encode_png_fast(&Rgba::new(7, 3));
+        assert_eq!(png_size(&png), Some((7, 3)));
+        assert_eq!(png_size(b"not a png at all, but long enough"), None);
+        assert_eq!(png_size(&png[..20]), None);
     }
 
     #[test]

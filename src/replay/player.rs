@@ -697,7 +697,7 @@ where
     Fut: std::future::Future<Output = Result<Vec<u8>, ReplayError>>,
 {
     let png = capture(viewport_png(None)).await?;
-    if png_size(&png) == Some(size) {
+    if crate::compare::png_size(&png) == Some(size) {
         return Ok(png);
     }
     capture(viewport_png(Some(size))).await
@@ -719,15 +719,6 @@ fn viewport_png(clip: Option<(u32, u32)>) -> CaptureScreenshotParams {
         capture_beyond_viewport: Some(false),
         optimize_for_speed: Some(true),
     }
-}
-
-/// Width and height from a PNG's header (the pixels are not decoded).
-fn png_size(png: &[u8]) -> Option<(u32, u32)> {
-    let reader = png::Decoder::new(std::io::Cursor::new(png))
-        .read_info()
-        .ok()?;
-    let info = reader.info();
-    Some((info.width, info.height))
 }
 
 /// Base64 screenshot data, decoded.
@@ -754,13 +745,6 @@ mod tests {
         out
     }
 
-    #[test]
-    fn png_size_reads_the_header_and_rejects_what_is_not_a_png() {
-        assert_eq!(png_size(&png(7, 3)), Some((7, 3)));
-        assert_eq!(png_size(b"not a png at all, but long enough"), None);
-        assert_eq!(png_size(&png(7, 3)[..20]), None);
-    }
-
     #[tokio::test(flavor = "current_thread")]
     async fn a_capture_of_another_size_is_taken_again_clipped() {
         let calls = std::sync::Mutex::new(Vec::new());
@@ -778,7 +762,7 @@ mod tests {
             }
         };
         let shot = capture_viewport((1280, 800), capture).await.unwrap();
-        assert_eq!(png_size(&shot), Some((1280, 800)));
+        assert_eq!(crate::compare::png_size(&shot), Some((1280, 800)));
         assert_eq!(
             *calls.lock().unwrap(),
             vec![None],
@@ -786,7 +770,7 @@ mod tests {
         );
         calls.lock().unwrap().clear();
         let shot = capture_viewport((640, 400), capture).await.unwrap();
-        assert_eq!(png_size(&shot), Some((640, 400)));
+        assert_eq!(crate::compare::png_size(&shot), Some((640, 400)));
         assert_eq!(*calls.lock().unwrap(), vec![None, Some((640, 400))]);
     }
 }

@@ -259,9 +259,12 @@ impl Context {
             None => First::Missing,
             Some(bytes)
                 if compare::provenance::written_from(&bytes)
-                    .is_some_and(|source| source == compare::provenance::digest(&shot.png)) =>
+                    .is_some_and(|source| source == compare::provenance::digest(&shot.png))
+                    && compare::png_size(&bytes).is_some()
+                    && compare::png_size(&bytes) == compare::png_size(&shot.png) =>
             {
-                // The very screenshot the baseline was written from: the same pixels.
+                // The very screenshot the baseline was written from: the same pixels (and a
+                // header that still says so: the stamp covers the image data, not the header).
                 let ((width, height), thumbnail) =
                     match crate::report::thumbnail::png_of_png(&shot.png) {
                         Some(made) => made,

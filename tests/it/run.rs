@@ -94,6 +94,18 @@ fn paint_box_keeping_the_stamp(png: &Path) {
     std::fs::write(png, bytes).unwrap();
 }
 
+/// `png` with its header saying one row fewer (the header's CRC made right again).
+fn with_height_less_one(png: &[u8]) -> Vec<u8> {
+    let mut out = png.to_vec();
+    assert_eq!(&out[12..16], b"IHDR");
+    let height = u32::from_be_bytes(out[20..24].try_into().unwrap());
+    out[20..24].copy_from_slice(&(height - 1).to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&out[12..29]);
+    out[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    out
+}
+
 fn mtimes(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -145,6 +157,22 @@ fn baselines_lifecycle_changed_update_and_approve() {
         before,
         "unchanged baselines were rewritten"
     );
+
+    // A baseline whose header was edited to another size, its image data and stamp kept, does
+    // not pass as the screenshot it was written from.
+    let edited = &first[0].0;
+    let edited_path = baselines.join(format!("{edited}.png"));
+    let original = std::fs::read(&edited_path).unwrap();
+    std::fs::write(&edited_path, with_height_less_one(&original)).unwrap();
+    let o = ws.run(&[&rec], &[], false);
+    assert_ne!(o.status.code(), Some(0));
+    let report = ws.report();
+    let status = statuses(&report)
+        .into_iter()
+        .find(|(name, _)| name == edited)
+        .map(|(_, s)| s);
+    assert_ne!(status.as_deref(), Some("pass"), "{status:?}");
+    std::fs::write(&edited_path, original).unwrap();
 
     // A baseline with a painted box fails with exactly that checkpoint changed, also when the
     // tool that painted it kept the stamp naming the screenshot it was written from.
