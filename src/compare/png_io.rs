@@ -1,6 +1,8 @@
 //! PNG in and out. Decoding turns any PNG (greyscale, palette, RGB, with or without alpha,
 //! 1–16 bits) into 8-bit RGBA; errors name the file. Encoding comes in two flavours: small
-//! (baselines that live in a repository) and fast (diff images written on the way out).
+//! (baselines that live in a repository) and fast (diff images written on the way out). A plain
+//! 8-bit RGB or RGBA PNG, as browsers' screenshots are, can also be read row by row as it is
+//! ([`PlainRows`]) and re-encoded small without widening it to RGBA.
 
 use super::Rgba;
 use std::io::Cursor;
