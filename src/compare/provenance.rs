@@ -91,6 +91,16 @@ pub fn written_from(png: &[u8]) -> Option<[u8; 32]> {
     source.try_into().ok()
 }
 
+/// Whether the baseline `png` was written from the screenshot `shot` (its PNG bytes) and so has
+/// its pixels: the stamp names `shot`, and the baseline's header still gives `shot`'s size (the
+/// stamp covers the image data, not the header).
+pub fn written_from_shot(png: &[u8], shot: &[u8]) -> bool {
+    written_from(png).is_some_and(|source| source == digest(shot)) && {
+        let size = super::png_size(png);
+        size.is_some() && size == super::png_size(shot)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

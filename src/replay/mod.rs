@@ -298,9 +298,9 @@ pub const MAX_LANES_LARGE_WINDOW: usize = 2;
 
 /// Full snapshots from this size up limit a window to [`MAX_LANES_LARGE_WINDOW`] lanes (swagger-ui,
 /// 228 KB snapshots, 19 checkpoints, 7 alternating runs, 2026-12-04: one lane 0.93-1.18 s, median
-/// 0.96, two 0.88-1.04 s, median 0.93, the same frames; four were no faster than two. One lane
-/// was the faster before seeks applied events straight to the DOM and stylesheets were rewritten
-/// ahead).
+/// 0.96, two 0.88-1.04 s, median 0.93, the same frames; four were no faster than two. On
+/// 2026-12-03, when each replay cost more, one lane was the faster: 1.78-2.07 s against 2.49-2.57 s
+/// in four).
 pub const LARGE_SNAPSHOT_BYTES: usize = 100_000;
 
 fn lanes_for_window(lanes: usize, chunks: usize, window: &WindowStream) -> usize {

@@ -71,26 +71,26 @@ pub fn png_of_png(png: &[u8]) -> Option<((u32, u32), Vec<u8>)> {
         }
         band_rows += 1;
         if channels == 4 {
-            for (px, &c) in row.chunks_exact(4).zip(&column) {
-                let sum = &mut sums[c * 4..c * 4 + 4];
-                sum[0] += px[0] as u32;
-                sum[1] += px[1] as u32;
-                sum[2] += px[2] as u32;
-                sum[3] += px[3] as u32;
-            }
+            add_row::<4>(row, &column, &mut sums);
         } else {
-            for (px, &c) in row.chunks_exact(3).zip(&column) {
-                let sum = &mut sums[c * 4..c * 4 + 4];
-                sum[0] += px[0] as u32;
-                sum[1] += px[1] as u32;
-                sum[2] += px[2] as u32;
-                sum[3] += 255;
-            }
+            add_row::<3>(row, &column, &mut sums);
         }
     }
     flush(&mut sums, &columns, band_rows, &mut out);
     let thumb = Rgba::from_raw(tw as u32, th as u32, out)?;
     Some(((rows.width, rows.height), encode_png_fast(&thumb)))
+}
+
+/// Adds the pixels of `row` (`CHANNELS` bytes each: RGB, opaque, or RGBA) to the RGBA sums of
+/// the thumbnail columns `column` maps them to.
+fn add_row<const CHANNELS: usize>(row: &[u8], column: &[usize], sums: &mut [u32]) {
+    for (px, &c) in row.chunks_exact(CHANNELS).zip(column) {
+        let sum = &mut sums[c * 4..c * 4 + 4];
+        sum[0] += px[0] as u32;
+        sum[1] += px[1] as u32;
+        sum[2] += px[2] as u32;
+        sum[3] += if CHANNELS == 4 { px[3] as u32 } else { 255 };
+    }
 }
 
 /// Appends the thumbnail row whose blocks `sums` adds up (`columns[i]` source columns wide,
