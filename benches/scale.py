@@ -236,7 +236,7 @@ def main():
                     busy.setdefault(name, []).append(machine_busy_s() - busy0)
                     # Spawning the browser to the last screenshot: the floor's own measure.
                     results.setdefault(name, []).append(json.loads(out)["floor_ms"] / 1000)
-                    cpus.setdefault(name, []).append(0.0)
+                    cpus.setdefault(name, []).append(float("nan"))  # no reel process
                     continue
                 work = tmp / f"w{r}{len(results.get(name, []))}{name.replace(' ', '')}"
                 work.mkdir()
